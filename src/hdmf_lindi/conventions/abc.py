@@ -1,0 +1,119 @@
+"""The conventions interface: how the HDF5 object model is laid out in a Zarr reference map.
+
+One implementation per flavour: :mod:`hdmf_lindi.conventions.lindi_v1` (today's LINDI, Zarr v2
+keys, compatible with lindi 0.4.6) and, later, the unified Zarr v3 convention. Callers (the HDF5
+converter, the h5py-compatible view, LindiIO) go through this interface only.
+
+A flavour reads and writes metadata through a :class:`MetadataMap` (the JSON level of a
+reference map: fast, no zarr calls), and opens chunked data through zarr arrays.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+
+from hdmf_lindi.conventions.model import DatasetInfo, Node
+
+__all__ = ["Conventions", "MetadataMap"]
+
+
+class MetadataMap(Protocol):
+    """The metadata surface of a reference map (see ``ReferenceMap``)."""
+
+    def get_json(self, key: str) -> Any: ...
+
+    def set_json(self, key: str, value: Any) -> None: ...
+
+    def set_inline(self, key: str, data: bytes) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def list_dir(self, prefix: str) -> list[str]: ...
+
+    def has_dir(self, prefix: str) -> bool: ...
+
+    def __contains__(self, key: object) -> bool: ...
+
+
+class Conventions(ABC):
+    """One flavour of the LINDI conventions.
+
+    Attributes
+    ----------
+    name
+        Short identifier, e.g. ``"lindi-v1"``.
+    zarr_format
+        The Zarr format of the keys this flavour writes (2 or 3).
+    """
+
+    name: ClassVar[str]
+    zarr_format: ClassVar[int]
+
+    # ---------------------------------------------------------------- reading
+    @abstractmethod
+    def read_node(self, meta: MetadataMap, path: str) -> Node | None:
+        """The node at ``path``, or ``None`` when nothing is there."""
+
+    @abstractmethod
+    def list_children(self, meta: MetadataMap, path: str) -> list[str]:
+        """Names of the child nodes (groups, datasets, links) of the group at ``path``, sorted."""
+
+    @abstractmethod
+    def zarr_path(self, path: str) -> str:
+        """The Zarr key prefix of the object at ``path`` ("" for the root)."""
+
+    # ---------------------------------------------------------------- writing
+    @abstractmethod
+    def write_group(self, meta: MetadataMap, path: str, attrs: Mapping[str, Any] = ...) -> None:
+        """Create (or keep) a group at ``path`` and set its attributes."""
+
+    @abstractmethod
+    def write_attrs(
+        self, meta: MetadataMap, path: str, attrs: Mapping[str, Any], *, replace: bool = False
+    ) -> None:
+        """Encode and store user attributes of the object at ``path`` (merged unless
+        ``replace``); special LINDI attributes are kept."""
+
+    @abstractmethod
+    def delete_attr(self, meta: MetadataMap, path: str, name: str) -> None:
+        """Remove one user attribute (``KeyError`` when absent)."""
+
+    @abstractmethod
+    def write_soft_link(self, meta: MetadataMap, path: str, target: str) -> None:
+        """Create a soft link at ``path`` pointing to the absolute path ``target``."""
+
+    @abstractmethod
+    def write_external_link(self, meta: MetadataMap, path: str, filename: str, target: str) -> None:
+        """Create an HDF5-style external link at ``path``."""
+
+    @abstractmethod
+    def write_dataset(
+        self, meta: MetadataMap, path: str, info: DatasetInfo, attrs: Mapping[str, Any] = ...
+    ) -> dict[str, Any]:
+        """Write the array metadata of a dataset (no chunks) and its attributes; return the
+        Zarr array metadata written (e.g. the ``.zarray`` dict)."""
+
+    @abstractmethod
+    def delete_node(self, meta: MetadataMap, path: str) -> None:
+        """Remove every key of the object at ``path`` (and below)."""
+
+    # ---------------------------------------------------------------- values
+    @abstractmethod
+    def encode_values(self, info: DatasetInfo, values: np.ndarray) -> np.ndarray:
+        """Turn h5py-facing values into what the Zarr array stores (shape as stored)."""
+
+    @abstractmethod
+    def decode_values(self, info: DatasetInfo, stored: np.ndarray) -> np.ndarray:
+        """Turn values read from the Zarr array into h5py-facing values (shape as h5py)."""
+
+    @abstractmethod
+    def encode_attr_value(self, value: Any) -> Any:
+        """An attribute value (numpy scalar/array, str, bytes, Reference, ...) as JSON."""
+
+    @abstractmethod
+    def decode_attr_value(self, value: Any) -> Any:
+        """A JSON attribute value back as what h5py would return."""

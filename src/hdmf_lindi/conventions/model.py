@@ -1,0 +1,127 @@
+"""The HDF5-like object model that every conventions flavour reads into and writes from.
+
+The h5py-compatible view, LindiIO and the HDF5 converter speak only this model; how it is laid
+out in Zarr keys and attributes is the business of a :class:`~hdmf_lindi.conventions.abc.Conventions`
+flavour (today's LINDI, or the unified Zarr v3 convention).
+
+Paths are absolute HDF5-style paths (``"/"``, ``"/acquisition/ts"``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DataKind",
+    "DatasetInfo",
+    "ExternalArrayLink",
+    "ExternalLink",
+    "Node",
+    "NodeKind",
+    "Reference",
+    "SoftLink",
+]
+
+
+class NodeKind(enum.Enum):
+    """What a path names."""
+
+    GROUP = "group"
+    DATASET = "dataset"
+    SOFT_LINK = "soft_link"
+    EXTERNAL_LINK = "external_link"
+
+
+class DataKind(enum.Enum):
+    """How a dataset's elements are stored and returned."""
+
+    NUMERIC = "numeric"
+    """Fixed-size numpy dtypes: ints, floats, complex, bool, enum bases, ``|S<n>``, ``<U<n>``."""
+    VLEN_STRING = "vlen_string"
+    """Variable-length UTF-8 strings (object dtype; returned as ``str``)."""
+    VLEN_BYTES = "vlen_bytes"
+    """Variable-length byte strings (object dtype; returned as ``bytes``)."""
+    REFERENCE = "reference"
+    """Object references (object dtype; returned as :class:`Reference`)."""
+    COMPOUND = "compound"
+    """Compound rows; fields may be references."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An HDF5 object reference, as LINDI stores it (``_REFERENCE``)."""
+
+    path: str
+    source: str = "."
+    object_id: str | None = None
+    source_object_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SoftLink:
+    """A soft link to ``path`` (absolute) in the same file."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalLink:
+    """An HDF5 external link: object ``path`` in file ``filename``."""
+
+    filename: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalArrayLink:
+    """A dataset whose chunks are read from an HDF5 dataset elsewhere (``_EXTERNAL_ARRAY_LINK``)."""
+
+    url: str
+    name: str
+    link_type: str = "hdf5_dataset"
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetInfo:
+    """Everything about a dataset but its values.
+
+    ``shape`` and ``dtype`` are what h5py would report: ``()`` for a scalar dataset; a structured
+    dtype for compound data (reference fields as ``h5py.ref_dtype``); ``h5py.string_dtype()`` for
+    variable-length strings.
+    """
+
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    kind: DataKind = DataKind.NUMERIC
+    chunks: tuple[int, ...] | None = None
+    maxshape: tuple[int | None, ...] | None = None
+    fillvalue: Any = None
+    compression: str | None = None
+    compression_opts: Any = None
+    compound_fields: tuple[tuple[str, str], ...] | None = None
+    """For COMPOUND: ``(name, dtype-string-or-"<REFERENCE>")`` per field, as in ``_COMPOUND_DTYPE``."""
+    external_array_link: ExternalArrayLink | None = None
+
+    @property
+    def is_scalar(self) -> bool:
+        """Whether this is an HDF5 scalar (shape ``()``) dataset."""
+        return self.shape == ()
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One object of the hierarchy as read from the metadata.
+
+    ``attrs`` are the user's attributes, decoded (special ``_``-prefixed LINDI keys removed).
+    """
+
+    path: str
+    kind: NodeKind
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    dataset: DatasetInfo | None = None
+    link: SoftLink | ExternalLink | None = None

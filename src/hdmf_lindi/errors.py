@@ -1,0 +1,40 @@
+"""Exceptions raised by hdmf_lindi.
+
+Every error names the file, URL or key it is about and says what was wrong.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LindiError",
+    "LindiFormatError",
+    "LindiReadOnlyError",
+    "LindiSecurityError",
+    "LindiSourceError",
+    "LindiUnsupportedError",
+]
+
+
+class LindiError(Exception):
+    """Base class of every error hdmf_lindi raises on purpose."""
+
+
+class LindiFormatError(LindiError, ValueError):
+    """A LINDI document, key or value is malformed."""
+
+
+class LindiSourceError(LindiError, OSError):
+    """Bytes could not be read from (or written to) a local file, URL or object store."""
+
+
+class LindiSecurityError(LindiError, PermissionError):
+    """A reference would read something it is not allowed to (a local file from a remote
+    LINDI file, or a path escaping a ``.lindi.d`` directory)."""
+
+
+class LindiReadOnlyError(LindiError, PermissionError):
+    """A write was attempted on something opened read-only."""
+
+
+class LindiUnsupportedError(LindiError, NotImplementedError):
+    """A feature of the input (an HDF5 filter, a link type, a dtype) cannot be represented."""

@@ -1,0 +1,1 @@
+"""hdmf_lindi.h5py_compat."""

@@ -1,0 +1,1 @@
+"""hdmf_lindi.hdf5."""

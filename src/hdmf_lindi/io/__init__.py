@@ -1,0 +1,1 @@
+"""hdmf_lindi.io."""

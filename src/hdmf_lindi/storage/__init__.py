@@ -1,0 +1,1 @@
+"""The storage layer: reference maps, byte sources, the zarr store, containers, cache."""

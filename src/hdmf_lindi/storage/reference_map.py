@@ -1,0 +1,396 @@
+"""The model of a ``.lindi.json`` document: a kerchunk-style reference file system.
+
+A document is ``{"version": 1, "refs": {...}, "templates": {...}, "generationMetadata": {...}}``.
+Each ref maps a Zarr key to one of
+
+* a JSON object (or array): the content of a metadata key such as ``.zattrs``;
+* a string: inline bytes, either ``"base64:<data>"`` or text whose UTF-8 encoding is the bytes;
+* ``[url]``: the whole object at ``url``;
+* ``[url, offset, size]``: ``size`` bytes of ``url`` starting at ``offset``.
+
+URLs may use templates (``"{{u1}}"``); they are expanded on load and chosen again on dump, so the
+in-memory map always holds plain URLs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hdmf_lindi import _json
+from hdmf_lindi.errors import LindiFormatError
+
+__all__ = [
+    "METADATA_KEY_NAMES",
+    "InlineRef",
+    "ReferenceMap",
+    "ResolvedRef",
+    "UrlRef",
+    "atomic_write_bytes",
+    "is_metadata_key",
+]
+
+METADATA_KEY_NAMES = frozenset({".zgroup", ".zarray", ".zattrs", ".zmetadata", "zarr.json"})
+_TEMPLATE_PATTERN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_BASE64_PREFIX = "base64:"
+
+type RefValue = dict[str, Any] | list[Any] | str
+
+
+@dataclass(frozen=True, slots=True)
+class InlineRef:
+    """Bytes held in the document itself."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class UrlRef:
+    """A byte range of a file or object elsewhere. ``size`` is ``None`` for the whole object."""
+
+    url: str
+    offset: int = 0
+    size: int | None = None
+
+
+type ResolvedRef = InlineRef | UrlRef
+
+
+def is_metadata_key(key: str) -> bool:
+    """Whether ``key`` names Zarr metadata (``.zarray``, ``.zattrs``, ``zarr.json``, ...)."""
+    return key.rsplit("/", 1)[-1] in METADATA_KEY_NAMES
+
+
+def encode_inline_bytes(data: bytes) -> str:
+    """Encode bytes as a ref string: plain text when ASCII, else ``base64:``."""
+    if data.isascii() and not data.startswith(b"base64:"):
+        return data.decode("ascii")
+    return _BASE64_PREFIX + base64.b64encode(data).decode("ascii")
+
+
+def decode_inline_string(value: str, *, key: str = "?", source: str = "?") -> bytes:
+    """Decode a string ref (``base64:`` or text) into bytes."""
+    if value.startswith(_BASE64_PREFIX):
+        try:
+            return base64.b64decode(value[len(_BASE64_PREFIX) :], validate=True)
+        except binascii.Error as exc:
+            raise LindiFormatError(f"{source}: ref {key!r}: invalid base64 data ({exc})") from exc
+    return value.encode("utf-8")
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory and a rename,
+    so that a reader sees either the old file or the new one, never a half-written one."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class ReferenceMap:
+    """An in-memory reference file system, loaded from or dumped to a ``.lindi.json`` document.
+
+    Parameters
+    ----------
+    refs
+        Zarr key -> ref value, with templates already expanded.
+    generation_metadata
+        Free-form provenance (tool, version, source, creation time).
+    source
+        Where the map came from, used in error messages.
+    """
+
+    __slots__ = ("_children", "_refs", "generation_metadata", "source")
+
+    def __init__(
+        self,
+        refs: Mapping[str, RefValue] | None = None,
+        *,
+        generation_metadata: dict[str, Any] | None = None,
+        source: str = "<memory>",
+    ) -> None:
+        self._refs: dict[str, RefValue] = dict(refs or {})
+        self.generation_metadata = generation_metadata
+        self.source = source
+        self._children: dict[str, set[str]] | None = None
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any], *, source: str = "<dict>") -> ReferenceMap:
+        """Build a map from a parsed ``.lindi.json`` document, validating every ref."""
+        if not isinstance(document, Mapping):
+            raise LindiFormatError(f"{source}: a LINDI document is a JSON object")
+        if "refs" in document:
+            version = document.get("version", 1)
+            if version != 1:
+                raise LindiFormatError(
+                    f"{source}: unsupported reference file system version {version!r}"
+                )
+            refs = document["refs"]
+            if not isinstance(refs, Mapping):
+                raise LindiFormatError(f"{source}: 'refs' must be a JSON object")
+            templates = document.get("templates") or {}
+            if not isinstance(templates, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in templates.items()
+            ):
+                raise LindiFormatError(f"{source}: 'templates' must map names to strings")
+            generation_metadata = document.get("generationMetadata")
+        else:
+            # kerchunk version 0: the document is the refs
+            refs, templates, generation_metadata = document, {}, None
+        out: dict[str, RefValue] = {}
+        for key, value in refs.items():
+            out[key] = _validated(key, value, templates, source)
+        if generation_metadata is not None and not isinstance(generation_metadata, dict):
+            raise LindiFormatError(f"{source}: 'generationMetadata' must be a JSON object")
+        return cls(out, generation_metadata=generation_metadata, source=source)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, source: str = "<bytes>") -> ReferenceMap:
+        """Parse and validate a ``.lindi.json`` document."""
+        try:
+            document = _json.loads(data)
+        except ValueError as exc:
+            raise LindiFormatError(f"{source}: not a valid JSON document ({exc})") from exc
+        return cls.from_dict(document, source=source)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ReferenceMap:
+        """Read a local ``.lindi.json`` file."""
+        with open(path, "rb") as f:
+            return cls.from_bytes(f.read(), source=os.fspath(path))
+
+    # ------------------------------------------------------------------ dumping
+    def to_dict(self, *, use_templates: bool = True) -> dict[str, Any]:
+        """The document as a JSON-ready dict. Repeated URLs become templates ``u1``, ``u2``, ...
+        numbered by first use in sorted key order."""
+        refs: dict[str, Any] = {}
+        templates: dict[str, str] = {}
+        if use_templates:
+            counts: dict[str, int] = {}
+            for key in sorted(self._refs):
+                value = self._refs[key]
+                if _is_url_ref(key, value):
+                    url = value[0]  # type: ignore[index]
+                    counts[url] = counts.get(url, 0) + 1
+            by_url: dict[str, str] = {}
+            for url, n in counts.items():
+                if n > 1:
+                    name = f"u{len(by_url) + 1}"
+                    by_url[url] = name
+                    templates[name] = url
+        else:
+            by_url = {}
+        for key in sorted(self._refs):
+            value = self._refs[key]
+            if by_url and _is_url_ref(key, value) and value[0] in by_url:  # type: ignore[index]
+                value = ["{{" + by_url[value[0]] + "}}", *value[1:]]  # type: ignore[index]
+            refs[key] = value
+        document: dict[str, Any] = {"version": 1, "refs": refs}
+        if templates:
+            document["templates"] = templates
+        if self.generation_metadata is not None:
+            document["generationMetadata"] = self.generation_metadata
+        return document
+
+    def dumps(self, *, use_templates: bool = True) -> bytes:
+        """The document as compact JSON bytes with sorted keys (deterministic)."""
+        return _json.dumps(self.to_dict(use_templates=use_templates))
+
+    def write(self, path: str | os.PathLike[str], *, use_templates: bool = True) -> None:
+        """Write the document to a local file atomically (temporary file + rename)."""
+        atomic_write_bytes(path, self.dumps(use_templates=use_templates))
+
+    def copy(self) -> ReferenceMap:
+        """A copy whose refs can be changed without touching this map (JSON values are
+        copied when they are replaced, never mutated in place)."""
+        return ReferenceMap(
+            self._refs,
+            generation_metadata=(
+                dict(self.generation_metadata) if self.generation_metadata is not None else None
+            ),
+            source=self.source,
+        )
+
+    # ------------------------------------------------------------------ access
+    def __contains__(self, key: object) -> bool:
+        return key in self._refs
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._refs)
+
+    def keys(self) -> Iterator[str]:
+        """All keys, in insertion order."""
+        return iter(self._refs)
+
+    def get_raw(self, key: str) -> RefValue | None:
+        """The stored ref value (templates expanded), or ``None``."""
+        return self._refs.get(key)
+
+    def get_json(self, key: str) -> Any:
+        """The parsed JSON content of a metadata key, or ``None`` when the key is absent.
+
+        The returned object is shared with the map: do not mutate it; use :meth:`set_json`.
+        """
+        value = self._refs.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return value
+        ref = self.resolve(key)
+        if isinstance(ref, InlineRef):
+            try:
+                parsed = _json.loads(ref.data)
+            except ValueError as exc:
+                raise LindiFormatError(
+                    f"{self.source}: metadata key {key!r} does not hold JSON ({exc})"
+                ) from exc
+            return parsed
+        raise LindiFormatError(
+            f"{self.source}: metadata key {key!r} points to {ref.url}; expected inline JSON"
+        )
+
+    def resolve(self, key: str) -> ResolvedRef | None:
+        """The ref at ``key`` as inline bytes or a URL range, or ``None`` when absent."""
+        value = self._refs.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return InlineRef(decode_inline_string(value, key=key, source=self.source))
+        if isinstance(value, dict) or is_metadata_key(key):
+            return InlineRef(_json.dumps(value))
+        if len(value) == 1:
+            return UrlRef(value[0])
+        return UrlRef(value[0], int(value[1]), int(value[2]))
+
+    # ------------------------------------------------------------------ mutation
+    def set_json(self, key: str, value: Any) -> None:
+        """Store a metadata object (a JSON-ready dict or list)."""
+        self._set(key, value)
+
+    def set_inline(self, key: str, data: bytes) -> None:
+        """Store bytes inline (text when ASCII, else ``base64:``)."""
+        self._set(key, encode_inline_bytes(bytes(data)))
+
+    def set_url(self, key: str, url: str, offset: int | None = None, size: int | None = None) -> None:
+        """Store a reference to ``url`` (the whole object, or ``size`` bytes at ``offset``)."""
+        if (offset is None) != (size is None):
+            raise ValueError("offset and size are given together or not at all")
+        self._set(key, [url] if offset is None else [url, int(offset), int(size)])  # type: ignore[arg-type]
+
+    def set_raw(self, key: str, value: RefValue) -> None:
+        """Store an already-encoded ref value (validated)."""
+        self._set(key, _validated(key, value, {}, self.source))
+
+    def delete(self, key: str) -> None:
+        """Remove ``key``; a missing key raises ``KeyError``."""
+        del self._refs[key]
+        self._children = None
+
+    def _set(self, key: str, value: RefValue) -> None:
+        _check_key(key, self.source)
+        is_new = key not in self._refs
+        self._refs[key] = value
+        if is_new and self._children is not None:
+            self._index_key(self._children, key)
+
+    # ------------------------------------------------------------------ listing
+    def list_dir(self, prefix: str) -> list[str]:
+        """Names of the keys and 'directories' immediately below ``prefix`` ('' is the root),
+        sorted."""
+        children = self._child_index()
+        return sorted(children.get(prefix.strip("/"), ()))
+
+    def has_dir(self, prefix: str) -> bool:
+        """Whether any key lies below ``prefix``."""
+        return prefix.strip("/") in self._child_index()
+
+    def list_prefix(self, prefix: str) -> list[str]:
+        """All keys starting with ``prefix``, sorted."""
+        return sorted(k for k in self._refs if k.startswith(prefix))
+
+    def _child_index(self) -> dict[str, set[str]]:
+        if self._children is None:
+            index: dict[str, set[str]] = {}
+            for key in self._refs:
+                self._index_key(index, key)
+            self._children = index
+        return self._children
+
+    @staticmethod
+    def _index_key(index: dict[str, set[str]], key: str) -> None:
+        parent, _, name = key.rpartition("/")
+        while True:
+            siblings = index.setdefault(parent, set())
+            if name in siblings:
+                return
+            siblings.add(name)
+            if not parent:
+                return
+            parent, _, name = parent.rpartition("/")
+
+
+def _check_key(key: str, source: str) -> None:
+    if not isinstance(key, str) or not key or key.startswith("/") or "//" in key:
+        raise LindiFormatError(f"{source}: invalid key {key!r} (no leading slash, not empty)")
+
+
+def _is_url_ref(key: str, value: RefValue) -> bool:
+    return isinstance(value, list) and not is_metadata_key(key) and len(value) in (1, 3)
+
+
+def _expand(url: str, templates: Mapping[str, str], key: str, source: str) -> str:
+    if "{{" not in url:
+        return url
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in templates:
+            raise LindiFormatError(f"{source}: ref {key!r} uses undefined template {name!r}")
+        return templates[name]
+
+    return _TEMPLATE_PATTERN.sub(substitute, url)
+
+
+def _validated(key: str, value: Any, templates: Mapping[str, str], source: str) -> RefValue:
+    _check_key(key, source)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return value
+    if is_metadata_key(key) and isinstance(value, list):
+        return value
+    if isinstance(value, list):
+        if len(value) == 1 and isinstance(value[0], str):
+            return [_expand(value[0], templates, key, source)]
+        if (
+            len(value) == 3
+            and isinstance(value[0], str)
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value[1:])
+        ):
+            return [_expand(value[0], templates, key, source), value[1], value[2]]
+    raise LindiFormatError(
+        f"{source}: ref {key!r} is neither inline data nor [url] / [url, offset, size]: "
+        f"{str(value)[:120]}"
+    )

@@ -1,0 +1,47 @@
+"""The byte-source interface: everything that reads bytes by URL implements it.
+
+OWNED BY the byte-sources work (helper "sources"). Other parts only use what is declared here.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+__all__ = ["ByteSource"]
+
+
+class ByteSource(ABC):
+    """Reads (and, where the backend allows, writes) whole objects or byte ranges by URL.
+
+    One instance serves one backend (local files, HTTP(S), an object store) and may hold
+    connections; it is safe to call from many tasks at once.
+    """
+
+    @abstractmethod
+    async def get_range(self, url: str, offset: int, size: int) -> bytes:
+        """``size`` bytes of ``url`` starting at ``offset``. Fewer bytes is an error."""
+
+    @abstractmethod
+    async def get(self, url: str) -> bytes:
+        """The whole object at ``url``."""
+
+    async def get_ranges(self, url: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        """Many ``(offset, size)`` ranges of one object, in the order given. Backends override
+        this to coalesce adjacent ranges and keep many requests in flight."""
+        import asyncio
+
+        return list(await asyncio.gather(*(self.get_range(url, o, s) for o, s in ranges)))
+
+    @abstractmethod
+    async def size(self, url: str) -> int:
+        """The size in bytes of the object at ``url``."""
+
+    async def put(self, url: str, data: bytes) -> None:
+        """Write a whole object (backends that cannot write raise ``LindiSourceError``)."""
+        from hdmf_lindi.errors import LindiSourceError
+
+        raise LindiSourceError(f"{url}: {type(self).__name__} cannot write")
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
