@@ -118,7 +118,7 @@ class ReferenceMap:
         Where the map came from, used in error messages.
     """
 
-    __slots__ = ("_children", "_refs", "generation_metadata", "source")
+    __slots__ = ("_children", "_refs", "_revision", "generation_metadata", "source")
 
     def __init__(
         self,
@@ -131,6 +131,13 @@ class ReferenceMap:
         self.generation_metadata = generation_metadata
         self.source = source
         self._children: dict[str, set[str]] | None = None
+        self._revision = 0
+
+    @property
+    def revision(self) -> int:
+        """A counter bumped by every change (set or delete): lets owners tell whether the map
+        changed since they last saved it."""
+        return self._revision
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -307,11 +314,13 @@ class ReferenceMap:
         """Remove ``key``; a missing key raises ``KeyError``."""
         del self._refs[key]
         self._children = None
+        self._revision += 1
 
     def _set(self, key: str, value: RefValue) -> None:
         _check_key(key, self.source)
         is_new = key not in self._refs
         self._refs[key] = value
+        self._revision += 1
         if is_new and self._children is not None:
             self._index_key(self._children, key)
 

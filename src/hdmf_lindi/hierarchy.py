@@ -1,0 +1,694 @@
+"""The HDF5-like hierarchy over a LINDI store: what the h5py-compatible view and LindiIO share.
+
+A :class:`Hierarchy` binds a :class:`~hdmf_lindi.storage.store.LindiStore` to a conventions
+flavour. Metadata (nodes, attributes, links) is read straight from the store's reference map
+through the flavour (no zarr calls); dataset values go through zarr arrays, except small arrays
+whose chunks are all inline, which are decoded directly from the map.
+
+Paths are absolute HDF5-style paths (``"/"``, ``"/acquisition/ts/data"``). Links are *not*
+followed by :meth:`Hierarchy.node`: it returns the link node; :meth:`Hierarchy.resolve` follows
+soft links in every component of a path.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hdmf_lindi.conventions.model import DataKind, DatasetInfo, Node, NodeKind, SoftLink
+from hdmf_lindi.errors import (
+    LindiExistsError,
+    LindiFormatError,
+    LindiReadOnlyError,
+    LindiShapeError,
+)
+from hdmf_lindi.storage.reference_map import InlineRef
+
+if TYPE_CHECKING:
+    import h5py
+    import zarr
+
+    from hdmf_lindi.conventions.abc import Conventions
+    from hdmf_lindi.storage.reference_map import ReferenceMap
+    from hdmf_lindi.storage.store import LindiStore
+
+__all__ = ["DatasetHandle", "Hierarchy", "join_path", "normalize_path"]
+
+type Selection = Any
+"""Anything numpy basic indexing accepts (ints, slices, Ellipsis, tuples of those), plus
+integer lists/arrays along axes (orthogonal, as h5py) and a boolean mask of the full shape."""
+
+_MAX_LINK_DEPTH = 40
+_INLINE_FAST_PATH_MAX_BYTES = 4 << 20
+
+
+def normalize_path(path: str) -> str:
+    """``path`` as an absolute, normalized HDF5 path (``"/"``, ``"/a/b"``)."""
+    parts = [p for p in path.split("/") if p and p != "."]
+    return "/" + "/".join(parts)
+
+
+def join_path(parent: str, name: str) -> str:
+    """The path of ``name`` inside ``parent`` (``name`` may itself be absolute)."""
+    if name.startswith("/"):
+        return normalize_path(name)
+    return normalize_path(parent.rstrip("/") + "/" + name)
+
+
+class Hierarchy:
+    """An HDF5-like hierarchy over a LINDI store.
+
+    Parameters
+    ----------
+    store
+        The store; writable when opened in a writable mode.
+    conventions
+        The flavour; detected from the store's keys when ``None``.
+    """
+
+    def __init__(self, store: LindiStore, conventions: Conventions | None = None) -> None:
+        from hdmf_lindi.conventions import detect_conventions
+
+        self._store = store
+        self._meta: ReferenceMap = store.reference_map
+        self._conventions = (
+            conventions if conventions is not None else detect_conventions(self._meta)
+        )
+        self._nodes: dict[str, Node | None] = {}
+        self._arrays: dict[str, zarr.Array[Any]] = {}
+        self._inline_values: dict[str, np.ndarray] = {}
+        self._external_files: dict[str, h5py.File] = {}
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def store(self) -> LindiStore:
+        """The underlying store."""
+        return self._store
+
+    @property
+    def conventions(self) -> Conventions:
+        """The conventions flavour in use."""
+        return self._conventions
+
+    @property
+    def writable(self) -> bool:
+        """Whether writes are allowed."""
+        return not self._store.read_only
+
+    # ------------------------------------------------------------------ reading
+    def node(self, path: str) -> Node | None:
+        """The node at ``path`` (links not followed), or ``None``."""
+        path = normalize_path(path)
+        try:
+            return self._nodes[path]
+        except KeyError:
+            node = self._conventions.read_node(self._meta, path)
+            self._nodes[path] = node
+            return node
+
+    def resolve(self, path: str) -> Node | None:
+        """The node at ``path`` with soft links followed (in every component of the path);
+        ``None`` when nothing is there. A dangling soft link raises ``KeyError`` naming it."""
+        return self._resolve(normalize_path(path), 0)
+
+    def _resolve(self, path: str, depth: int) -> Node | None:
+        if depth > _MAX_LINK_DEPTH:
+            raise KeyError(f"{path}: too many levels of soft links (a cycle?)")
+        current = "/"
+        node = self.node("/")
+        for name in path.strip("/").split("/") if path != "/" else []:
+            candidate = join_path(current, name)
+            node = self.node(candidate)
+            if node is None:
+                return None
+            if node.kind is NodeKind.SOFT_LINK:
+                assert isinstance(node.link, SoftLink)
+                target = self._resolve(normalize_path(node.link.path), depth + 1)
+                if target is None:
+                    raise KeyError(
+                        f"{candidate}: dangling soft link to {node.link.path} "
+                        f"(in {self._meta.source})"
+                    )
+                node = target
+                current = target.path
+            else:
+                current = candidate
+        return node
+
+    def children(self, path: str) -> list[str]:
+        """Sorted names of the children of the group at ``path`` (links not followed)."""
+        return self._conventions.list_children(self._meta, normalize_path(path))
+
+    def walk(self, path: str = "/") -> Iterator[Node]:
+        """Every node below ``path`` (depth first, sorted, links not followed), ``path`` first."""
+        node = self.node(path)
+        if node is None:
+            return
+        yield node
+        if node.kind is NodeKind.GROUP:
+            for name in self.children(node.path):
+                yield from self.walk(join_path(node.path, name))
+
+    def dataset(self, path: str) -> DatasetHandle:
+        """A lazy handle on the dataset at ``path`` (links followed)."""
+        node = self._require_dataset(path)
+        assert node.dataset is not None
+        return DatasetHandle(self, node.path, node.dataset)
+
+    def read(self, path: str, selection: Selection = Ellipsis) -> Any:
+        """Values of the dataset at ``path`` as h5py returns them for ``ds[selection]``
+        (a numpy array; a numpy scalar, ``str``, ``bytes`` or Reference for scalar datasets)."""
+        node = self._require_dataset(path)
+        info = node.dataset
+        assert info is not None
+        if info.external_array_link is not None:
+            return self._read_external_array(node.path, info, selection)
+        if info.is_scalar:
+            if not _selects_everything(selection, scalar=True):
+                raise ValueError(
+                    f"{node.path}: a scalar dataset is read with ds[()] or ds[...], "
+                    f"not {selection!r}"
+                )
+            values = self._conventions.decode_values(info, self._read_stored(node.path, info))
+            result = np.asarray(values).reshape(())
+            if selection is Ellipsis:
+                return result
+            return result[()]
+        stored = self._read_stored_selection(node.path, info, selection)
+        return self._conventions.decode_values(info, stored)
+
+    def _require_dataset(self, path: str) -> Node:
+        node = self.resolve(path)
+        if node is None:
+            raise KeyError(f"{normalize_path(path)}: no such object in {self._meta.source}")
+        if node.kind is not NodeKind.DATASET or node.dataset is None:
+            raise TypeError(f"{node.path}: not a dataset ({node.kind.value})")
+        return node
+
+    def _read_stored(self, path: str, info: DatasetInfo) -> np.ndarray:
+        """The whole stored array (stored shape)."""
+        inline = self._inline_array(path)
+        if inline is not None:
+            return inline
+        return np.asarray(self._array(path)[...])
+
+    def _read_stored_selection(
+        self, path: str, info: DatasetInfo, selection: Selection
+    ) -> np.ndarray:
+        if math.prod(info.shape) == 0:
+            return np.empty(info.shape, dtype=self._stored_dtype(info))[selection]
+        inline = self._inline_array(path)
+        if inline is not None:
+            return _apply_selection(inline, selection, path)
+        array = self._array(path)
+        kind, normalized = _classify_selection(selection, info.shape, path)
+        if kind == "mask":
+            return np.asarray(array.vindex[normalized])
+        if kind == "orthogonal":
+            return np.asarray(array.oindex[normalized])
+        return np.asarray(array[normalized])
+
+    @staticmethod
+    def _stored_dtype(info: DatasetInfo) -> np.dtype[Any]:
+        if info.kind is DataKind.NUMERIC:
+            return info.dtype
+        return np.dtype(object)
+
+    def _array(self, path: str) -> zarr.Array[Any]:
+        try:
+            return self._arrays[path]
+        except KeyError:
+            import zarr
+
+            zarr_path = self._conventions.zarr_path(path)
+            mode = "r" if self._store.read_only else "r+"
+            array = zarr.open_array(
+                store=self._store,
+                path=zarr_path,
+                mode=mode,
+                zarr_format=self._conventions.zarr_format,  # type: ignore[arg-type]
+            )
+            self._arrays[path] = array
+            return array
+
+    def _inline_array(self, path: str) -> np.ndarray | None:
+        """The stored array decoded straight from the map when it is small and every chunk is
+        inline (or missing, i.e. fill); ``None`` otherwise."""
+        if path in self._inline_values:
+            return self._inline_values[path]
+        if self._conventions.zarr_format != 2:
+            return None
+        from hdmf_lindi.conventions.chunks import decode_chunk
+
+        prefix = self._conventions.zarr_path(path)
+        key_prefix = f"{prefix}/" if prefix else ""
+        zarray = self._meta.get_json(f"{key_prefix}.zarray")
+        if not isinstance(zarray, dict):
+            return None
+        shape = tuple(int(n) for n in zarray["shape"])
+        chunks = tuple(int(n) for n in zarray["chunks"])
+        dtype = np.dtype(zarray["dtype"]) if zarray["dtype"] != "|O" else np.dtype(object)
+        if dtype.itemsize * math.prod(shape) > _INLINE_FAST_PATH_MAX_BYTES:
+            return None
+        separator = zarray.get("dimension_separator", ".")
+        grid = [
+            range(math.ceil(s / c)) if c else range(0) for s, c in zip(shape, chunks, strict=True)
+        ]
+        blocks: list[tuple[tuple[int, ...], bytes | None]] = []
+        for index in itertools.product(*grid):
+            key = key_prefix + (separator.join(map(str, index)) if index else "0")
+            ref = self._meta.resolve(key)
+            if ref is None:
+                blocks.append((index, None))
+            elif isinstance(ref, InlineRef):
+                blocks.append((index, ref.data))
+            else:
+                return None
+        fill = zarray.get("fill_value")
+        out = _filled(shape, dtype, fill)
+        for index, data in blocks:
+            if data is None:
+                continue
+            chunk = decode_chunk(zarray, data)
+            region = tuple(
+                slice(i * c, min((i + 1) * c, s))
+                for i, c, s in zip(index, chunks, shape, strict=True)
+            )
+            crop = tuple(slice(0, r.stop - r.start) for r in region)
+            out[region] = chunk.reshape(chunks)[crop] if chunks else chunk
+        self._inline_values[path] = out
+        return out
+
+    def _read_external_array(self, path: str, info: DatasetInfo, selection: Selection) -> Any:
+        link = info.external_array_link
+        assert link is not None
+        h5file = self._external_files.get(link.url)
+        if h5file is None:
+            import h5py
+
+            source: Any = link.url
+            if "://" in link.url and not link.url.startswith("file://"):
+                from hdmf_lindi.storage.sources.file_like import RangeFile
+
+                source = RangeFile(link.url, self._router())
+            elif link.url.startswith("file://"):
+                source = link.url[len("file://") :]
+            h5file = h5py.File(source, "r")
+            self._external_files[link.url] = h5file
+        dataset = h5file[link.name]
+        return dataset[selection]
+
+    def _router(self) -> Any:
+        router = getattr(self._store, "router", None)
+        if router is None:
+            from hdmf_lindi.storage.sources import SourceRouter
+
+            router = SourceRouter()
+        return router
+
+    # ------------------------------------------------------------------ writing
+    def _check_writable(self) -> None:
+        if self._store.read_only:
+            raise LindiReadOnlyError(f"{self._meta.source}: opened read-only; cannot write")
+
+    def _invalidate(self, path: str | None = None) -> None:
+        self._nodes.clear()
+        if path is None:
+            self._arrays.clear()
+            self._inline_values.clear()
+            return
+        for cache in (self._arrays, self._inline_values):
+            for key in [k for k in cache if k == path or k.startswith(path.rstrip("/") + "/")]:
+                del cache[key]
+
+    def _ensure_parents(self, path: str) -> None:
+        parent = path.rsplit("/", 1)[0] or "/"
+        if parent == "/":
+            if self.node("/") is None:
+                self._conventions.write_group(self._meta, "/", {})
+                self._invalidate("/")
+            return
+        node = self.resolve(parent)
+        if node is None:
+            self._ensure_parents(parent)
+            self._conventions.write_group(self._meta, parent, {})
+            self._invalidate(parent)
+        elif node.kind is not NodeKind.GROUP:
+            raise TypeError(f"{parent}: not a group; cannot create {path} in it")
+
+    def _real_path(self, path: str) -> str:
+        """``path`` with soft links in its parent components followed."""
+        path = normalize_path(path)
+        if path == "/":
+            return path
+        parent, name = path.rsplit("/", 1)
+        resolved = self.resolve(parent or "/")
+        return join_path(resolved.path if resolved is not None else (parent or "/"), name)
+
+    def _check_free(self, path: str) -> None:
+        if self.node(path) is not None:
+            raise LindiExistsError(f"{path}: an object with that name already exists")
+
+    def create_group(self, path: str, attrs: Mapping[str, Any] | None = None) -> Node:
+        """Create a group (parents created as needed); ``ValueError`` if the name is taken."""
+        self._check_writable()
+        path = self._real_path(path)
+        if path != "/":
+            self._check_free(path)
+            self._ensure_parents(path)
+        self._conventions.write_group(self._meta, path, dict(attrs or {}))
+        self._invalidate(path)
+        node = self.node(path)
+        assert node is not None
+        return node
+
+    def create_dataset(
+        self,
+        path: str,
+        info: DatasetInfo,
+        data: Any = None,
+        attrs: Mapping[str, Any] | None = None,
+        *,
+        codecs: Mapping[str, Any] | None = None,
+    ) -> DatasetHandle:
+        """Create a dataset with the shape/dtype/chunks/compression/fill of ``info`` and write
+        ``data`` (array-like of that shape) when given. Parents are created as needed.
+        ``codecs`` (``{"filters": [...], "compressor": {...}}``, numcodecs configs) overrides
+        the codecs derived from ``info.compression``."""
+        self._check_writable()
+        path = self._real_path(path)
+        self._check_free(path)
+        self._ensure_parents(path)
+        if codecs is not None:
+            self._conventions.write_dataset(  # type: ignore[call-arg]
+                self._meta, path, info, dict(attrs or {}), codecs=codecs
+            )
+        else:
+            self._conventions.write_dataset(self._meta, path, info, dict(attrs or {}))
+        self._invalidate(path)
+        if data is not None and math.prod(info.shape) > 0:
+            self._write_values(path, info, Ellipsis, data)
+        return self.dataset(path)
+
+    def write(self, path: str, selection: Selection, values: Any) -> None:
+        """Write ``values`` into ``dataset[selection]``."""
+        self._check_writable()
+        node = self._require_dataset(path)
+        assert node.dataset is not None
+        self._write_values(node.path, node.dataset, selection, values)
+
+    def _write_values(
+        self, path: str, info: DatasetInfo, selection: Selection, values: Any
+    ) -> None:
+        if info.external_array_link is not None:
+            raise LindiReadOnlyError(
+                f"{path}: links to an external HDF5 dataset ({info.external_array_link.url})"
+                "; it cannot be written"
+            )
+        array = self._array(path)
+        self._inline_values.pop(path, None)
+        self._nodes.pop(path, None)
+        if info.is_scalar:
+            if not _selects_everything(selection, scalar=True):
+                raise ValueError(f"{path}: a scalar dataset is written with ds[()] = value")
+            encoded = self._conventions.encode_values(info, _as_array(values, info))
+            array[...] = np.asarray(encoded).reshape((1,))
+            return
+        kind, normalized = _classify_selection(selection, info.shape, path)
+        target_shape = _selection_shape(info.shape, kind, normalized)
+        values_array = _as_array(values, info)
+        if values_array.shape != target_shape:
+            try:
+                values_array = np.broadcast_to(values_array, target_shape)
+            except ValueError as exc:
+                raise LindiShapeError(
+                    f"{path}: cannot write values of shape {values_array.shape} into a "
+                    f"selection of shape {target_shape}"
+                ) from exc
+        encoded = self._conventions.encode_values(info, values_array)
+        if kind == "mask":
+            array.vindex[normalized] = encoded
+        elif kind == "orthogonal":
+            array.oindex[normalized] = encoded
+        else:
+            array[normalized] = encoded
+
+    def resize(self, path: str, shape: tuple[int, ...]) -> None:
+        """Change a dataset's shape (within its ``maxshape``)."""
+        self._check_writable()
+        node = self._require_dataset(path)
+        info = node.dataset
+        assert info is not None
+        shape = tuple(int(n) for n in shape)
+        if len(shape) != len(info.shape):
+            raise LindiShapeError(
+                f"{node.path}: new shape {shape} has the wrong rank for {info.shape}"
+            )
+        maxshape = info.maxshape if info.maxshape is not None else info.shape
+        for n, limit in zip(shape, maxshape, strict=True):
+            if limit is not None and n > limit:
+                raise LindiShapeError(
+                    f"{node.path}: new shape {shape} exceeds maxshape {tuple(maxshape)}"
+                )
+        self._array(node.path).resize(shape)
+        self._invalidate(node.path)
+        # the conventions keep maxshape and other special attributes in the array's attributes;
+        # zarr's resize rewrote the array metadata only.
+
+    def set_attrs(self, path: str, attrs: Mapping[str, Any]) -> None:
+        """Set (add or replace) attributes of the object at ``path``."""
+        self._check_writable()
+        node = self.resolve(path)
+        if node is None:
+            raise KeyError(f"{normalize_path(path)}: no such object in {self._meta.source}")
+        self._conventions.write_attrs(self._meta, node.path, attrs)
+        self._invalidate(node.path)
+
+    def delete_attr(self, path: str, name: str) -> None:
+        """Delete one attribute (``KeyError`` naming it when absent)."""
+        self._check_writable()
+        node = self.resolve(path)
+        if node is None:
+            raise KeyError(f"{normalize_path(path)}: no such object in {self._meta.source}")
+        self._conventions.delete_attr(self._meta, node.path, name)
+        self._invalidate(node.path)
+
+    def create_soft_link(self, path: str, target: str) -> None:
+        """Create a soft link at ``path`` to the absolute path ``target``."""
+        self._check_writable()
+        path = self._real_path(path)
+        self._check_free(path)
+        self._ensure_parents(path)
+        self._conventions.write_soft_link(self._meta, path, normalize_path(target))
+        self._invalidate(path)
+
+    def create_external_link(self, path: str, filename: str, target: str) -> None:
+        """Create an external link at ``path`` to ``target`` in ``filename``."""
+        self._check_writable()
+        path = self._real_path(path)
+        self._check_free(path)
+        self._ensure_parents(path)
+        self._conventions.write_external_link(self._meta, path, filename, normalize_path(target))
+        self._invalidate(path)
+
+    def delete(self, path: str) -> None:
+        """Delete the object (or link) at ``path`` and everything below it."""
+        self._check_writable()
+        path = self._real_path(path)
+        if path == "/":
+            raise ValueError("the root group cannot be deleted")
+        if self.node(path) is None:
+            raise KeyError(f"{path}: no such object in {self._meta.source}")
+        self._conventions.delete_node(self._meta, path)
+        self._invalidate(path)
+
+    def flush(self) -> None:
+        """Persist pending changes (the store's map and its container)."""
+        self._store.flush()
+
+    def close(self) -> None:
+        """Close external HDF5 files opened for ``_EXTERNAL_ARRAY_LINK`` datasets."""
+        for h5file in self._external_files.values():
+            h5file.close()
+        self._external_files.clear()
+
+
+class DatasetHandle:
+    """A lazy view of one dataset: numpy-like, reads only what is sliced.
+
+    Supports ``shape``, ``dtype``, ``ndim``, ``size``, ``len()``, iteration over the first axis,
+    ``handle[selection]``, ``np.asarray(handle)``, and ``handle[selection] = values`` when the
+    hierarchy is writable.
+    """
+
+    __slots__ = ("_hierarchy", "_path")
+
+    def __init__(self, hierarchy: Hierarchy, path: str, info: DatasetInfo | None = None) -> None:
+        self._hierarchy = hierarchy
+        self._path = normalize_path(path)
+
+    @property
+    def hierarchy(self) -> Hierarchy:
+        """The hierarchy the dataset belongs to."""
+        return self._hierarchy
+
+    @property
+    def path(self) -> str:
+        """Absolute path of the dataset."""
+        return self._path
+
+    @property
+    def info(self) -> DatasetInfo:
+        """Shape, dtype, chunks, compression, ... as h5py would report them (current)."""
+        node = self._hierarchy.resolve(self._path)
+        if node is None or node.dataset is None:
+            raise KeyError(f"{self._path}: the dataset no longer exists")
+        return node.dataset
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The dataset's shape (``()`` for a scalar)."""
+        return self.info.shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dataset's dtype as h5py reports it."""
+        return self.info.dtype
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return math.prod(self.shape)
+
+    def __len__(self) -> int:
+        shape = self.shape
+        if not shape:
+            raise TypeError(f"{self._path}: a scalar dataset has no len()")
+        return shape[0]
+
+    def __getitem__(self, selection: Selection) -> Any:
+        return self._hierarchy.read(self._path, selection)
+
+    def __setitem__(self, selection: Selection, values: Any) -> None:
+        self._hierarchy.write(self._path, selection, values)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        values = np.asarray(self._hierarchy.read(self._path, Ellipsis))
+        return values.astype(dtype) if dtype is not None else values
+
+    def __iter__(self) -> Iterator[Any]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        return f"<DatasetHandle {self._path} shape={self.shape} dtype={self.dtype}>"
+
+
+# ---------------------------------------------------------------------- selection helpers
+def _selects_everything(selection: Selection, *, scalar: bool) -> bool:
+    if selection is Ellipsis or selection == ():
+        return True
+    return bool(scalar and isinstance(selection, tuple) and selection == (Ellipsis,))
+
+
+def _classify_selection(selection: Selection, shape: tuple[int, ...], path: str) -> tuple[str, Any]:
+    """('basic' | 'orthogonal' | 'mask', normalized selection)."""
+    if isinstance(selection, np.ndarray) and selection.dtype == bool:
+        if selection.shape == shape:
+            return "mask", selection
+        selection = (selection,)
+    if not isinstance(selection, tuple):
+        selection = (selection,)
+    fancy = False
+    normalized: list[Any] = []
+    for item in selection:
+        if isinstance(item, (list, np.ndarray)):
+            array = np.asarray(item)
+            if array.dtype == bool:
+                array = np.flatnonzero(array)
+            elif array.dtype.kind not in "iu":
+                raise TypeError(f"{path}: cannot index with an array of {array.dtype}")
+            fancy = True
+            normalized.append(array)
+        else:
+            normalized.append(item)
+    if fancy:
+        return "orthogonal", _expand_ellipsis(tuple(normalized), len(shape), path)
+    return "basic", tuple(normalized)
+
+
+def _expand_ellipsis(selection: tuple[Any, ...], ndim: int, path: str) -> tuple[Any, ...]:
+    if any(item is Ellipsis for item in selection):
+        i = next(i for i, item in enumerate(selection) if item is Ellipsis)
+        fill = ndim - (len(selection) - 1)
+        selection = selection[:i] + (slice(None),) * fill + selection[i + 1 :]
+    if len(selection) > ndim:
+        raise IndexError(f"{path}: too many indices ({len(selection)}) for {ndim} dimensions")
+    return selection + (slice(None),) * (ndim - len(selection))
+
+
+def _selection_shape(shape: tuple[int, ...], kind: str, selection: Any) -> tuple[int, ...]:
+    """The shape ``dataset[selection]`` has, computed without reading anything."""
+    if kind == "mask":
+        return (int(np.count_nonzero(selection)),)
+    out: list[int] = []
+    for n, item in zip(shape, _expand_ellipsis(selection, len(shape), ""), strict=True):
+        if isinstance(item, slice):
+            out.append(len(range(*item.indices(n))))
+        elif isinstance(item, (int, np.integer)):
+            if not -n <= int(item) < n:
+                raise IndexError(f"index {int(item)} is out of range for an axis of length {n}")
+        else:
+            out.append(len(np.asarray(item)))
+    return tuple(out)
+
+
+def _apply_selection(values: np.ndarray, selection: Selection, path: str) -> np.ndarray:
+    kind, normalized = _classify_selection(selection, values.shape, path)
+    if kind == "orthogonal":
+        result = values
+        for axis in reversed(range(len(normalized))):
+            item = normalized[axis]
+            if isinstance(item, (int, np.integer)):
+                result = np.take(result, int(item), axis=axis)
+            else:
+                result = result[(slice(None),) * axis + (item,)]
+        return np.asarray(result)
+    return np.asarray(values[normalized])
+
+
+def _as_array(values: Any, info: DatasetInfo) -> np.ndarray:
+    """Values given by a caller as an array of the dataset's h5py-facing type."""
+    if isinstance(values, np.ndarray) and info.kind is not DataKind.NUMERIC:
+        return values
+    if info.kind is DataKind.NUMERIC or info.kind is DataKind.COMPOUND:
+        return np.asarray(values, dtype=info.dtype)
+    if isinstance(values, (list, tuple)):
+        return np.array(values, dtype=object)
+    out = np.empty((), dtype=object)
+    out[()] = values
+    return out
+
+
+def _filled(shape: tuple[int, ...], dtype: np.dtype[Any], fill: Any) -> np.ndarray:
+    if dtype == np.dtype(object):
+        out = np.empty(shape, dtype=object)
+        out[...] = fill if fill not in (0, None) else None
+        return out
+    if fill is None:
+        return np.zeros(shape, dtype=dtype)
+    if isinstance(fill, str) and dtype.kind == "f":
+        fill = {"NaN": np.nan, "Infinity": np.inf, "-Infinity": -np.inf}.get(fill, fill)
+    try:
+        return np.full(shape, fill, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise LindiFormatError(f"fill value {fill!r} does not fit dtype {dtype}") from exc

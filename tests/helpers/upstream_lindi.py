@@ -1,0 +1,67 @@
+"""The original ``lindi`` 0.4.6 in a virtual environment of its own (it pins zarr < 3, so it
+cannot share ours). Tests and benchmarks run scripts with it to prove compatibility."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+UPSTREAM_VENV = Path(os.environ.get("HDMF_LINDI_UPSTREAM_VENV", REPO_ROOT / ".venv-upstream"))
+UPSTREAM_REQUIREMENTS = ["lindi==0.4.6", "pynwb"]
+
+
+class UpstreamUnavailable(RuntimeError):
+    """lindi 0.4.6 could not be installed (offline?)."""
+
+
+def upstream_python() -> Path:
+    """The interpreter of the lindi 0.4.6 environment, created on first use."""
+    python = UPSTREAM_VENV / "bin" / "python"
+    stamp = UPSTREAM_VENV / ".installed"
+    if python.exists() and stamp.exists():
+        return python
+    try:
+        if not python.exists():
+            subprocess.run(
+                [sys.executable, "-m", "venv", str(UPSTREAM_VENV)],
+                check=True,
+                capture_output=True,
+            )
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", *UPSTREAM_REQUIREMENTS],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        output = getattr(exc, "stderr", b"") or b""
+        raise UpstreamUnavailable(
+            f"cannot install {UPSTREAM_REQUIREMENTS} into {UPSTREAM_VENV}: "
+            f"{output.decode(errors='replace')[-500:]}"
+        ) from exc
+    stamp.touch()
+    return python
+
+
+def run_upstream(script: str, *args: str, timeout: float = 300) -> Any:
+    """Run ``script`` (Python source) with lindi 0.4.6; it prints one JSON document as its
+    last line of output, which is returned parsed."""
+    python = upstream_python()
+    completed = subprocess.run(
+        [str(python), "-c", textwrap.dedent(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if completed.returncode != 0:
+        raise AssertionError(
+            f"lindi 0.4.6 failed (exit {completed.returncode}):\n{completed.stderr[-4000:]}"
+        )
+    lines = [line for line in completed.stdout.splitlines() if line.strip()]
+    return json.loads(lines[-1])

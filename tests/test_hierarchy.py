@@ -1,0 +1,252 @@
+"""Hierarchy: the HDF5-like tree over a LINDI store shared by the h5py view and LindiIO."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hdmf_lindi  # noqa: F401  (registers the zarr data types)
+from hdmf_lindi.conventions.model import (
+    DataKind,
+    DatasetInfo,
+    ExternalArrayLink,
+    NodeKind,
+    Reference,
+)
+from hdmf_lindi.errors import LindiExistsError, LindiReadOnlyError, LindiShapeError
+from hdmf_lindi.hierarchy import Hierarchy, join_path, normalize_path
+from hdmf_lindi.storage.store import LindiStore
+
+
+@pytest.fixture
+def hierarchy(tmp_path: Path) -> Iterator[Hierarchy]:
+    store = LindiStore.open(tmp_path / "h.lindi.d", mode="w")
+    yield Hierarchy(store)
+    store.close()
+
+
+def _reopen(h: Hierarchy, path: Path, mode: str = "r") -> Hierarchy:
+    h.flush()
+    h.store.close()
+    return Hierarchy(LindiStore.open(path, mode=mode))
+
+
+def test_paths() -> None:
+    assert normalize_path("a//b/") == "/a/b"
+    assert normalize_path("/") == "/"
+    assert join_path("/a", "b") == "/a/b"
+    assert join_path("/a", "/c") == "/c"
+    assert join_path("/", "x") == "/x"
+
+
+def test_groups_attrs_and_walk(hierarchy: Hierarchy) -> None:
+    hierarchy.create_group("/a/b", {"n": 3, "s": "x", "f": np.array([1.5, np.nan])})
+    assert hierarchy.children("/") == ["a"]
+    node = hierarchy.node("/a/b")
+    assert node is not None and node.kind is NodeKind.GROUP
+    assert node.attrs["n"] == 3 and node.attrs["s"] == "x"
+    np.testing.assert_array_equal(node.attrs["f"], [1.5, np.nan])
+    hierarchy.set_attrs("/a/b", {"n": 4})
+    assert hierarchy.node("/a/b").attrs["n"] == 4  # type: ignore[union-attr]
+    hierarchy.delete_attr("/a/b", "s")
+    assert "s" not in hierarchy.node("/a/b").attrs  # type: ignore[union-attr]
+    with pytest.raises(KeyError, match="s"):
+        hierarchy.delete_attr("/a/b", "s")
+    assert [n.path for n in hierarchy.walk()] == ["/", "/a", "/a/b"]
+    with pytest.raises(LindiExistsError, match="/a/b"):
+        hierarchy.create_group("/a/b")
+
+
+@pytest.mark.parametrize("chunks", [(7, 3), (100, 10), (1, 1)])
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Ellipsis,
+        (slice(2, 9), slice(None)),
+        (slice(None, None, 3), 1),
+        (5,),
+        (-1, slice(1, 4)),
+        ([1, 4, 8], slice(None)),
+        (slice(None), [0, 2]),
+        (np.array([True, False] * 10), 0),
+    ],
+)
+def test_selections_match_numpy(
+    hierarchy: Hierarchy, chunks: tuple[int, int], selection: object
+) -> None:
+    values = np.arange(200, dtype="i4").reshape(20, 10)
+    info = DatasetInfo(shape=values.shape, dtype=values.dtype, chunks=chunks)
+    hierarchy.create_dataset("/d", info, data=values)
+    expected = _numpy_orthogonal(values, selection)
+    np.testing.assert_array_equal(hierarchy.read("/d", selection), expected)
+
+
+def _numpy_orthogonal(values: np.ndarray, selection: object) -> np.ndarray:
+    if not isinstance(selection, tuple):
+        return values[selection]  # type: ignore[index]
+    out = values
+    for axis in reversed(range(len(selection))):
+        item = selection[axis]
+        if isinstance(item, int):
+            out = np.take(out, item, axis=axis)
+        else:
+            out = out[(slice(None),) * axis + (item,)]
+    return out
+
+
+def test_boolean_mask_of_full_shape(hierarchy: Hierarchy) -> None:
+    values = np.arange(12.0).reshape(3, 4)
+    hierarchy.create_dataset(
+        "/d", DatasetInfo(shape=(3, 4), dtype=values.dtype, chunks=(2, 2)), data=values
+    )
+    mask = values % 3 == 0
+    np.testing.assert_array_equal(hierarchy.read("/d", mask), values[mask])
+
+
+def test_large_chunked_dataset_goes_through_zarr_and_blobs(tmp_path: Path) -> None:
+    path = tmp_path / "big.lindi.d"
+    h = Hierarchy(LindiStore.open(path, mode="w"))
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(400, 300))
+    h.create_dataset(
+        "/big", DatasetInfo(shape=values.shape, dtype=values.dtype, chunks=(100, 100)), data=values
+    )
+    h = _reopen(h, path)
+    assert (path / "blobs").is_dir()
+    np.testing.assert_array_equal(h.read("/big"), values)
+    np.testing.assert_array_equal(
+        h.read("/big", (slice(150, 250), slice(50, 60))), values[150:250, 50:60]
+    )
+    handle = h.dataset("/big")
+    assert handle.shape == (400, 300) and len(handle) == 400 and handle.ndim == 2
+    np.testing.assert_array_equal(np.asarray(handle)[3], values[3])
+
+
+def test_scalars_strings_references(hierarchy: Hierarchy, tmp_path: Path) -> None:
+    h = hierarchy
+    h.create_dataset("/i", DatasetInfo(shape=(), dtype=np.dtype("i4")), data=5)
+    h.create_dataset(
+        "/u",
+        DatasetInfo(shape=(), dtype=h5py.string_dtype(), kind=DataKind.VLEN_STRING),
+        data="héllo",
+    )
+    h.create_dataset(
+        "/strs",
+        DatasetInfo(shape=(3,), dtype=h5py.string_dtype(), kind=DataKind.VLEN_STRING),
+        data=["a", "bb", "ccc"],
+    )
+    h.create_dataset(
+        "/refs",
+        DatasetInfo(shape=(2,), dtype=h5py.ref_dtype, kind=DataKind.REFERENCE),
+        data=[Reference("/i"), Reference("/strs")],
+    )
+    h.create_dataset("/fixed", DatasetInfo(shape=(2,), dtype=np.dtype("S3")), data=[b"abc", b"de"])
+    h = _reopen(h, tmp_path / "h.lindi.d")
+    assert h.read("/i") == 5 and h.read("/i", ()) == 5
+    assert h.read("/u", ()) == "héllo"
+    assert list(h.read("/strs")) == ["a", "bb", "ccc"]
+    assert [r.path for r in h.read("/refs")] == ["/i", "/strs"]
+    assert h.node("/refs").dataset.kind is DataKind.REFERENCE  # type: ignore[union-attr]
+    assert list(h.read("/fixed")) == [b"abc", b"de"]
+    with pytest.raises(ValueError, match="scalar"):
+        h.read("/i", 0)
+
+
+def test_soft_links_are_followed_and_dangling_ones_named(hierarchy: Hierarchy) -> None:
+    h = hierarchy
+    h.create_dataset("/g/x", DatasetInfo(shape=(3,), dtype=np.dtype("f4")), data=[1, 2, 3])
+    h.create_soft_link("/alias", "/g")
+    h.create_soft_link("/alias2", "/alias/x")
+    assert h.node("/alias").kind is NodeKind.SOFT_LINK  # type: ignore[union-attr]
+    assert h.resolve("/alias/x").path == "/g/x"  # type: ignore[union-attr]
+    np.testing.assert_array_equal(h.read("/alias2"), [1, 2, 3])
+    h.create_soft_link("/dangling", "/nowhere")
+    with pytest.raises(KeyError, match="dangling.*nowhere"):
+        h.resolve("/dangling")
+    h.create_soft_link("/loop1", "/loop2")
+    h.create_soft_link("/loop2", "/loop1")
+    with pytest.raises(KeyError, match="too many levels"):
+        h.resolve("/loop1")
+
+
+def test_resize_within_maxshape(hierarchy: Hierarchy) -> None:
+    h = hierarchy
+    info = DatasetInfo(shape=(4,), dtype=np.dtype("i8"), chunks=(2,), maxshape=(None,))
+    h.create_dataset("/grow", info, data=[1, 2, 3, 4])
+    h.resize("/grow", (6,))
+    h.write("/grow", slice(4, 6), [5, 6])
+    np.testing.assert_array_equal(h.read("/grow"), [1, 2, 3, 4, 5, 6])
+    assert h.dataset("/grow").info.maxshape == (None,)
+    fixed = DatasetInfo(shape=(2,), dtype=np.dtype("i8"), chunks=(2,))
+    h.create_dataset("/fixed", fixed, data=[1, 2])
+    with pytest.raises(LindiShapeError, match="maxshape"):
+        h.resize("/fixed", (3,))
+
+
+def test_shape_mismatch_and_read_only(hierarchy: Hierarchy, tmp_path: Path) -> None:
+    h = hierarchy
+    h.create_dataset("/d", DatasetInfo(shape=(4,), dtype=np.dtype("f8")), data=np.zeros(4))
+    with pytest.raises(LindiShapeError, match="shape"):
+        h.write("/d", slice(0, 2), [1.0, 2.0, 3.0])
+    h.write("/d", slice(0, 2), 7.0)  # broadcast, like h5py
+    np.testing.assert_array_equal(h.read("/d"), [7, 7, 0, 0])
+    ro = _reopen(h, tmp_path / "h.lindi.d", mode="r")
+    with pytest.raises(LindiReadOnlyError):
+        ro.create_group("/new")
+    with pytest.raises(LindiReadOnlyError):
+        ro.write("/d", 0, 1.0)
+
+
+def test_delete(hierarchy: Hierarchy) -> None:
+    h = hierarchy
+    h.create_dataset("/g/d", DatasetInfo(shape=(2,), dtype=np.dtype("i2")), data=[1, 2])
+    h.delete("/g")
+    assert h.node("/g") is None and h.children("/") == []
+    with pytest.raises(KeyError, match="/g"):
+        h.delete("/g")
+
+
+def test_external_array_link_reads_the_hdf5_dataset(hierarchy: Hierarchy, tmp_path: Path) -> None:
+    h5_path = tmp_path / "ext.h5"
+    values = np.arange(50, dtype="u2").reshape(5, 10)
+    with h5py.File(h5_path, "w") as f:
+        f.create_dataset("grp/data", data=values)
+    info = DatasetInfo(
+        shape=(5, 10),
+        dtype=values.dtype,
+        external_array_link=ExternalArrayLink(url=str(h5_path), name="/grp/data"),
+    )
+    hierarchy.create_dataset("/linked", info)
+    np.testing.assert_array_equal(
+        hierarchy.read("/linked", (slice(1, 3), slice(None))), values[1:3]
+    )
+    with pytest.raises(LindiReadOnlyError, match="external"):
+        hierarchy.write("/linked", 0, 1)
+    hierarchy.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shape=st.lists(st.integers(0, 6), min_size=1, max_size=3).map(tuple),
+    chunk_seed=st.integers(1, 4),
+    dtype=st.sampled_from(["i1", "<u4", "<f8", "|b1"]),
+)
+def test_round_trip_any_shape_and_chunking(
+    tmp_path_factory: pytest.TempPathFactory, shape: tuple[int, ...], chunk_seed: int, dtype: str
+) -> None:
+    path = tmp_path_factory.mktemp("rt") / "x.lindi.d"
+    h = Hierarchy(LindiStore.open(path, mode="w"))
+    values = (np.arange(int(np.prod(shape))) % 7).astype(dtype).reshape(shape)
+    chunks = tuple(max(1, min(n, chunk_seed)) for n in shape)
+    h.create_dataset("/v", DatasetInfo(shape=shape, dtype=values.dtype, chunks=chunks), data=values)
+    h = _reopen(h, path)
+    out = h.read("/v")
+    assert out.shape == shape and out.dtype == values.dtype
+    np.testing.assert_array_equal(out, values)
+    h.store.close()
