@@ -7,9 +7,11 @@ from __future__ import annotations
 
 __all__ = [
     "LindiError",
+    "LindiExistsError",
     "LindiFormatError",
     "LindiReadOnlyError",
     "LindiSecurityError",
+    "LindiShapeError",
     "LindiSourceError",
     "LindiUnsupportedError",
 ]
@@ -38,3 +40,14 @@ class LindiReadOnlyError(LindiError, PermissionError):
 
 class LindiUnsupportedError(LindiError, NotImplementedError):
     """A feature of the input (an HDF5 filter, a link type, a dtype) cannot be represented."""
+
+
+class LindiExistsError(LindiError, ValueError):
+    """An object (group, dataset, link) already exists where a new one was to be created
+    (h5py raises ``ValueError`` there)."""
+
+
+class LindiShapeError(LindiError, ValueError, TypeError):
+    """Values do not fit a dataset or selection: a shape that cannot be broadcast, a resize
+    beyond ``maxshape``, data whose size disagrees with the requested shape (h5py raises
+    ``TypeError`` or ``ValueError`` for these)."""

@@ -383,12 +383,7 @@ class Hierarchy:
         path = self._real_path(path)
         self._check_free(path)
         self._ensure_parents(path)
-        if codecs is not None:
-            self._conventions.write_dataset(  # type: ignore[call-arg]
-                self._meta, path, info, dict(attrs or {}), codecs=codecs
-            )
-        else:
-            self._conventions.write_dataset(self._meta, path, info, dict(attrs or {}))
+        self._conventions.write_dataset(self._meta, path, info, dict(attrs or {}), codecs=codecs)
         self._invalidate(path)
         if data is not None and math.prod(info.shape) > 0:
             self._write_values(path, info, Ellipsis, data)

@@ -171,3 +171,14 @@ def test_upstream_fixture_documents_load_and_round_trip(name: str) -> None:
     out = rmap.to_dict()
     assert out["refs"] == original["refs"]
     assert out.get("templates", {}) == original.get("templates", {})
+
+
+def test_atomic_write_gives_ordinary_file_modes(tmp_path: Path) -> None:
+    target = tmp_path / "m.lindi.json"
+    atomic_write_bytes(target, b"{}")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+    target.chmod(0o640)
+    atomic_write_bytes(target, b"{}")
+    assert target.stat().st_mode & 0o777 == 0o640

@@ -11,7 +11,7 @@ reference map: fast, no zarr calls), and opens chunked data through zarr arrays.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -55,8 +55,18 @@ class Conventions(ABC):
 
     # ---------------------------------------------------------------- reading
     @abstractmethod
-    def read_node(self, meta: MetadataMap, path: str) -> Node | None:
-        """The node at ``path``, or ``None`` when nothing is there."""
+    def read_node(
+        self,
+        meta: MetadataMap,
+        path: str,
+        *,
+        chunk_reader: Callable[[str], bytes | None] | None = None,
+    ) -> Node | None:
+        """The node at ``path``, or ``None`` when nothing is there.
+
+        ``chunk_reader`` (optional) reads the stored bytes of a chunk key; a flavour may use it
+        when the metadata alone cannot tell a dataset's kind (LINDI v1: reference or string).
+        """
 
     @abstractmethod
     def list_children(self, meta: MetadataMap, path: str) -> list[str]:
@@ -92,10 +102,20 @@ class Conventions(ABC):
 
     @abstractmethod
     def write_dataset(
-        self, meta: MetadataMap, path: str, info: DatasetInfo, attrs: Mapping[str, Any] = ...
+        self,
+        meta: MetadataMap,
+        path: str,
+        info: DatasetInfo,
+        attrs: Mapping[str, Any] = ...,
+        *,
+        codecs: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Write the array metadata of a dataset (no chunks) and its attributes; return the
-        Zarr array metadata written (e.g. the ``.zarray`` dict)."""
+        Zarr array metadata written (e.g. the ``.zarray`` dict).
+
+        ``codecs`` (optional) gives the chunk encoding exactly as the flavour stores it (LINDI
+        v1: ``{"filters": [...], "compressor": {...}}``), e.g. the HDF5 filters of chunks
+        referenced in place; by default it follows ``info.compression``."""
 
     @abstractmethod
     def delete_node(self, meta: MetadataMap, path: str) -> None:

@@ -92,6 +92,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, _file_mode_for(target))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -103,6 +104,16 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _file_mode_for(target: Path) -> int:
+    """The mode a rewritten file gets: the existing file's, else what ``open()`` would give."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 class ReferenceMap:
@@ -274,6 +285,7 @@ class ReferenceMap:
                     f"{self.source}: metadata key {key!r} does not hold JSON ({exc})"
                 ) from exc
             return parsed
+        assert ref is not None
         raise LindiFormatError(
             f"{self.source}: metadata key {key!r} points to {ref.url}; expected inline JSON"
         )

@@ -1,19 +1,83 @@
 """``SourceRouter``: picks the byte source for a URL, resolves relative refs, enforces policy.
 
-TEMPORARY minimal version (local files only) so that other parts can be built against the
-signature; the byte-sources work replaces the body, keeping the signature.
+Every byte the package reads by URL goes through here: local paths and ``file://`` URLs,
+``http(s)://``, and object stores (``s3://``, ``gs://``, ``az://``, ...). Range reads issued
+in the same event-loop turn are batched per URL and coalesced by the backend; remote ranges go
+through the ``LocalCache`` when one is given. ``read_sync``/``read_many_sync``/``size_sync``
+serve synchronous callers from a private background event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Sequence
-from typing import Any
+import posixpath
+import urllib.parse
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
-from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.errors import LindiSecurityError, LindiSourceError
+from hdmf_lindi.storage.sources._background_loop import run_sync
+from hdmf_lindi.storage.sources.abc import ByteSource
+from hdmf_lindi.storage.sources.batcher import ReadBatcher
+from hdmf_lindi.storage.sources.http import HTTPSource
+from hdmf_lindi.storage.sources.local import LocalFileSource
+from hdmf_lindi.storage.sources.object_store import OBJECT_STORE_SCHEMES, ObjectStoreSource
 
-__all__ = ["SourceRouter"]
+if TYPE_CHECKING:
+    from hdmf_lindi.storage.cache import LocalCache
+
+__all__ = ["ResolvedTarget", "SourceRouter", "is_remote_url"]
+
+type SourceKind = Literal["local", "http", "object_store"]
+type ReadRequest = tuple[str, int | None, int | None]
+
+_URL_SAFE_CHARACTERS = "/:@!$&'()*+,;=-._~"
+
+
+def _scheme_of(url: str) -> str:
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    # A one-letter "scheme" is a Windows drive letter: a local path.
+    return "" if len(scheme) <= 1 else scheme
+
+
+def _kind_of_scheme(scheme: str) -> SourceKind | None:
+    if scheme in ("", "file"):
+        return "local"
+    if scheme in ("http", "https"):
+        return "http"
+    if scheme in OBJECT_STORE_SCHEMES:
+        return "object_store"
+    return None
+
+
+def is_remote_url(url: str) -> bool:
+    """Whether ``url`` names something that is not a local file (http(s) or an object store)."""
+    return _kind_of_scheme(_scheme_of(url)) not in ("local", None)
+
+
+def _local_path_of(url: str) -> str:
+    if _scheme_of(url) == "file":
+        parts = urllib.parse.urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise LindiSourceError(f"{url}: file:// URLs on another host are not supported")
+        return urllib.parse.unquote(parts.path)
+    return os.path.expanduser(url)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedTarget:
+    """Where a ref's bytes are: ``location`` (an absolute path or URL) of ``kind``, with
+    ``base_offset`` added to every offset (non-zero for members of a ``.lindi.tar``)."""
+
+    ref_url: str
+    kind: SourceKind
+    location: str
+    base_offset: int = 0
+    is_member: bool = False
 
 
 class SourceRouter:
@@ -23,12 +87,32 @@ class SourceRouter:
     ----------
     base_url
         Location (local directory/file path or URL) that relative refs (``./blobs/x``) resolve
-        against: the LINDI file's own location.
+        against: the LINDI file's own location. A local directory, a URL ending in ``/`` or a
+        name ending in ``.lindi.d`` is used as the directory itself; otherwise (a
+        ``.lindi.json`` file) its parent directory.
     allow_local
         Whether refs may name local files. Default: allowed when ``base_url`` is local or None,
         refused when the LINDI file itself came from a URL.
     local_cache
         A ``LocalCache`` for remote byte ranges, or None.
+    member_resolver
+        For containers whose blobs live inside one file (``.lindi.tar``): maps a relative ref
+        URL (``"./blobs/a/0"``) to ``(url_or_path_of_container, byte_offset_of_member)``, or
+        ``None`` when the container has no such member.
+    client_options, retry_config
+        obstore ``ClientConfig`` and ``RetryConfig`` for HTTP and object-store requests.
+    s3_options, gcs_options, azure_options
+        obstore store configuration (endpoint, region, credentials, ...) per service, on top of
+        the environment.
+    sources
+        Byte sources to use instead of the built-in ones, by kind (``"local"``, ``"http"``,
+        ``"object_store"``).
+
+    Notes
+    -----
+    Refs are checked before anything is read: relative refs may not leave the base
+    (``./blobs/../../x`` raises ``LindiSecurityError``), and local files are refused (also
+    ``LindiSecurityError``) when ``allow_local`` is false.
     """
 
     def __init__(
@@ -37,41 +121,238 @@ class SourceRouter:
         base_url: str | None = None,
         allow_local: bool | None = None,
         local_cache: Any = None,
+        member_resolver: Callable[[str], tuple[str, int] | None] | None = None,
+        client_options: Mapping[str, Any] | None = None,
+        retry_config: Mapping[str, Any] | None = None,
+        s3_options: Mapping[str, Any] | None = None,
+        gcs_options: Mapping[str, Any] | None = None,
+        azure_options: Mapping[str, Any] | None = None,
+        sources: Mapping[SourceKind, ByteSource] | None = None,
     ) -> None:
         self.base_url = base_url
         self.allow_local = allow_local
-        self.local_cache = local_cache
+        self.local_cache: LocalCache | None = local_cache
+        self.member_resolver = member_resolver
+        self._base_is_remote = base_url is not None and is_remote_url(base_url)
+        self._base_dir = self._directory_of(base_url) if base_url is not None else None
+        client = dict(client_options or {})
+        retries = dict(retry_config) if retry_config else None
+        self._sources: dict[SourceKind, ByteSource] = {
+            "local": LocalFileSource(),
+            "http": HTTPSource(client_options=client, retry_config=retries),
+            "object_store": ObjectStoreSource(
+                s3_options=dict(s3_options or {}),
+                gcs_options=dict(gcs_options or {}),
+                azure_options=dict(azure_options or {}),
+                client_options=client,
+                retry_config=retries,
+            ),
+        }
+        self._sources.update(sources or {})
+        self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ReadBatcher] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    # -- policy and resolution -----------------------------------------------------------
+
+    @property
+    def local_allowed(self) -> bool:
+        """Whether refs may name local files (see ``allow_local``)."""
+        if self.allow_local is not None:
+            return self.allow_local
+        return not self._base_is_remote
+
+    def _directory_of(self, base_url: str) -> str:
+        if self._base_is_remote:
+            parts = urllib.parse.urlsplit(base_url)
+            path = parts.path
+            if path.rstrip("/").endswith(".lindi.d") and not path.endswith("/"):
+                path += "/"
+            elif not path.endswith("/"):
+                path = path.rsplit("/", 1)[0] + "/"
+            return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+        path = os.path.abspath(_local_path_of(base_url))
+        if os.path.isdir(path) or path.rstrip(os.sep).endswith(".lindi.d"):
+            return path
+        return os.path.dirname(path)
+
+    def _relative_path(self, url: str) -> str:
+        """The normalized relative path of a relative ref, refused when it leaves the base."""
+        normalized = posixpath.normpath(url.replace("\\", "/"))
+        if normalized == ".." or normalized.startswith("../") or normalized.startswith("/"):
+            raise LindiSecurityError(
+                f"{url}: relative ref escapes the LINDI file's location {self.base_url!r}"
+            )
+        return normalized
+
+    def resolve_target(self, url: str) -> ResolvedTarget:
+        """Where the bytes of a ref's URL are, after relative resolution, the member resolver
+        and the policy checks."""
+        scheme = _scheme_of(url)
+        kind = _kind_of_scheme(scheme)
+        if kind is None:
+            raise LindiSourceError(f"{url}: unsupported URL scheme {scheme!r}")
+        is_relative = kind == "local" and scheme == "" and not os.path.isabs(url)
+        if is_relative and not url.startswith("~"):
+            relative = self._relative_path(url)
+            if self.member_resolver is not None:
+                member = self.member_resolver("./" + relative)
+                if member is None:
+                    raise LindiSourceError(
+                        f"{url}: no such member in the LINDI container {self.base_url!r}"
+                    )
+                container, member_offset = member
+                inner = self.resolve_target(container)
+                return ResolvedTarget(
+                    url, inner.kind, inner.location, inner.base_offset + member_offset, True
+                )
+            if self._base_dir is None:
+                return self._checked(ResolvedTarget(url, "local", os.path.abspath(relative)))
+            if self._base_is_remote:
+                location = self._base_dir + urllib.parse.quote(relative, safe=_URL_SAFE_CHARACTERS)
+                base_kind = _kind_of_scheme(_scheme_of(self._base_dir))
+                assert base_kind is not None
+                return ResolvedTarget(url, base_kind, location)
+            return self._checked(
+                ResolvedTarget(url, "local", os.path.join(self._base_dir, relative))
+            )
+        if kind == "local":
+            return self._checked(ResolvedTarget(url, "local", _local_path_of(url)))
+        return ResolvedTarget(url, kind, url)
+
+    def _checked(self, target: ResolvedTarget) -> ResolvedTarget:
+        if target.kind == "local" and not self.local_allowed:
+            raise LindiSecurityError(
+                f"{target.ref_url}: refusing to read the local file {target.location!r} for a "
+                f"LINDI file that came from {self.base_url!r} (pass allow_local=True to allow)"
+            )
+        return target
 
     def resolve(self, url: str) -> str:
         """The absolute URL or path a ref's URL names (checked against the policy)."""
-        if url.startswith("./") and self.base_url is not None:
-            return os.path.join(self.base_url, url[2:])
-        return url
+        return self.resolve_target(url).location
+
+    def source_for(self, kind: SourceKind) -> ByteSource:
+        """The byte source serving ``kind``."""
+        return self._sources[kind]
+
+    # -- async reads ---------------------------------------------------------------------
+
+    def _batcher(self) -> ReadBatcher:
+        loop = asyncio.get_running_loop()
+        batcher = self._batchers.get(loop)
+        if batcher is None:
+            batcher = ReadBatcher(loop, self._on_fetched)
+            self._batchers[loop] = batcher
+        return batcher
+
+    async def _on_fetched(
+        self,
+        source: ByteSource,
+        url: str,
+        ranges: Sequence[tuple[int, int]],
+        results: Sequence[bytes],
+    ) -> None:
+        cache = self.local_cache
+        if cache is None or source is self._sources["local"]:
+            return
+        items = [(url, o, s, d) for (o, s), d in zip(ranges, results, strict=True)]
+        await asyncio.to_thread(_put_quietly, cache, items)
 
     async def read(self, url: str, offset: int | None = None, size: int | None = None) -> bytes:
-        """Bytes of ``url``: the whole object, or ``size`` bytes at ``offset``."""
-        path = self.resolve(url)
+        """Bytes of ``url``: the whole object, or ``size`` bytes at ``offset``.
 
-        def _read() -> bytes:
-            try:
-                with open(path, "rb") as f:
-                    if offset is None:
-                        return f.read()
-                    f.seek(offset)
-                    data = f.read(size)
-            except OSError as exc:
-                raise LindiSourceError(f"{path}: {exc}") from exc
-            if size is not None and len(data) != size:
-                raise LindiSourceError(f"{path}: expected {size} bytes at {offset}, got {len(data)}")
-            return data
+        Reads issued in the same event-loop turn are sent together (coalesced per URL).
+        Raises ``LindiSourceError`` when the bytes cannot be read (naming the URL and what
+        went wrong) and ``LindiSecurityError`` when the policy forbids the ref.
+        """
+        target = self.resolve_target(url)
+        source = self._sources[target.kind]
+        use_cache = self.local_cache is not None and target.kind != "local"
+        if offset is None:
+            if size is not None:
+                raise LindiSourceError(f"{url}: a size ({size}) was given without an offset")
+            if target.is_member:
+                raise LindiSourceError(f"{url}: reading a container member needs offset and size")
+            return await self._read_whole(target, source, use_cache)
+        if size is None:
+            if target.is_member:
+                raise LindiSourceError(f"{url}: reading a container member needs offset and size")
+            total = await source.size(target.location)
+            size = total - target.base_offset - offset
+        if offset < 0 or size < 0:
+            raise LindiSourceError(f"{url}: invalid range offset={offset} size={size}")
+        if size == 0:
+            return b""
+        absolute = target.base_offset + offset
+        if use_cache:
+            assert self.local_cache is not None
+            cached = self.local_cache.get(target.location, absolute, size)
+            if cached is not None:
+                return cached
+        return await self._batcher().submit(source, target.location, absolute, size)
 
-        return await asyncio.to_thread(_read)
+    async def _read_whole(
+        self, target: ResolvedTarget, source: ByteSource, use_cache: bool
+    ) -> bytes:
+        if use_cache:
+            assert self.local_cache is not None
+            cached = self.local_cache.get(target.location, 0, None)
+            if cached is not None:
+                return cached
+        data = await source.get(target.location)
+        if use_cache:
+            assert self.local_cache is not None
+            await asyncio.to_thread(
+                _put_quietly, self.local_cache, [(target.location, 0, None, data)]
+            )
+        return data
 
-    async def read_many(
-        self, requests: Sequence[tuple[str, int | None, int | None]]
-    ) -> list[bytes]:
+    async def read_many(self, requests: Sequence[ReadRequest]) -> list[bytes]:
         """Many reads at once (coalesced and concurrent where the backend allows), in order."""
         return list(await asyncio.gather(*(self.read(u, o, s) for u, o, s in requests)))
 
+    async def size(self, url: str) -> int:
+        """The size in bytes of the object a ref's URL names."""
+        target = self.resolve_target(url)
+        if target.is_member:
+            raise LindiSourceError(f"{url}: the size of a container member is not known here")
+        return await self._sources[target.kind].size(target.location)
+
+    async def write(self, url: str, data: bytes) -> None:
+        """Write a whole object (a local file atomically, or an object-store object)."""
+        target = self.resolve_target(url)
+        if target.is_member:
+            raise LindiSourceError(f"{url}: cannot write a member of a container here")
+        await self._sources[target.kind].put(target.location, data)
+
     async def close(self) -> None:
         """Release connections."""
+        for source in self._sources.values():
+            await source.close()
+
+    # -- sync API ------------------------------------------------------------------------
+
+    def read_sync(self, url: str, offset: int | None = None, size: int | None = None) -> bytes:
+        """``read`` for synchronous callers (works with or without a running event loop in
+        the calling thread)."""
+        return run_sync(self.read(url, offset, size))
+
+    def read_many_sync(self, requests: Sequence[ReadRequest]) -> list[bytes]:
+        """``read_many`` for synchronous callers."""
+        return run_sync(self.read_many(requests))
+
+    def size_sync(self, url: str) -> int:
+        """``size`` for synchronous callers."""
+        return run_sync(self.size(url))
+
+    def write_sync(self, url: str, data: bytes) -> None:
+        """``write`` for synchronous callers."""
+        run_sync(self.write(url, data))
+
+
+def _put_quietly(cache: LocalCache, items: Sequence[tuple[str, int, int | None, bytes]]) -> None:
+    # A cache that cannot be written (full disk, locked for too long) must not fail a read
+    # whose bytes are already in hand.
+    with contextlib.suppress(LindiSourceError):
+        cache.put_many(items)

@@ -1,0 +1,188 @@
+"""The ``hdmf-lindi`` command line: ``convert``, ``info`` and ``demo`` (more subcommands register in
+:data:`SUBCOMMANDS`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from hdmf_lindi.errors import LindiError
+
+__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+
+type Handler = Callable[[argparse.Namespace], int]
+type Registrar = Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+@contextmanager
+def _progress(enabled: bool, description: str) -> Iterator[Callable[[str], None] | None]:
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(desc=description, unit=" objects", file=sys.stderr, leave=False) as bar:
+        yield lambda _path: bar.update(1)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
+    return value
+
+
+def _run_convert(args: argparse.Namespace) -> int:
+    from hdmf_lindi.hdf5 import convert
+
+    options: dict[str, Any] = {
+        "inline_threshold": args.inline_threshold,
+        "max_chunk_bytes": args.max_chunk_bytes,
+        "num_chunks_threshold": None
+        if args.num_chunks_threshold == 0
+        else args.num_chunks_threshold,
+        "unsupported": args.unsupported,
+    }
+    if args.creation_time:
+        options["creation_time"] = args.creation_time
+    with _progress(not args.quiet and sys.stderr.isatty(), "converting") as on_object:
+        result = convert(args.src, args.dest, on_object=on_object, **options)
+    if args.verbose:
+        ref_map = result.reference_map
+        print(f"wrote {args.dest}: {len(ref_map)} refs", file=sys.stderr)
+        if result.request_count is not None:
+            print(f"remote requests: {result.request_count}", file=sys.stderr)
+    return 0
+
+
+def _is_hdf5(source: str) -> bool:
+    if "://" in source:
+        return not source.rstrip("/").endswith((".json", ".tar", ".lindi.d", ".d"))
+    if os.path.isdir(source):
+        return False
+    try:
+        with open(source, "rb") as f:
+            return f.read(8) == _HDF5_SIGNATURE
+    except OSError as exc:
+        from hdmf_lindi.errors import LindiSourceError
+
+        raise LindiSourceError(f"{source}: cannot be read ({exc.strerror or exc})") from exc
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    from hdmf_lindi.cli.info import describe_tree
+
+    request_count = None
+    if _is_hdf5(args.file):
+        from hdmf_lindi.hdf5 import translate_source
+
+        with _progress(sys.stderr.isatty(), "reading") as on_object:
+            result = translate_source(args.file, on_object=on_object)
+        ref_map = result.reference_map
+        request_count = result.request_count
+        kind = "HDF5"
+    else:
+        from hdmf_lindi.storage.store import LindiStore
+
+        store = LindiStore.open(args.file, "r")
+        ref_map = store.reference_map
+        kind = "LINDI"
+    print(f"{args.file} ({kind}, {len(ref_map)} refs)")
+    for line in describe_tree(ref_map):
+        print(f"{'  ' * (line.depth + 1)}{line.name}  {line.description}")
+    if request_count is not None:
+        print(f"remote requests: {request_count}")
+    return 0
+
+
+def _register_convert(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "convert", help="convert an HDF5/NWB file (path or URL) to .lindi.json/.lindi.d/.lindi.tar"
+    )
+    parser.add_argument("src", help="HDF5/NWB file: local path or http(s)/s3 URL")
+    parser.add_argument("dest", help="output: *.lindi.json, *.lindi.d or *.lindi.tar")
+    parser.add_argument(
+        "--inline-threshold",
+        type=_positive_int,
+        default=4096,
+        metavar="N",
+        help="store datasets smaller than N bytes inline (default 4096)",
+    )
+    parser.add_argument(
+        "--max-chunk-bytes",
+        type=_positive_int,
+        default=20_000_000,
+        metavar="N",
+        help="split contiguous datasets into chunks of at most N bytes (default 20000000)",
+    )
+    parser.add_argument(
+        "--num-chunks-threshold",
+        type=_positive_int,
+        default=1000,
+        metavar="N",
+        help="datasets with more chunks become external array links; 0: no limit (default 1000)",
+    )
+    parser.add_argument(
+        "--unsupported",
+        choices=("error", "external_link"),
+        default="error",
+        help="datasets LINDI cannot reference (unsupported filters, ...): fail, or link them",
+    )
+    parser.add_argument("--creation-time", help="write this as generationMetadata.creationDate")
+    parser.add_argument("-v", "--verbose", action="store_true", help="report refs and requests")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_run_convert)
+
+
+def _register_info(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "info", help="print the tree of an HDF5/NWB or LINDI file with shapes, dtypes and chunks"
+    )
+    parser.add_argument("file", help="HDF5/NWB or .lindi.json/.lindi.d/.lindi.tar: path or URL")
+    parser.set_defaults(handler=_run_info)
+
+
+def _register_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from hdmf_lindi.cli.demo import register_demo
+
+    register_demo(sub)
+
+
+SUBCOMMANDS: list[Registrar] = [_register_convert, _register_info, _register_demo]
+"""Functions adding one subcommand each; append to add more (e.g. ``demo``)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(prog="hdmf-lindi", description="LINDI: HDF5 as Zarr as JSON")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in SUBCOMMANDS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (1 with a one-line error on bad input)."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except LindiError as exc:
+        print(f"hdmf-lindi: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("hdmf-lindi: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

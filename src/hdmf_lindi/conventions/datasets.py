@@ -1,0 +1,399 @@
+"""Dataset metadata: ``.zarray`` + special attributes <-> :class:`DatasetInfo` (LINDI v1).
+
+Reading maps what zarr stores to what h5py would report:
+
+=================================  ================================================  ============
+``.zarray`` dtype / attributes     h5py-facing dtype                                 kind
+=================================  ================================================  ============
+numeric, ``|b1``, ``|S<n>``        the same numpy dtype                              NUMERIC
+int + ``_ENUM_NAMES/VALUES``       ``h5py.enum_dtype(mapping, basetype)``            NUMERIC
+``<U<n>`` (lindi's scalar str)     ``h5py.string_dtype()``                           VLEN_STRING
+``|O`` + ``vlen-utf8``             ``h5py.string_dtype()``                           VLEN_STRING
+``|O`` + ``vlen-bytes``            ``h5py.vlen_dtype(bytes)``                        VLEN_BYTES
+``|O`` + ``json2``                 ``h5py.string_dtype()``, or ``h5py.ref_dtype``    VLEN_STRING or
+                                   when the first element is a ``_REFERENCE``        REFERENCE
+``|O`` + ``json2`` +               structured dtype; ``"<REFERENCE>"`` fields as     COMPOUND
+``_COMPOUND_DTYPE``                ``h5py.ref_dtype``, ``"object"`` fields as
+                                   ``h5py.string_dtype()``
+=================================  ================================================  ============
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import h5py
+import numpy as np
+
+from hdmf_lindi.conventions import keys
+from hdmf_lindi.conventions.chunks import chunk_dtype
+from hdmf_lindi.conventions.fill_values import decode_fill_value, encode_fill_value
+from hdmf_lindi.conventions.model import DataKind, DatasetInfo, ExternalArrayLink
+from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
+
+__all__ = [
+    "DEFAULT_COMPRESSOR",
+    "JSON2_FILTER",
+    "OBJECT_CODEC_IDS",
+    "VLEN_BYTES_FILTER",
+    "compound_dtype_from_fields",
+    "compound_fields_from_dtype",
+    "dataset_info_from_zarray",
+    "object_codec_id",
+    "zarray_from_dataset_info",
+]
+
+DEFAULT_COMPRESSOR: Final[Mapping[str, Any]] = {
+    "blocksize": 0,
+    "clevel": 5,
+    "cname": "lz4",
+    "id": "blosc",
+    "shuffle": 1,
+}
+"""The compressor of new arrays when no codecs are given: zarr 2's default, as lindi writes."""
+
+JSON2_FILTER: Final[Mapping[str, Any]] = {
+    "allow_nan": True,
+    "check_circular": True,
+    "encoding": "utf-8",
+    "ensure_ascii": True,
+    "id": "json2",
+    "indent": None,
+    "separators": [",", ":"],
+    "skipkeys": False,
+    "sort_keys": True,
+    "strict": True,
+}
+"""numcodecs' ``JSON()`` configuration exactly as lindi 0.4.6 writes it."""
+
+VLEN_BYTES_FILTER: Final[Mapping[str, Any]] = {"id": "vlen-bytes"}
+OBJECT_CODEC_IDS: Final = ("json2", "vlen-utf8", "vlen-bytes", "vlen-array", "msgpack2", "pickle")
+_COMPOUND_OBJECT_FIELD: Final = "object"
+_JSON2_FILL_VALUE: Final = 0
+_UNLIMITED: Final = -1
+
+
+def object_codec_id(zarray: Mapping[str, Any]) -> str | None:
+    """The id of the first object codec among the filters and the compressor, if any."""
+    codecs = [*(zarray.get("filters") or []), zarray.get("compressor")]
+    for codec in codecs:
+        if isinstance(codec, Mapping) and codec.get("id") in OBJECT_CODEC_IDS:
+            return str(codec["id"])
+    return None
+
+
+# ------------------------------------------------------------------------------------ reading
+def _int_list(value: Any, name: str, where: str) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+    ):
+        raise LindiFormatError(f"{where}: '{name}' must be a list of non-negative integers")
+    return tuple(value)
+
+
+def compound_dtype_from_fields(fields: Any, *, where: str = "?") -> np.dtype[Any]:
+    """The structured h5py-facing dtype of a ``_COMPOUND_DTYPE`` value."""
+    if not isinstance(fields, list) or not fields:
+        raise LindiFormatError(f"{where}: {keys.COMPOUND_DTYPE} must be a non-empty list")
+    out: list[tuple[str, np.dtype[Any]]] = []
+    for field in fields:
+        if (
+            not isinstance(field, list | tuple)
+            or len(field) != 2
+            or not all(isinstance(x, str) for x in field)
+        ):
+            raise LindiFormatError(
+                f"{where}: each {keys.COMPOUND_DTYPE} entry is [name, dtype], got {field!r}"
+            )
+        name, spec = field
+        if spec == keys.REFERENCE_DTYPE_NAME:
+            out.append((name, h5py.ref_dtype))
+        elif spec == _COMPOUND_OBJECT_FIELD:
+            out.append((name, h5py.string_dtype()))
+        else:
+            try:
+                out.append((name, np.dtype(spec)))
+            except TypeError as exc:
+                raise LindiFormatError(
+                    f"{where}: {keys.COMPOUND_DTYPE} field {name!r} has invalid dtype {spec!r}"
+                ) from exc
+    try:
+        return np.dtype(out)
+    except ValueError as exc:
+        raise LindiFormatError(f"{where}: invalid {keys.COMPOUND_DTYPE} ({exc})") from exc
+
+
+def compound_fields_from_dtype(dtype: np.dtype[Any], *, where: str = "?") -> list[list[str]]:
+    """The ``_COMPOUND_DTYPE`` value for a structured dtype (as lindi 0.4.6 writes it)."""
+    if dtype.names is None:
+        raise LindiFormatError(f"{where}: a compound dataset needs a structured dtype, got {dtype}")
+    out: list[list[str]] = []
+    for name in dtype.names:
+        field = dtype.fields[name][0]  # type: ignore[index]
+        if h5py.check_ref_dtype(field) is not None:
+            out.append([name, keys.REFERENCE_DTYPE_NAME])
+        elif field.kind == "O":
+            if h5py.check_vlen_dtype(field) not in (str, bytes):
+                raise LindiUnsupportedError(
+                    f"{where}: compound field {name!r} of dtype {field} is not supported"
+                )
+            out.append([name, _COMPOUND_OBJECT_FIELD])
+        elif field.names is not None or field.subdtype is not None:
+            raise LindiUnsupportedError(
+                f"{where}: nested or array compound field {name!r} is not supported"
+            )
+        else:
+            out.append([name, str(np.dtype(field.str))])
+    return out
+
+
+def _compression(zarray: Mapping[str, Any]) -> tuple[str | None, Any]:
+    for codec in [*(zarray.get("filters") or []), zarray.get("compressor")]:
+        if isinstance(codec, Mapping) and codec.get("id") in ("zlib", "gzip"):
+            return "gzip", codec.get("level")
+    return None, None
+
+
+def _external_array_link(value: Any, where: str) -> ExternalArrayLink:
+    if (
+        not isinstance(value, Mapping)
+        or not isinstance(value.get("url"), str)
+        or not isinstance(value.get("name"), str)
+    ):
+        raise LindiFormatError(
+            f"{where}: {keys.EXTERNAL_ARRAY_LINK} needs string 'url' and 'name', got {value!r}"
+        )
+    link_type = value.get("link_type", "hdf5_dataset")
+    if not isinstance(link_type, str):
+        raise LindiFormatError(f"{where}: {keys.EXTERNAL_ARRAY_LINK} 'link_type' must be a string")
+    return ExternalArrayLink(url=value["url"], name=value["name"], link_type=link_type)
+
+
+def _enum_mapping(
+    zattrs: Mapping[str, Any], stored_dtype: np.dtype[Any], where: str
+) -> dict[str, int]:
+    names = zattrs.get(keys.ENUM_NAMES)
+    values = zattrs.get(keys.ENUM_VALUES)
+    if (
+        stored_dtype.kind not in "iu"
+        or not isinstance(names, list)
+        or not isinstance(values, list)
+        or len(names) != len(values)
+        or not all(isinstance(n, str) for n in names)
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+    ):
+        raise LindiFormatError(
+            f"{where}: {keys.ENUM_NAMES} and {keys.ENUM_VALUES} must be lists of names and "
+            "integers of the same length, on an integer array"
+        )
+    return dict(zip(names, values, strict=True))
+
+
+def _maxshape(value: Any, shape: tuple[int, ...], where: str) -> tuple[int | None, ...]:
+    if (
+        not isinstance(value, list)
+        or len(value) != len(shape)
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= -1 for v in value)
+    ):
+        raise LindiFormatError(
+            f"{where}: {keys.MAXSHAPE} must list one integer (-1: unlimited) per dimension"
+        )
+    return tuple(None if v == _UNLIMITED else v for v in value)
+
+
+def dataset_info_from_zarray(
+    zarray: Any,
+    zattrs: Mapping[str, Any],
+    *,
+    first_is_reference: bool = False,
+    where: str = "?",
+) -> DatasetInfo:
+    """Build the h5py-facing :class:`DatasetInfo` from a ``.zarray`` and its ``.zattrs``.
+
+    Parameters
+    ----------
+    zarray
+        The parsed ``.zarray``.
+    zattrs
+        The parsed ``.zattrs`` (special keys included).
+    first_is_reference
+        For a ``json2`` object array without ``_COMPOUND_DTYPE``: whether its first element is
+        a ``_REFERENCE`` (then the dataset is a reference dataset, else a string dataset).
+    where
+        The file and key, for error messages.
+    """
+    if not isinstance(zarray, Mapping):
+        raise LindiFormatError(f"{where}: .zarray must be a JSON object")
+    if zarray.get("zarr_format", 2) != 2:
+        raise LindiFormatError(f"{where}: .zarray has zarr_format {zarray.get('zarr_format')!r}")
+    stored_shape = _int_list(zarray.get("shape"), "shape", where)
+    chunks = _int_list(zarray.get("chunks"), "chunks", where)
+    if len(chunks) != len(stored_shape):
+        raise LindiFormatError(f"{where}: 'chunks' and 'shape' have different lengths")
+    try:
+        stored_dtype = chunk_dtype(zarray)
+    except LindiFormatError as exc:
+        raise LindiFormatError(f"{where}: {exc}") from None
+
+    is_scalar = zattrs.get(keys.SCALAR) is True
+    if is_scalar and stored_shape != (1,):
+        raise LindiFormatError(f"{where}: {keys.SCALAR} array must have shape [1]")
+    shape = () if is_scalar else stored_shape
+
+    compound_fields: tuple[tuple[str, str], ...] | None = None
+    fillvalue: Any = None
+    if keys.COMPOUND_DTYPE in zattrs:
+        if stored_dtype.kind != "O":
+            raise LindiFormatError(f"{where}: {keys.COMPOUND_DTYPE} on a non-object array")
+        dtype = compound_dtype_from_fields(zattrs[keys.COMPOUND_DTYPE], where=where)
+        compound_fields = tuple((str(n), str(s)) for n, s in zattrs[keys.COMPOUND_DTYPE])
+        kind = DataKind.COMPOUND
+    elif stored_dtype.kind == "O":
+        codec_id = object_codec_id(zarray)
+        if codec_id == "vlen-bytes":
+            dtype, kind = h5py.vlen_dtype(bytes), DataKind.VLEN_BYTES
+        elif codec_id in ("json2", "vlen-utf8"):
+            if first_is_reference and codec_id == "json2":
+                dtype, kind = h5py.ref_dtype, DataKind.REFERENCE
+            else:
+                dtype, kind = h5py.string_dtype(), DataKind.VLEN_STRING
+        else:
+            raise LindiUnsupportedError(
+                f"{where}: object array with object codec {codec_id!r} is not supported"
+            )
+    elif stored_dtype.kind == "U":
+        dtype, kind = h5py.string_dtype(), DataKind.VLEN_STRING
+    else:
+        kind = DataKind.NUMERIC
+        dtype = stored_dtype
+        fillvalue = decode_fill_value(stored_dtype, zarray.get("fill_value"), where=where)
+        if keys.ENUM_NAMES in zattrs or keys.ENUM_VALUES in zattrs:
+            dtype = h5py.enum_dtype(_enum_mapping(zattrs, stored_dtype, where), stored_dtype)
+
+    compression, compression_opts = _compression(zarray)
+    maxshape: tuple[int | None, ...] = shape
+    if keys.MAXSHAPE in zattrs and not is_scalar:
+        maxshape = _maxshape(zattrs[keys.MAXSHAPE], shape, where)
+    link = None
+    if keys.EXTERNAL_ARRAY_LINK in zattrs:
+        link = _external_array_link(zattrs[keys.EXTERNAL_ARRAY_LINK], where)
+    return DatasetInfo(
+        shape=shape,
+        dtype=dtype,
+        kind=kind,
+        chunks=None if is_scalar else chunks,
+        maxshape=maxshape,
+        fillvalue=fillvalue,
+        compression=compression,
+        compression_opts=compression_opts,
+        compound_fields=compound_fields,
+        external_array_link=link,
+    )
+
+
+# ------------------------------------------------------------------------------------ writing
+def _stored_chunks(info: DatasetInfo, stored_shape: tuple[int, ...], where: str) -> list[int]:
+    if info.is_scalar:
+        return [1]
+    chunks = info.chunks if info.chunks is not None else stored_shape
+    if len(chunks) != len(stored_shape):
+        raise LindiFormatError(f"{where}: chunks {chunks} do not match shape {stored_shape}")
+    return [max(1, int(c)) for c in chunks]
+
+
+def _default_codecs(info: DatasetInfo, where: str) -> tuple[list[Any] | None, Any]:
+    if info.compression is None:
+        return None, dict(DEFAULT_COMPRESSOR)
+    if info.compression in ("gzip", "zlib"):
+        level = 4 if info.compression_opts is None else int(info.compression_opts)
+        return None, {"id": "zlib", "level": level}
+    raise LindiUnsupportedError(
+        f"{where}: compression {info.compression!r} is not supported for new arrays "
+        "(give the codecs explicitly)"
+    )
+
+
+def zarray_from_dataset_info(
+    info: DatasetInfo,
+    *,
+    codecs: Mapping[str, Any] | None = None,
+    where: str = "?",
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``.zarray`` and the special attributes describing ``info``.
+
+    Parameters
+    ----------
+    info
+        The dataset (h5py-facing shape and dtype).
+    codecs
+        ``{"filters": [...] | None, "compressor": {...} | None}`` exactly as they should appear
+        in ``.zarray`` (e.g. the HDF5 filters of chunks referenced in place). The object codec
+        of object arrays is added in front of the filters when missing. Default: from
+        ``info.compression`` (``"gzip"`` -> zlib), else blosc lz4 (:data:`DEFAULT_COMPRESSOR`).
+    where
+        The file and path, for error messages.
+    """
+    stored_shape = (1,) if info.is_scalar else tuple(int(n) for n in info.shape)
+    chunks = _stored_chunks(info, stored_shape, where)
+    if codecs is not None:
+        filters = list(codecs.get("filters") or []) or None
+        compressor = codecs.get("compressor")
+    else:
+        filters, compressor = _default_codecs(info, where)
+    special: dict[str, Any] = {}
+    kind = info.kind
+    if kind in (DataKind.VLEN_STRING, DataKind.REFERENCE, DataKind.COMPOUND):
+        dtype_str = "|O"
+        fill_value: Any = _JSON2_FILL_VALUE
+        if object_codec_id({"filters": filters}) != "json2":
+            filters = [dict(JSON2_FILTER), *(filters or [])]
+        if kind == DataKind.COMPOUND:
+            special[keys.COMPOUND_DTYPE] = (
+                [list(f) for f in info.compound_fields]
+                if info.compound_fields is not None
+                else compound_fields_from_dtype(info.dtype, where=where)
+            )
+    elif kind == DataKind.VLEN_BYTES:
+        dtype_str, fill_value = "|O", None
+        if object_codec_id({"filters": filters}) != "vlen-bytes":
+            filters = [dict(VLEN_BYTES_FILTER), *(filters or [])]
+    else:
+        base = np.dtype(info.dtype.str)
+        if base.kind in "OV":
+            raise LindiUnsupportedError(
+                f"{where}: dtype {info.dtype} is not a NUMERIC dtype (use COMPOUND/VLEN kinds)"
+            )
+        dtype_str = base.str
+        default_fill = b"" if base.kind == "S" else "" if base.kind == "U" else 0
+        fill_value = encode_fill_value(
+            base, default_fill if info.fillvalue is None else info.fillvalue
+        )
+        enum = h5py.check_enum_dtype(info.dtype)
+        if enum is not None:
+            special[keys.ENUM_NAMES] = [str(k) for k in enum]
+            special[keys.ENUM_VALUES] = [int(v) for v in enum.values()]
+    if info.is_scalar:
+        special[keys.SCALAR] = True
+    elif info.maxshape is not None and tuple(info.maxshape) != tuple(info.shape):
+        if len(info.maxshape) != len(info.shape):
+            raise LindiFormatError(f"{where}: maxshape {info.maxshape} does not match the shape")
+        special[keys.MAXSHAPE] = [_UNLIMITED if m is None else int(m) for m in info.maxshape]
+    if info.external_array_link is not None:
+        link = info.external_array_link
+        special[keys.EXTERNAL_ARRAY_LINK] = {
+            "link_type": link.link_type,
+            "name": link.name,
+            "url": link.url,
+        }
+    zarray: dict[str, Any] = {
+        "chunks": chunks,
+        "compressor": dict(compressor) if compressor else None,
+        "dtype": dtype_str,
+        "fill_value": fill_value,
+        "filters": [dict(f) for f in filters] if filters else None,
+        "order": "C",
+        "shape": list(stored_shape),
+        "zarr_format": 2,
+    }
+    return zarray, special

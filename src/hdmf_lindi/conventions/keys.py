@@ -1,0 +1,53 @@
+"""Names of the special LINDI attributes (all start with an underscore).
+
+The first five are written and read by lindi 0.4.6; the others are hdmf_lindi additions
+(see ``docs/conventions.md``). Special attributes are never shown to users as attributes.
+The additions hold only values lindi 0.4.6 can decode as ordinary attributes (lists of strings
+or of integers, never JSON objects or nulls), because it shows them as such.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "COMPOUND_DTYPE",
+    "ENUM_NAMES",
+    "ENUM_VALUES",
+    "EXTERNAL_ARRAY_LINK",
+    "EXTERNAL_LINK",
+    "MAXSHAPE",
+    "REFERENCE",
+    "REFERENCE_DTYPE_NAME",
+    "SCALAR",
+    "SOFT_LINK",
+    "SPECIAL_ATTRIBUTE_KEYS",
+]
+
+SCALAR: Final = "_SCALAR"
+COMPOUND_DTYPE: Final = "_COMPOUND_DTYPE"
+REFERENCE: Final = "_REFERENCE"
+EXTERNAL_ARRAY_LINK: Final = "_EXTERNAL_ARRAY_LINK"
+SOFT_LINK: Final = "_SOFT_LINK"
+
+EXTERNAL_LINK: Final = "_EXTERNAL_LINK"
+ENUM_NAMES: Final = "_ENUM_NAMES"
+ENUM_VALUES: Final = "_ENUM_VALUES"
+MAXSHAPE: Final = "_MAXSHAPE"
+
+REFERENCE_DTYPE_NAME: Final = "<REFERENCE>"
+"""The dtype string of a reference field in ``_COMPOUND_DTYPE``."""
+
+SPECIAL_ATTRIBUTE_KEYS: Final = frozenset(
+    {
+        SCALAR,
+        COMPOUND_DTYPE,
+        REFERENCE,
+        EXTERNAL_ARRAY_LINK,
+        SOFT_LINK,
+        EXTERNAL_LINK,
+        ENUM_NAMES,
+        ENUM_VALUES,
+        MAXSHAPE,
+    }
+)

@@ -1,0 +1,408 @@
+"""The LINDI v1 conventions: today's LINDI layout, Zarr v2 keys, compatible with lindi 0.4.6.
+
+Keys: ``.zgroup``/``.zattrs`` at the root, ``a/b/.zgroup``, ``a/ds/.zarray``, ``a/ds/.zattrs``,
+chunk keys ``a/ds/0.0`` (dimension separator ``.``). HDF5 features Zarr lacks are special
+attributes (see :mod:`hdmf_lindi.conventions.keys` and ``docs/conventions.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+from numcodecs.compat import ensure_bytes
+
+from hdmf_lindi.conventions import keys
+from hdmf_lindi.conventions.abc import Conventions, MetadataMap
+from hdmf_lindi.conventions.chunks import get_codec
+from hdmf_lindi.conventions.dataset_values import decode_values, encode_values
+from hdmf_lindi.conventions.datasets import (
+    dataset_info_from_zarray,
+    object_codec_id,
+    zarray_from_dataset_info,
+)
+from hdmf_lindi.conventions.model import (
+    DatasetInfo,
+    ExternalLink,
+    Node,
+    NodeKind,
+    SoftLink,
+)
+from hdmf_lindi.conventions.values import decode_attr_value, encode_attr_value
+from hdmf_lindi.errors import LindiExistsError, LindiFormatError
+from hdmf_lindi.storage.reference_map import METADATA_KEY_NAMES, InlineRef
+
+__all__ = ["ChunkReader", "LindiV1Conventions"]
+
+ZGROUP: dict[str, Any] = {"zarr_format": 2}
+
+type ChunkReader = Callable[[str], bytes | None]
+"""Reads the stored bytes of a chunk key (``None`` when absent)."""
+
+
+@runtime_checkable
+class _ResolvingMap(Protocol):
+    def resolve(self, key: str) -> Any: ...
+
+
+def _key(prefix: str, name: str) -> str:
+    return f"{prefix}/{name}" if prefix else name
+
+
+def _source(meta: MetadataMap) -> str:
+    return str(getattr(meta, "source", "<map>"))
+
+
+class LindiV1Conventions(Conventions):
+    """Today's LINDI layout (Zarr v2 keys), as lindi 0.4.6 reads and writes it, plus the
+    documented hdmf_lindi additions (``_EXTERNAL_LINK``, ``_ENUM_NAMES``/``_ENUM_VALUES``,
+    ``_MAXSHAPE``)."""
+
+    name: ClassVar[str] = "lindi-v1"
+    zarr_format: ClassVar[int] = 2
+
+    # ------------------------------------------------------------------------------- paths
+    def zarr_path(self, path: str) -> str:
+        """``"/"`` -> ``""``, ``"/a/b"`` -> ``"a/b"`` (relative paths are taken from the root).
+
+        Raises
+        ------
+        LindiFormatError
+            For ``.``/``..`` components and names that are Zarr metadata keys.
+        """
+        if not isinstance(path, str):
+            raise LindiFormatError(f"an HDF5 path is a string, got {type(path).__name__}")
+        parts = [p for p in path.split("/") if p]
+        for part in parts:
+            if part in (".", "..") or part in METADATA_KEY_NAMES:
+                raise LindiFormatError(f"invalid path {path!r}: component {part!r} not allowed")
+        return "/".join(parts)
+
+    def _hdf5_path(self, zarr_path: str) -> str:
+        return "/" + zarr_path
+
+    # ----------------------------------------------------------------------------- reading
+    def read_node(
+        self, meta: MetadataMap, path: str, *, chunk_reader: ChunkReader | None = None
+    ) -> Node | None:
+        """The node at ``path`` from the metadata alone, or ``None`` when nothing is there.
+
+        Parameters
+        ----------
+        meta
+            The reference map.
+        path
+            HDF5 path.
+        chunk_reader
+            Used only for ``json2`` object arrays without ``_COMPOUND_DTYPE`` whose first
+            chunk is not inline: reads that chunk to tell a reference dataset from a string
+            dataset. Without it (or when the chunk is absent), such a dataset is reported as a
+            string dataset; :meth:`decode_values` still returns :class:`Reference` objects
+            for its ``_REFERENCE`` elements.
+        """
+        zpath = self.zarr_path(path)
+        where = f"{_source(meta)}: {zpath or '/'}"
+        zarray = meta.get_json(_key(zpath, ".zarray"))
+        zattrs = meta.get_json(_key(zpath, ".zattrs")) or {}
+        if not isinstance(zattrs, Mapping):
+            raise LindiFormatError(f"{where}/.zattrs: must be a JSON object")
+        hdf5_path = self._hdf5_path(zpath)
+        if zarray is not None:
+            first_is_reference = False
+            if object_codec_id(zarray) == "json2" and keys.COMPOUND_DTYPE not in zattrs:
+                first_is_reference = self._first_is_reference(meta, zpath, zarray, chunk_reader)
+            info = dataset_info_from_zarray(
+                zarray, zattrs, first_is_reference=first_is_reference, where=f"{where}/.zarray"
+            )
+            return Node(
+                path=hdf5_path,
+                kind=NodeKind.DATASET,
+                attrs=self._decode_attrs(zattrs, where),
+                dataset=info,
+            )
+        if _key(zpath, ".zgroup") not in meta and not (zpath == "" and meta.has_dir("")):
+            return None
+        if keys.SOFT_LINK in zattrs:
+            target = zattrs[keys.SOFT_LINK]
+            if not isinstance(target, Mapping) or not isinstance(target.get("path"), str):
+                raise LindiFormatError(f"{where}: {keys.SOFT_LINK} needs a string 'path'")
+            return Node(path=hdf5_path, kind=NodeKind.SOFT_LINK, link=SoftLink(target["path"]))
+        if keys.EXTERNAL_LINK in zattrs:
+            target = zattrs[keys.EXTERNAL_LINK]
+            if (
+                not isinstance(target, list)
+                or len(target) != 2
+                or not all(isinstance(x, str) and x for x in target)
+            ):
+                raise LindiFormatError(
+                    f"{where}: {keys.EXTERNAL_LINK} must be [file, path] (two strings)"
+                )
+            return Node(
+                path=hdf5_path,
+                kind=NodeKind.EXTERNAL_LINK,
+                link=ExternalLink(filename=target[0], path=target[1]),
+            )
+        return Node(path=hdf5_path, kind=NodeKind.GROUP, attrs=self._decode_attrs(zattrs, where))
+
+    def _decode_attrs(self, zattrs: Mapping[str, Any], where: str) -> dict[str, Any]:
+        return {
+            name: decode_attr_value(value, where=f"{where}: attribute {name!r}")
+            for name, value in zattrs.items()
+            if name not in keys.SPECIAL_ATTRIBUTE_KEYS
+        }
+
+    def _first_is_reference(
+        self,
+        meta: MetadataMap,
+        zpath: str,
+        zarray: Mapping[str, Any],
+        chunk_reader: ChunkReader | None,
+    ) -> bool:
+        shape = zarray.get("shape") or []
+        if not shape or 0 in shape:
+            return False
+        separator = zarray.get("dimension_separator") or "."
+        key = _key(zpath, separator.join(["0"] * len(shape)))
+        data: bytes | None = None
+        if isinstance(meta, _ResolvingMap):
+            ref = meta.resolve(key)
+            if isinstance(ref, InlineRef):
+                data = ref.data
+        if data is None and chunk_reader is not None:
+            data = chunk_reader(key)
+        if data is None:
+            return False
+        return _json2_chunk_starts_with_reference(zarray, data)
+
+    def list_children(self, meta: MetadataMap, path: str) -> list[str]:
+        """Names of the groups, datasets and links in the group at ``path``, sorted."""
+        zpath = self.zarr_path(path)
+        out = []
+        for name in meta.list_dir(zpath):
+            if name in METADATA_KEY_NAMES:
+                continue
+            child = _key(zpath, name)
+            if _key(child, ".zgroup") in meta or _key(child, ".zarray") in meta:
+                out.append(name)
+        return out
+
+    # ----------------------------------------------------------------------------- writing
+    def _kind_at(self, meta: MetadataMap, zpath: str) -> str | None:
+        if _key(zpath, ".zarray") in meta:
+            return "dataset"
+        if _key(zpath, ".zgroup") in meta:
+            return "group"
+        return None
+
+    def _ensure_parents(self, meta: MetadataMap, zpath: str) -> None:
+        parts = zpath.split("/")[:-1] if zpath else []
+        prefixes = [""] + ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        for prefix in prefixes:
+            kind = self._kind_at(meta, prefix)
+            if kind == "dataset":
+                raise LindiFormatError(
+                    f"{_source(meta)}: cannot create {self._hdf5_path(zpath)}: "
+                    f"{self._hdf5_path(prefix)} is a dataset"
+                )
+            if kind is None:
+                meta.set_json(_key(prefix, ".zgroup"), dict(ZGROUP))
+
+    def _require_absent(self, meta: MetadataMap, zpath: str) -> None:
+        if self._kind_at(meta, zpath) is not None:
+            raise LindiExistsError(
+                f"{_source(meta)}: an object already exists at {self._hdf5_path(zpath)}"
+            )
+
+    def write_group(
+        self, meta: MetadataMap, path: str, attrs: Mapping[str, Any] | None = None
+    ) -> None:
+        """Create (or keep) a group at ``path`` (and missing parents); merge ``attrs``."""
+        zpath = self.zarr_path(path)
+        self._ensure_parents(meta, zpath)
+        kind = self._kind_at(meta, zpath)
+        if kind == "dataset":
+            raise LindiExistsError(f"{_source(meta)}: {self._hdf5_path(zpath)} is a dataset")
+        if kind is None:
+            meta.set_json(_key(zpath, ".zgroup"), dict(ZGROUP))
+        if attrs:
+            self.write_attrs(meta, path, attrs)
+
+    def write_attrs(
+        self, meta: MetadataMap, path: str, attrs: Mapping[str, Any], *, replace: bool = False
+    ) -> None:
+        """Encode and store user attributes (merged unless ``replace``); special ones kept.
+
+        Raises
+        ------
+        KeyError
+            When nothing is at ``path``.
+        LindiFormatError
+            When an attribute name is one of the special LINDI keys.
+        LindiUnsupportedError
+            When a value cannot be represented (see :mod:`hdmf_lindi.conventions.values`).
+        """
+        zpath = self.zarr_path(path)
+        if self._kind_at(meta, zpath) is None:
+            raise KeyError(f"{_source(meta)}: no object at {self._hdf5_path(zpath)}")
+        where = f"{_source(meta)}: {self._hdf5_path(zpath)}"
+        current = meta.get_json(_key(zpath, ".zattrs")) or {}
+        merged: dict[str, Any] = {
+            k: v for k, v in current.items() if replace is False or k in keys.SPECIAL_ATTRIBUTE_KEYS
+        }
+        for name, value in attrs.items():
+            if name in keys.SPECIAL_ATTRIBUTE_KEYS:
+                raise LindiFormatError(f"{where}: {name!r} is a reserved LINDI attribute name")
+            merged[str(name)] = encode_attr_value(value, where=f"{where}: attribute {name!r}")
+        self._store_attrs(meta, zpath, merged)
+
+    def _store_attrs(self, meta: MetadataMap, zpath: str, attrs: dict[str, Any]) -> None:
+        key = _key(zpath, ".zattrs")
+        if attrs:
+            meta.set_json(key, attrs)
+        elif key in meta:
+            meta.delete(key)
+
+    def delete_attr(self, meta: MetadataMap, path: str, name: str) -> None:
+        """Remove one user attribute (``KeyError`` when absent)."""
+        zpath = self.zarr_path(path)
+        current = meta.get_json(_key(zpath, ".zattrs")) or {}
+        if name in keys.SPECIAL_ATTRIBUTE_KEYS or name not in current:
+            raise KeyError(f"{_source(meta)}: {self._hdf5_path(zpath)} has no attribute {name!r}")
+        self._store_attrs(meta, zpath, {k: v for k, v in current.items() if k != name})
+
+    def write_soft_link(self, meta: MetadataMap, path: str, target: str) -> None:
+        """A group holding only ``{"_SOFT_LINK": {"path": target}}`` (as lindi 0.4.6)."""
+        zpath = self.zarr_path(path)
+        if not zpath:
+            raise LindiFormatError(f"{_source(meta)}: the root cannot be a link")
+        self._require_absent(meta, zpath)
+        if not isinstance(target, str) or not target.startswith("/"):
+            raise LindiFormatError(
+                f"{_source(meta)}: soft link target must be absolute: {target!r}"
+            )
+        self._ensure_parents(meta, zpath)
+        meta.set_json(_key(zpath, ".zgroup"), dict(ZGROUP))
+        meta.set_json(_key(zpath, ".zattrs"), {keys.SOFT_LINK: {"path": target}})
+
+    def write_external_link(self, meta: MetadataMap, path: str, filename: str, target: str) -> None:
+        """A group holding only ``{"_EXTERNAL_LINK": [filename, target]}``.
+
+        A list of two strings rather than an object: lindi 0.4.6 shows this attribute to its
+        users and fails on JSON objects, not on lists of strings.
+        """
+        zpath = self.zarr_path(path)
+        if not zpath:
+            raise LindiFormatError(f"{_source(meta)}: the root cannot be a link")
+        self._require_absent(meta, zpath)
+        if not isinstance(filename, str) or not filename:
+            raise LindiFormatError(f"{_source(meta)}: external link needs a file name")
+        if not isinstance(target, str) or not target:
+            raise LindiFormatError(f"{_source(meta)}: external link needs a target path")
+        self._ensure_parents(meta, zpath)
+        meta.set_json(_key(zpath, ".zgroup"), dict(ZGROUP))
+        meta.set_json(_key(zpath, ".zattrs"), {keys.EXTERNAL_LINK: [filename, target]})
+
+    def write_dataset(
+        self,
+        meta: MetadataMap,
+        path: str,
+        info: DatasetInfo,
+        attrs: Mapping[str, Any] | None = None,
+        *,
+        codecs: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Write ``.zarray`` and ``.zattrs`` (special + user attributes) of a dataset.
+
+        Parameters
+        ----------
+        meta
+            The reference map.
+        path
+            HDF5 path; missing parent groups are created. An existing dataset's metadata is
+            replaced (its user attributes are kept and merged with ``attrs``; chunks are left).
+        info
+            The dataset.
+        attrs
+            User attributes.
+        codecs
+            ``{"filters": [...], "compressor": {...}}`` as they should appear in ``.zarray``
+            (see :func:`hdmf_lindi.conventions.datasets.zarray_from_dataset_info`).
+
+        Returns
+        -------
+        dict
+            The ``.zarray`` written (for :func:`hdmf_lindi.conventions.chunks.encode_chunk`).
+        """
+        zpath = self.zarr_path(path)
+        where = f"{_source(meta)}: {self._hdf5_path(zpath)}"
+        if not zpath:
+            raise LindiFormatError(f"{where}: the root cannot be a dataset")
+        if self._kind_at(meta, zpath) == "group":
+            raise LindiExistsError(f"{where}: a group already exists there")
+        self._ensure_parents(meta, zpath)
+        zarray, special = zarray_from_dataset_info(info, codecs=codecs, where=where)
+        current = meta.get_json(_key(zpath, ".zattrs")) or {}
+        merged = {k: v for k, v in current.items() if k not in keys.SPECIAL_ATTRIBUTE_KEYS}
+        for name, value in (attrs or {}).items():
+            if name in keys.SPECIAL_ATTRIBUTE_KEYS:
+                raise LindiFormatError(f"{where}: {name!r} is a reserved LINDI attribute name")
+            merged[str(name)] = encode_attr_value(value, where=f"{where}: attribute {name!r}")
+        merged.update(special)
+        meta.set_json(_key(zpath, ".zarray"), zarray)
+        self._store_attrs(meta, zpath, merged)
+        return zarray
+
+    def delete_node(self, meta: MetadataMap, path: str) -> None:
+        """Remove every key of the object at ``path`` and below (``KeyError`` when absent)."""
+        zpath = self.zarr_path(path)
+        if not zpath:
+            raise LindiFormatError(f"{_source(meta)}: the root cannot be deleted")
+        if self._kind_at(meta, zpath) is None and not meta.has_dir(zpath):
+            raise KeyError(f"{_source(meta)}: no object at {self._hdf5_path(zpath)}")
+        pending = [zpath]
+        doomed: list[str] = []
+        while pending:
+            prefix = pending.pop()
+            for name in meta.list_dir(prefix):
+                key = _key(prefix, name)
+                if key in meta:
+                    doomed.append(key)
+                if meta.has_dir(key):
+                    pending.append(key)
+        for key in doomed:
+            meta.delete(key)
+
+    # ------------------------------------------------------------------------------ values
+    def encode_values(self, info: DatasetInfo, values: np.ndarray) -> np.ndarray:
+        """h5py-facing values -> stored values (see ``conventions.dataset_values``)."""
+        return encode_values(info, values)
+
+    def decode_values(self, info: DatasetInfo, stored: np.ndarray) -> np.ndarray:
+        """Stored values -> h5py-facing values (scalar datasets come back as 0-d arrays)."""
+        return decode_values(info, stored)
+
+    def encode_attr_value(self, value: Any) -> Any:
+        """An attribute value as JSON (see :mod:`hdmf_lindi.conventions.values`)."""
+        return encode_attr_value(value)
+
+    def decode_attr_value(self, value: Any) -> Any:
+        """A JSON attribute value as h5py would return it."""
+        return decode_attr_value(value)
+
+
+def _json2_chunk_starts_with_reference(zarray: Mapping[str, Any], data: bytes) -> bool:
+    """Whether the first element of a json2 chunk is a ``_REFERENCE`` object, without parsing
+    the whole JSON text (keys are sorted and a reference object has one key)."""
+    try:
+        compressor = zarray.get("compressor")
+        text: Any = get_codec(compressor).decode(data) if compressor else data
+        for codec in reversed(zarray.get("filters") or []):
+            if codec.get("id") == "json2":
+                break
+            text = get_codec(codec).decode(text)
+        head = ensure_bytes(text)[:64]
+    except Exception:
+        # an undecodable chunk is reported when its values are read, not here
+        return False
+    return head.lstrip(b"[ \t\r\n").startswith(b'{"_REFERENCE"')

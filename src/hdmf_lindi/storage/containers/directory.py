@@ -1,0 +1,151 @@
+"""``.lindi.d``: a directory holding ``lindi.json`` and ``blobs/<zarr key>`` files.
+
+Chunk refs are ``["./blobs/<key>", 0, size]``, relative to the directory (the layout lindi
+0.4.6 writes and reads).
+
+Crash safety: a blob is written to a temporary file and renamed into place; a chunk that is
+written again goes to a new file (``<key>.v2``, ``.v3``, ... as lindi 0.4.6 names them) so the
+saved ``lindi.json`` never points at changed bytes; ``lindi.json`` is replaced by rename; files
+no longer referenced are removed only after the new ``lindi.json`` is in place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from hdmf_lindi.errors import LindiFormatError, LindiSecurityError, LindiSourceError
+from hdmf_lindi.storage.containers.abc import Container
+from hdmf_lindi.storage.reference_map import ReferenceMap, atomic_write_bytes
+
+if TYPE_CHECKING:
+    from hdmf_lindi.storage.sources.router import SourceRouter
+
+__all__ = ["DOCUMENT_NAME", "DirectoryContainer", "blob_name_for_key"]
+
+DOCUMENT_NAME = "lindi.json"
+BLOBS_DIR = "blobs"
+
+
+def blob_name_for_key(key: str, *, source: str) -> str:
+    """``blobs/<key>`` for a Zarr key, refusing keys that would leave the blobs directory."""
+    parts = key.split("/")
+    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in key:
+        raise LindiSecurityError(f"{source}: key {key!r} cannot be stored as a blob file")
+    return f"{BLOBS_DIR}/{key}"
+
+
+class DirectoryContainer(Container):
+    """A ``.lindi.d`` directory, local (read/write) or remote (read-only)."""
+
+    kind: ClassVar[str] = "directory"
+
+    def __init__(self, location: str | os.PathLike[str]) -> None:
+        super().__init__(location)
+        if self.is_remote:
+            self._location = self._location.rstrip("/")
+        self._forgotten: set[str] = set()
+
+    @property
+    def base_url(self) -> str:
+        # a trailing slash tells the router this is the directory itself
+        return self.location + "/"
+
+    @property
+    def document_location(self) -> str:
+        """Path or URL of ``lindi.json``."""
+        return f"{self.location}/{DOCUMENT_NAME}"
+
+    @property
+    def blob_writer(self) -> DirectoryContainer:
+        return self
+
+    def exists(self) -> bool:
+        return self.is_remote or os.path.isfile(self.document_location)
+
+    async def load(self, router: SourceRouter) -> ReferenceMap:
+        data = await router.read(self.document_location)
+        reference_map = ReferenceMap.from_bytes(data, source=self.document_location)
+        self.check_refs_stay_inside(reference_map)
+        return reference_map
+
+    def check_refs_stay_inside(self, reference_map: ReferenceMap) -> None:
+        """Raise :class:`LindiSecurityError` when a relative ref leaves the directory."""
+        for key in reference_map:
+            value = reference_map.get_raw(key)
+            if not isinstance(value, list) or not value or not isinstance(value[0], str):
+                continue
+            url = value[0]
+            if not url.startswith(("./", "../")):
+                continue
+            normalized = os.path.normpath(url)
+            if normalized == ".." or normalized.startswith(("../", "/")) or "\\" in url:
+                raise LindiSecurityError(
+                    f"{self.document_location}: ref {key!r} -> {url!r} escapes the directory"
+                )
+
+    # ------------------------------------------------------------------ writing
+    def write_blob(self, key: str, data: bytes) -> list[Any]:
+        """Write one chunk as ``blobs/<key>`` (or a new version of it) and return its ref."""
+        self._check_local_writable()
+        name = blob_name_for_key(key, source=self.location)
+        path = os.path.join(self.location, name)
+        version = 1
+        candidate, candidate_path = name, path
+        while os.path.lexists(candidate_path):
+            version += 1
+            candidate = f"{name}.v{version}"
+            candidate_path = f"{path}.v{version}"
+        try:
+            atomic_write_bytes(candidate_path, bytes(data))
+        except OSError as exc:
+            raise LindiSourceError(f"{candidate_path}: cannot write blob ({exc})") from exc
+        return [f"./{candidate}", 0, len(data)]
+
+    def forget_blob(self, ref: Any) -> None:
+        if isinstance(ref, list) and ref and isinstance(ref[0], str):
+            url = ref[0]
+            if url.startswith(f"./{BLOBS_DIR}/"):
+                self._forgotten.add(url)
+
+    def create(self, reference_map: ReferenceMap) -> None:
+        self._check_local_writable()
+        if os.path.exists(self.location):
+            if not os.path.isdir(self.location):
+                raise LindiSourceError(f"{self.location}: exists and is not a directory")
+            entries = set(os.listdir(self.location))
+            if entries and DOCUMENT_NAME not in entries:
+                raise LindiSourceError(
+                    f"{self.location}: refusing to replace a non-empty directory that is not a "
+                    f".lindi.d (no {DOCUMENT_NAME})"
+                )
+            shutil.rmtree(os.path.join(self.location, BLOBS_DIR), ignore_errors=True)
+        os.makedirs(self.location, exist_ok=True)
+        self._forgotten.clear()
+        self.save(reference_map)
+
+    def save(self, reference_map: ReferenceMap) -> None:
+        self._check_local_writable()
+        self.check_refs_stay_inside(reference_map)
+        try:
+            atomic_write_bytes(self.document_location, reference_map.dumps())
+        except OSError as exc:
+            raise LindiSourceError(f"{self.document_location}: cannot write ({exc})") from exc
+        if self._forgotten:
+            self._remove_unreferenced(reference_map)
+
+    def _remove_unreferenced(self, reference_map: ReferenceMap) -> None:
+        referenced: set[str] = set()
+        for key in reference_map:
+            value = reference_map.get_raw(key)
+            if isinstance(value, list) and value and isinstance(value[0], str):
+                referenced.add(value[0])
+        for url in sorted(self._forgotten - referenced):
+            try:
+                name = url[2:]
+                blob_name_for_key(name[len(BLOBS_DIR) + 1 :], source=self.location)
+                os.unlink(os.path.join(self.location, name))
+            except (FileNotFoundError, LindiSecurityError, LindiFormatError):
+                pass
+        self._forgotten.clear()

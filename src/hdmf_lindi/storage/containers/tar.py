@@ -1,0 +1,272 @@
+"""``.lindi.tar``: the document and its blobs in one tar archive (lindi 0.4.6's layout).
+
+See :mod:`hdmf_lindi.storage.containers.tar_format` for the byte layout. Reading takes three
+range reads whatever the archive's size: the entry (first 1536 bytes), the index, ``lindi.json``.
+
+Crash safety (local writes)
+---------------------------
+New members (blobs, and ``lindi.json`` / ``.tar_index.json`` when they outgrow their padded
+slot) are only ever appended past the last indexed member, and made durable (``fsync``) before
+anything that points at them changes. The in-place rewrites come last, in this order:
+
+1. the index (a superset of the old one while ``lindi.json`` stays in place, so the old
+   document still reads), or, when the index outgrows its slot, a new index member followed by
+   the 1024-byte ``.tar_entry.json`` that points at it;
+2. ``lindi.json`` in its padded slot, when the new document fits there;
+3. the headers of superseded members are renamed to ``.trash/<name>.<offset>`` (cosmetic: tar
+   tools then list one ``lindi.json``; LINDI readers go by the index).
+
+A crash before step 1 or 2 completes leaves the previous state readable; what remains is the
+window of one in-place write of a padded slot (a single ``pwrite`` of at most the slot size),
+which the operating system may tear only if the machine itself fails during that write.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from hdmf_lindi.errors import LindiFormatError, LindiSourceError
+from hdmf_lindi.storage.containers.abc import Container, MemberResolver
+from hdmf_lindi.storage.containers.directory import blob_name_for_key
+from hdmf_lindi.storage.containers.tar_format import (
+    BLOCK_SIZE,
+    END_OF_ARCHIVE,
+    ENTRY_DATA_OFFSET,
+    ENTRY_NAME,
+    ENTRY_SIZE,
+    INDEX_NAME,
+    LINDI_JSON_NAME,
+    TarMember,
+    blocks_for,
+    build_header,
+    encode_entry,
+    encode_index,
+    pad_json,
+    padded_size,
+    parse_entry,
+    parse_index,
+)
+from hdmf_lindi.storage.reference_map import ReferenceMap, atomic_write_bytes
+
+if TYPE_CHECKING:
+    from hdmf_lindi.storage.sources.router import SourceRouter
+
+__all__ = ["TarContainer"]
+
+
+class TarContainer(Container):
+    """A ``.lindi.tar`` archive, local (read/write) or remote (read-only)."""
+
+    kind: ClassVar[str] = "tar"
+
+    def __init__(self, location: str | os.PathLike[str]) -> None:
+        super().__init__(location)
+        self._members: list[TarMember] = []
+        self._by_name: dict[str, TarMember] = {}
+        self._index: TarMember | None = None
+        self._end = 0
+        self._fd: int | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_fd"] = None
+        return state
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def base_url(self) -> str:
+        return self.location
+
+    @property
+    def member_resolver(self) -> MemberResolver:
+        return self.resolve_member
+
+    @property
+    def members(self) -> list[TarMember]:
+        """The indexed members, in index order (read-only view; do not modify)."""
+        return list(self._members)
+
+    def resolve_member(self, url: str) -> tuple[str, int] | None:
+        """``"./blobs/a/0"`` -> (archive location, data offset of member ``blobs/a/0``)."""
+        if not url.startswith("./"):
+            return None
+        member = self._by_name.get(url[2:])
+        if member is None:
+            return None
+        return self.location, member.data_offset
+
+    def member_size(self, url: str) -> int | None:
+        """Size of the member a relative ref names, or ``None``."""
+        member = self._by_name.get(url[2:]) if url.startswith("./") else None
+        return None if member is None else member.size
+
+    def exists(self) -> bool:
+        return self.is_remote or os.path.isfile(self.location)
+
+    async def load(self, router: SourceRouter) -> ReferenceMap:
+        head = await router.read(self.location, 0, ENTRY_DATA_OFFSET + ENTRY_SIZE)
+        if head[257:262] != b"ustar" or not head.startswith(ENTRY_NAME.encode() + b"\0"):
+            raise LindiFormatError(
+                f"{self.location}: not a .lindi.tar (the first member must be {ENTRY_NAME})"
+            )
+        index = parse_entry(head[ENTRY_DATA_OFFSET:], source=self.location)
+        index_data = await router.read(self.location, index.data_offset, index.size)
+        members = parse_index(index_data, source=f"{self.location}:{INDEX_NAME}")
+        self._set_members(members)
+        self._index = self._by_name.get(INDEX_NAME, index)
+        document = self._by_name.get(LINDI_JSON_NAME)
+        if document is None:
+            raise LindiFormatError(f"{self.location}: the index lists no {LINDI_JSON_NAME}")
+        data = await router.read(self.location, document.data_offset, document.size)
+        return ReferenceMap.from_bytes(
+            data.rstrip(b" \0"), source=f"{self.location}:{LINDI_JSON_NAME}"
+        )
+
+    def _set_members(self, members: list[TarMember]) -> None:
+        self._members = members
+        self._by_name = {}
+        for member in members:
+            self._by_name.setdefault(member.name, member)
+        self._end = max((m.end for m in members), default=0)
+
+    # ------------------------------------------------------------------ writing
+    @property
+    def blob_writer(self) -> TarContainer:
+        return self
+
+    def create(self, reference_map: ReferenceMap) -> None:
+        self._check_local_writable()
+        self.close()
+        document = reference_map.dumps()
+        entry = TarMember(ENTRY_NAME, 0, ENTRY_DATA_OFFSET, ENTRY_SIZE)
+        index_offset = ENTRY_DATA_OFFSET + ENTRY_SIZE
+        index_size = padded_size(1)
+        while True:
+            index = TarMember(INDEX_NAME, index_offset, index_offset + BLOCK_SIZE, index_size)
+            json_offset = index.end
+            lindi = TarMember(
+                LINDI_JSON_NAME, json_offset, json_offset + BLOCK_SIZE, padded_size(len(document))
+            )
+            index_content = encode_index([entry, index, lindi])
+            if padded_size(len(index_content)) <= index_size:
+                break
+            index_size = padded_size(len(index_content))
+        parts = [
+            build_header(ENTRY_NAME, ENTRY_SIZE),
+            encode_entry(index),
+            build_header(INDEX_NAME, index.size),
+            pad_json(index_content, index.size),
+            build_header(LINDI_JSON_NAME, lindi.size),
+            pad_json(document, lindi.size),
+            END_OF_ARCHIVE,
+        ]
+        try:
+            atomic_write_bytes(self.location, b"".join(parts))
+        except OSError as exc:
+            raise LindiSourceError(f"{self.location}: cannot write ({exc})") from exc
+        self._set_members([entry, index, lindi])
+        self._index = index
+
+    def write_blob(self, key: str, data: bytes) -> list[Any]:
+        """Append one chunk as member ``blobs/<key>`` (``.v2``, ... when that name is taken)."""
+        self._check_local_writable()
+        name = blob_name_for_key(key, source=self.location)
+        candidate, version = name, 1
+        while candidate in self._by_name:
+            version += 1
+            candidate = f"{name}.v{version}"
+        member = self._append(candidate, bytes(data))
+        return [f"./{member.name}", 0, member.size]
+
+    def save(self, reference_map: ReferenceMap) -> None:
+        self._check_local_writable()
+        if self._index is None:
+            raise LindiSourceError(f"{self.location}: save() before load() or create()")
+        document = reference_map.dumps()
+        superseded: list[TarMember] = []
+        current = self._by_name[LINDI_JSON_NAME]
+        in_place = len(document) <= current.size
+        if not in_place:
+            self._rename_in_index(current, f".trash/{LINDI_JSON_NAME}.{current.header_offset}")
+            superseded.append(current)
+            size = padded_size(len(document))
+            self._append(LINDI_JSON_NAME, pad_json(document, size))
+        self._sync()
+        superseded.extend(self._write_index())
+        if in_place:
+            self._pwrite(current.data_offset, pad_json(document, current.size))
+            self._sync()
+        for member in superseded:
+            self._pwrite(member.header_offset, build_header(member.name, member.size))
+        if superseded:
+            self._sync()
+
+    def _write_index(self) -> list[TarMember]:
+        """Rewrite the index in place, or append a larger one and repoint the entry. Returns the
+        superseded index member (if any)."""
+        assert self._index is not None
+        old = self._index
+        content = encode_index(self._members)
+        if len(content) <= old.size:
+            self._pwrite(old.data_offset, pad_json(content, old.size))
+            self._sync()
+            return []
+        self._rename_in_index(old, f".trash/{INDEX_NAME}.{old.header_offset}")
+        size = padded_size(len(content))
+        while True:
+            new = TarMember(INDEX_NAME, self._end, self._end + BLOCK_SIZE, size)
+            content = encode_index([*self._members, new])
+            if len(content) <= size:
+                break
+            size = padded_size(len(content))
+        appended = self._append(INDEX_NAME, pad_json(content, size))
+        self._sync()
+        self._pwrite(ENTRY_DATA_OFFSET, encode_entry(appended))
+        self._sync()
+        self._index = appended
+        return [old]
+
+    def _rename_in_index(self, member: TarMember, new_name: str) -> None:
+        if self._by_name.get(member.name) is member:
+            del self._by_name[member.name]
+        member.name = new_name
+        self._by_name.setdefault(new_name, member)
+
+    def _append(self, name: str, data: bytes) -> TarMember:
+        offset = self._end
+        member = TarMember(name, offset, offset + BLOCK_SIZE, len(data))
+        padding = b"\0" * (blocks_for(len(data)) - len(data))
+        self._pwrite(offset, build_header(name, len(data)) + data + padding + END_OF_ARCHIVE)
+        self._members.append(member)
+        self._by_name[name] = member
+        self._end = member.end
+        return member
+
+    def _file(self) -> int:
+        if self._fd is None:
+            try:
+                self._fd = os.open(self.location, os.O_RDWR)
+            except OSError as exc:
+                raise LindiSourceError(f"{self.location}: cannot open for writing ({exc})") from exc
+        return self._fd
+
+    def _pwrite(self, offset: int, data: bytes) -> None:
+        fd = self._file()
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.pwrite(fd, view, offset)
+                view = view[written:]
+                offset += written
+        except OSError as exc:
+            raise LindiSourceError(f"{self.location}: write failed ({exc})") from exc
+
+    def _sync(self) -> None:
+        if self._fd is not None:
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,161 @@
+"""Byte-level pieces of the ``.lindi.tar`` layout (as lindi 0.4.6 writes it).
+
+* A POSIX ustar archive of 512-byte blocks; every member header has mode 0644, uid/gid 0,
+  mtime 0, empty user/group names.
+* Member 1 is ``.tar_entry.json``: exactly 1024 bytes (data at offset 512) holding
+  ``{"index": {"n": ".tar_index.json", "o": <header offset>, "d": <data offset>, "s": <size>}}``
+  padded with spaces.
+* ``.tar_index.json`` lists every member as ``{"n", "o", "d", "s"}`` under ``"files"``, padded
+  with spaces so it can be rewritten in place while it fits.
+* ``lindi.json`` holds the document, padded the same way; blobs are ``blobs/<zarr key>``.
+* Padded sizes start at 8192 bytes and double until they are at least four times the content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hdmf_lindi import _json
+from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
+
+__all__ = [
+    "BLOCK_SIZE",
+    "END_OF_ARCHIVE",
+    "ENTRY_DATA_OFFSET",
+    "ENTRY_NAME",
+    "ENTRY_SIZE",
+    "INDEX_NAME",
+    "INITIAL_PADDED_SIZE",
+    "LINDI_JSON_NAME",
+    "TarMember",
+    "blocks_for",
+    "build_header",
+    "encode_entry",
+    "encode_index",
+    "pad_json",
+    "padded_size",
+    "parse_entry",
+    "parse_header_name",
+    "parse_index",
+]
+
+BLOCK_SIZE = 512
+END_OF_ARCHIVE = b"\0" * (2 * BLOCK_SIZE)
+ENTRY_NAME = ".tar_entry.json"
+ENTRY_SIZE = 1024
+ENTRY_DATA_OFFSET = BLOCK_SIZE
+INDEX_NAME = ".tar_index.json"
+LINDI_JSON_NAME = "lindi.json"
+INITIAL_PADDED_SIZE = 8192
+_USTAR_MAGIC = b"ustar\x0000"
+
+
+class TarMember:
+    """One member of the index: name, header offset, data offset, size."""
+
+    __slots__ = ("data_offset", "header_offset", "name", "size")
+
+    def __init__(self, name: str, header_offset: int, data_offset: int, size: int) -> None:
+        self.name = name
+        self.header_offset = header_offset
+        self.data_offset = data_offset
+        self.size = size
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``{"n", "o", "d", "s"}`` form used in ``.tar_index.json``."""
+        return {"d": self.data_offset, "n": self.name, "o": self.header_offset, "s": self.size}
+
+    @property
+    def end(self) -> int:
+        """Offset just past the member's data, rounded up to a whole block."""
+        return self.data_offset + blocks_for(self.size)
+
+    def __repr__(self) -> str:
+        offsets = f"o={self.header_offset}, d={self.data_offset}, s={self.size}"
+        return f"TarMember({self.name!r}, {offsets})"
+
+
+def blocks_for(size: int) -> int:
+    """``size`` rounded up to a multiple of the block size."""
+    return (size + BLOCK_SIZE - 1) // BLOCK_SIZE * BLOCK_SIZE
+
+
+def padded_size(content_size: int, initial: int = INITIAL_PADDED_SIZE) -> int:
+    """The slot size lindi 0.4.6 gives a growing JSON member."""
+    total = initial
+    while total < content_size * 4:
+        total *= 2
+    return total
+
+
+def pad_json(content: bytes, size: int) -> bytes:
+    """``content`` followed by spaces up to ``size`` bytes."""
+    if len(content) > size:
+        raise ValueError(f"{len(content)} bytes do not fit in a {size}-byte slot")
+    return content + b" " * (size - len(content))
+
+
+def _split_name(name: str) -> tuple[bytes, bytes]:
+    encoded = name.encode("utf-8")
+    if len(encoded) <= 100:
+        return encoded, b""
+    # ustar: a name of up to 255 bytes is split at a '/' into prefix (155) + name (100)
+    for i in range(len(encoded) - 1, -1, -1):
+        if encoded[i : i + 1] == b"/" and i <= 155 and len(encoded) - i - 1 <= 100:
+            return encoded[i + 1 :], encoded[:i]
+    raise LindiUnsupportedError(f"tar member name too long for the ustar format: {name!r}")
+
+
+def build_header(name: str, size: int) -> bytes:
+    """A 512-byte ustar header for a regular file (mode 0644, uid/gid 0, mtime 0)."""
+    short, prefix = _split_name(name)
+    header = bytearray(BLOCK_SIZE)
+    header[0 : len(short)] = short
+    header[100:108] = b"0000644\0"
+    header[108:116] = b"0000000\0"
+    header[116:124] = b"0000000\0"
+    header[124:136] = f"{size:011o}".encode() + b"\0"
+    header[136:148] = b"00000000000\0"
+    header[148:156] = b" " * 8
+    header[156:157] = b"0"
+    header[257:265] = _USTAR_MAGIC
+    header[345 : 345 + len(prefix)] = prefix
+    checksum = sum(header)
+    header[148:156] = f"{checksum:06o}".encode() + b"\0 "
+    return bytes(header)
+
+
+def parse_header_name(header: bytes) -> str:
+    """The member name in a ustar header (prefix + name)."""
+    name = header[0:100].split(b"\0", 1)[0]
+    prefix = header[345:500].split(b"\0", 1)[0] if header[257:262] == b"ustar" else b""
+    full = prefix + b"/" + name if prefix else name
+    return full.decode("utf-8")
+
+
+def encode_entry(index: TarMember) -> bytes:
+    """The 1024-byte ``.tar_entry.json`` content pointing at ``index``."""
+    return pad_json(_json.dumps({"index": index.to_json()}), ENTRY_SIZE)
+
+
+def parse_entry(data: bytes, *, source: str) -> TarMember:
+    """Parse ``.tar_entry.json``: where the index is."""
+    try:
+        info = _json.loads(data.rstrip(b" \0"))["index"]
+        return TarMember(str(info["n"]), int(info["o"]), int(info["d"]), int(info["s"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LindiFormatError(f"{source}: invalid .tar_entry.json ({exc})") from exc
+
+
+def encode_index(members: list[TarMember]) -> bytes:
+    """Unpadded ``.tar_index.json`` content."""
+    return _json.dumps({"files": [m.to_json() for m in members]})
+
+
+def parse_index(data: bytes, *, source: str) -> list[TarMember]:
+    """Parse ``.tar_index.json`` into members, in order."""
+    try:
+        files = _json.loads(data.rstrip(b" \0"))["files"]
+        return [TarMember(str(f["n"]), int(f["o"]), int(f["d"]), int(f["s"])) for f in files]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LindiFormatError(f"{source}: invalid .tar_index.json ({exc})") from exc

@@ -1,0 +1,61 @@
+"""Turning obstore exceptions into ``LindiSourceError`` messages that name the URL and status."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from http import HTTPStatus
+from typing import Any
+
+from hdmf_lindi.errors import LindiSourceError
+
+__all__ = ["default_retry_config", "http_status_of", "source_error"]
+
+_STATUS_PATTERNS = (
+    re.compile(r"status code: (\d{3})"),
+    re.compile(r"status: (\d{3})"),
+)
+
+
+def default_retry_config() -> dict[str, Any]:
+    """Retries on 5xx, resets and timeouts: up to 5 times, 100 ms doubling to 5 s, 60 s total."""
+    return {
+        "max_retries": 5,
+        "backoff": {
+            "init_backoff": timedelta(milliseconds=100),
+            "max_backoff": timedelta(seconds=5),
+            "base": 2,
+        },
+        "retry_timeout": timedelta(seconds=60),
+    }
+
+
+def http_status_of(exc: BaseException) -> int | None:
+    """The HTTP status an obstore error reports, if any."""
+    text = str(exc)
+    for pattern in _STATUS_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _summary(exc: BaseException) -> str:
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return first_line[:300]
+
+
+def source_error(url: str, exc: BaseException, *, action: str = "read") -> LindiSourceError:
+    """A ``LindiSourceError`` for ``exc`` raised while doing ``action`` on ``url``."""
+    status = http_status_of(exc)
+    if status is not None:
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = "unknown status"
+        return LindiSourceError(
+            f"{url}: {action} failed with HTTP {status} {reason} ({_summary(exc)})"
+        )
+    if isinstance(exc, FileNotFoundError):
+        return LindiSourceError(f"{url}: {action} failed: not found ({_summary(exc)})")
+    return LindiSourceError(f"{url}: {action} failed: {type(exc).__name__}: {_summary(exc)}")

@@ -1,0 +1,713 @@
+"""``LindiStore``: a zarr-python 3 :class:`~zarr.abc.store.Store` over a LINDI reference map.
+
+Keys and their refs live in a :class:`~hdmf_lindi.storage.reference_map.ReferenceMap`; bytes
+named by ``[url, offset, size]`` / ``[url]`` refs are read through a
+:class:`~hdmf_lindi.storage.sources.router.SourceRouter` (local files, HTTP, object stores,
+members of a ``.lindi.tar``). Opened from a container (``.lindi.json``, ``.lindi.d``,
+``.lindi.tar``) with :meth:`LindiStore.open`, the store saves the map back on
+:meth:`~LindiStore.flush` / :meth:`~LindiStore.close`.
+
+Writes
+------
+* Metadata keys (``.zgroup``, ``.zarray``, ``.zattrs``, ``zarr.json``) holding a JSON object or
+  array are stored as JSON in the document (as lindi 0.4.6 does); other bytes stay inline.
+* A chunk shorter than ``inline_threshold`` bytes (default 1000, lindi 0.4.6's rule
+  ``size < 1000``) is stored inline; a larger one goes to the staging area when one is given,
+  else to the container's blobs (``.lindi.d``, ``.lindi.tar``). A ``.lindi.json`` has nowhere
+  to put a large chunk: writing one raises :class:`~hdmf_lindi.errors.LindiUnsupportedError`
+  unless ``inline_threshold=None`` (inline everything) or a staging area is given. We refuse
+  rather than silently bloat the JSON with megabytes of base64.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import AsyncIterator, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Self, overload
+
+import orjson
+from zarr.abc.store import (
+    ByteRequest,
+    OffsetByteRequest,
+    RangeByteRequest,
+    Store,
+    SuffixByteRequest,
+)
+from zarr.core.buffer import Buffer, default_buffer_prototype
+from zarr.core.sync import sync
+
+from hdmf_lindi.errors import (
+    LindiFormatError,
+    LindiReadOnlyError,
+    LindiSourceError,
+    LindiUnsupportedError,
+)
+from hdmf_lindi.storage.containers import Container, TarContainer, container_for
+from hdmf_lindi.storage.reference_map import (
+    InlineRef,
+    ReferenceMap,
+    ResolvedRef,
+    UrlRef,
+    is_metadata_key,
+)
+from hdmf_lindi.storage.sources.router import SourceRouter
+
+if TYPE_CHECKING:
+    from zarr.core.buffer import BufferPrototype
+
+    from hdmf_lindi.storage.containers.abc import BlobWriter
+    from hdmf_lindi.storage.staging import StagingArea
+
+__all__ = ["DEFAULT_INLINE_THRESHOLD", "LindiStore", "OpenMode"]
+
+DEFAULT_INLINE_THRESHOLD = 1000
+"""Chunks shorter than this many bytes are stored inline (lindi 0.4.6 uses ``size < 1000``)."""
+
+type OpenMode = Literal["r", "r+", "a", "w", "w-"]
+_MODES = ("r", "r+", "a", "w", "w-")
+
+
+@dataclass(slots=True)
+class _ReadPlan:
+    """How to get the bytes of one request: ``data`` when known without I/O, else a router
+    read of ``(url, offset, size)`` followed by an optional slice."""
+
+    data: bytes | None = None
+    url: str = ""
+    offset: int | None = None
+    size: int | None = None
+    post_slice: tuple[int, int | None] | None = None
+
+    def finish(self, raw: bytes) -> bytes:
+        if self.post_slice is None:
+            return raw
+        start, stop = self.post_slice
+        return raw[start:stop]
+
+
+class _SharedState:
+    """Write bookkeeping shared by a store and its :meth:`LindiStore.with_read_only` copies."""
+
+    __slots__ = ("dirty", "lock", "saved_revision")
+
+    def __init__(self, saved_revision: int) -> None:
+        self.lock = threading.RLock()
+        self.dirty = False
+        self.saved_revision = saved_revision
+
+
+def _check_byte_range(byte_range: Any) -> None:
+    if byte_range is not None and not isinstance(
+        byte_range, RangeByteRequest | OffsetByteRequest | SuffixByteRequest
+    ):
+        raise ValueError(f"Unexpected byte_range, got {byte_range}.")
+
+
+def _slice_bytes(data: bytes, byte_range: ByteRequest | None) -> bytes:
+    if byte_range is None:
+        return data
+    if isinstance(byte_range, RangeByteRequest):
+        return data[byte_range.start : byte_range.end]
+    if isinstance(byte_range, OffsetByteRequest):
+        return data[byte_range.offset :]
+    return data[max(0, len(data) - byte_range.suffix) :]
+
+
+class LindiStore(Store):
+    """A Zarr store whose keys are the refs of a LINDI reference map.
+
+    Parameters
+    ----------
+    reference_map
+        The map to serve; a new empty one when ``None``.
+    container
+        Where the map is saved on :meth:`flush` / :meth:`close` and where blobs go; ``None``
+        for a store that lives only in memory.
+    router
+        Reads the bytes of URL refs; by default one built for ``container``.
+    staging_area
+        Where chunks of ``inline_threshold`` bytes or more are written (takes precedence over
+        the container's blobs).
+    inline_threshold
+        Chunks shorter than this are stored inline; ``None`` stores every chunk inline.
+    allow_local, local_cache
+        Passed to the :class:`SourceRouter` built when ``router`` is not given.
+    read_only
+        Refuse writes.
+
+    Notes
+    -----
+    Use :meth:`LindiStore.open` to open a ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar``.
+    Metadata should be read straight from :attr:`reference_map`: going through the async Zarr
+    API costs far more per key.
+    """
+
+    supports_writes: bool = True
+    supports_deletes: bool = True
+    supports_listing: bool = True
+    _supports_sync_io: bool = True
+
+    def __init__(
+        self,
+        reference_map: ReferenceMap | None = None,
+        *,
+        container: Container | None = None,
+        router: SourceRouter | None = None,
+        staging_area: StagingArea | None = None,
+        inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
+        allow_local: bool | None = None,
+        local_cache: Any = None,
+        read_only: bool = False,
+    ) -> None:
+        super().__init__(read_only=read_only)
+        if inline_threshold is not None and inline_threshold < 0:
+            raise ValueError(f"inline_threshold must be >= 0 or None, got {inline_threshold}")
+        source = container.location if container is not None else "<memory>"
+        self._reference_map = (
+            reference_map if reference_map is not None else ReferenceMap(source=source)
+        )
+        self._container = container
+        self._staging_area = staging_area
+        self._inline_threshold = inline_threshold
+        self._router_options: dict[str, Any] = {
+            "allow_local": allow_local,
+            "local_cache": local_cache,
+        }
+        self._explicit_router = router is not None
+        self._router = router if router is not None else self._build_router()
+        self._staged_router: SourceRouter | None = None
+        self._shared = _SharedState(self._reference_map.revision)
+        self._owns_resources = True
+
+    # ------------------------------------------------------------------ opening
+    @overload
+    @classmethod
+    def open(
+        cls,
+        path_or_url: str | os.PathLike[str] | Container,
+        mode: OpenMode = "r",
+        local_cache: Any = None,
+        *,
+        staging_area: StagingArea | None = None,
+        inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
+        allow_local: bool | None = None,
+    ) -> Self: ...
+
+    @overload
+    @classmethod
+    def open(cls, **store_kwargs: Any) -> Coroutine[Any, Any, Self]: ...
+
+    @classmethod
+    def open(
+        cls,
+        path_or_url: str | os.PathLike[str] | Container | None = None,
+        mode: OpenMode = "r",
+        local_cache: Any = None,
+        *,
+        staging_area: StagingArea | None = None,
+        inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
+        allow_local: bool | None = None,
+        **store_kwargs: Any,
+    ) -> Self | Coroutine[Any, Any, Self]:
+        """Open a ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar``, local or remote.
+
+        Parameters
+        ----------
+        path_or_url
+            The LINDI file (kind from the suffix, else from the content) or a
+            :class:`~hdmf_lindi.storage.containers.Container`.
+        mode
+            ``"r"`` read; ``"r+"`` read/write, must exist; ``"a"`` read/write, created when
+            missing; ``"w"`` create (replacing what is there); ``"w-"`` create, fail if it
+            exists. New files hold an empty root group. A remote file opened for writing is
+            edited in memory only (see :attr:`reference_map`).
+        local_cache
+            A ``LocalCache`` for remote byte ranges.
+        staging_area
+            Where large new chunks are written.
+        inline_threshold
+            Chunks shorter than this many bytes are stored inline; ``None``: all inline.
+        allow_local
+            Whether refs may name local files (default: only when the LINDI file is local).
+
+        Returns
+        -------
+        LindiStore
+            Ready for ``zarr.open_group(store, mode=..., zarr_format=2)``.
+
+        Notes
+        -----
+        Called with keyword arguments only (no ``path_or_url``), this is zarr's
+        ``Store.open``: an awaitable that constructs the store from ``store_kwargs``.
+        """
+        if path_or_url is None:
+            return super().open(
+                staging_area=staging_area,
+                inline_threshold=inline_threshold,
+                allow_local=allow_local,
+                local_cache=local_cache,
+                **store_kwargs,
+            )
+        if store_kwargs:
+            raise TypeError(f"unexpected arguments: {sorted(store_kwargs)}")
+        return cls._open_container(
+            path_or_url,
+            mode,
+            local_cache=local_cache,
+            staging_area=staging_area,
+            inline_threshold=inline_threshold,
+            allow_local=allow_local,
+        )
+
+    @classmethod
+    def _open_container(
+        cls,
+        path_or_url: str | os.PathLike[str] | Container,
+        mode: OpenMode,
+        *,
+        local_cache: Any,
+        staging_area: StagingArea | None,
+        inline_threshold: int | None,
+        allow_local: bool | None,
+    ) -> Self:
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+        container = (
+            path_or_url if isinstance(path_or_url, Container) else container_for(path_or_url)
+        )
+        if staging_area is not None and mode == "r":
+            raise ValueError("a staging area needs a writable mode ('r+', 'a', 'w', 'w-')")
+        creating = mode in ("w", "w-") or (mode == "a" and not container.exists())
+        reference_map: ReferenceMap | None = None
+        if creating:
+            if container.is_remote:
+                raise LindiReadOnlyError(f"{container.location}: cannot create a remote file")
+            if mode == "w-" and container.exists():
+                raise LindiSourceError(f"{container.location}: already exists (mode 'w-')")
+            reference_map = ReferenceMap({".zgroup": {"zarr_format": 2}}, source=container.location)
+            container.create(reference_map)
+        elif not container.exists():
+            raise LindiSourceError(f"{container.location}: no such LINDI file")
+        store = cls(
+            reference_map,
+            container=container,
+            staging_area=staging_area,
+            inline_threshold=inline_threshold,
+            allow_local=allow_local,
+            local_cache=local_cache,
+            read_only=mode == "r",
+        )
+        if reference_map is None:
+            store._reference_map = sync(container.load(store._router))
+        store._is_open = True
+        return store
+
+    def _build_router(self) -> SourceRouter:
+        container = self._container
+        return SourceRouter(
+            base_url=container.base_url if container is not None else None,
+            member_resolver=container.member_resolver if container is not None else None,
+            **self._router_options,
+        )
+
+    def with_read_only(self, read_only: bool = False) -> LindiStore:
+        # docstring inherited
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        Store.__init__(clone, read_only=read_only)
+        clone._owns_resources = False
+        return clone
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_shared"] = None
+        state["_staged_router"] = None
+        if not self._explicit_router:
+            state["_router"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._shared = _SharedState(self._reference_map.revision)
+        if self._router is None:
+            self._router = self._build_router()
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def reference_map(self) -> ReferenceMap:
+        """The map being served (the conventions layer reads metadata straight from it)."""
+        return self._reference_map
+
+    @property
+    def container(self) -> Container | None:
+        """Where the map is saved, or ``None`` for an in-memory store."""
+        return self._container
+
+    @property
+    def router(self) -> SourceRouter:
+        """Reads the bytes of URL refs."""
+        return self._router
+
+    @property
+    def staging_area(self) -> StagingArea | None:
+        """Where large new chunks go, if anywhere."""
+        return self._staging_area
+
+    @property
+    def inline_threshold(self) -> int | None:
+        """Chunks shorter than this many bytes are stored inline; ``None``: all inline."""
+        return self._inline_threshold
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LindiStore) or type(self) is not type(other):
+            return False
+        if self.read_only != other.read_only:
+            return False
+        if self._container is not None or other._container is not None:
+            return self._container == other._container
+        return self._reference_map is other._reference_map
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        if self._container is not None:
+            return f"lindi://{self._container.location}"
+        return f"lindi://<memory {id(self._reference_map):#x}>"
+
+    def __repr__(self) -> str:
+        return f"LindiStore('{self}')"
+
+    # ------------------------------------------------------------------ reading
+    async def get(
+        self,
+        key: str,
+        prototype: BufferPrototype | None = None,
+        byte_range: ByteRequest | None = None,
+    ) -> Buffer | None:
+        # docstring inherited
+        _check_byte_range(byte_range)
+        if prototype is None:
+            prototype = default_buffer_prototype()
+        if not self._is_open:
+            await self._open()
+        plan = self._plan(key, byte_range)
+        if plan is None:
+            return None
+        return prototype.buffer.from_bytes(await self._execute(plan))
+
+    async def get_partial_values(
+        self,
+        prototype: BufferPrototype,
+        key_ranges: Iterable[tuple[str, ByteRequest | None]],
+    ) -> list[Buffer | None]:
+        # docstring inherited
+        plans: list[_ReadPlan | None] = []
+        for key, byte_range in key_ranges:
+            _check_byte_range(byte_range)
+            plans.append(self._plan(key, byte_range))
+        by_router: dict[int, tuple[SourceRouter, list[_ReadPlan]]] = {}
+        for plan in plans:
+            if plan is not None and plan.data is None:
+                router = self._router_for(plan.url)
+                by_router.setdefault(id(router), (router, []))[1].append(plan)
+        for router, pending in by_router.values():
+            raws = await router.read_many([(p.url, p.offset, p.size) for p in pending])
+            for plan, raw in zip(pending, raws, strict=True):
+                plan.data = plan.finish(raw)
+        return [None if p is None else prototype.buffer.from_bytes(p.data or b"") for p in plans]
+
+    async def exists(self, key: str) -> bool:
+        # docstring inherited
+        return key in self._reference_map
+
+    async def getsize(self, key: str) -> int:
+        # docstring inherited
+        ref = self._resolve(key)
+        if ref is None:
+            raise FileNotFoundError(key)
+        if isinstance(ref, InlineRef):
+            return len(ref.data)
+        if ref.size is not None:
+            return ref.size
+        return len(await self._execute(self._plan_ref(key, ref, None)))
+
+    def get_sync(
+        self,
+        key: str,
+        *,
+        prototype: BufferPrototype | None = None,
+        byte_range: ByteRequest | None = None,
+    ) -> Buffer | None:
+        """Synchronous :meth:`get` (used by zarr's synchronous codec pipeline); URL refs are
+        read through the router's synchronous API."""
+        _check_byte_range(byte_range)
+        if prototype is None:
+            prototype = default_buffer_prototype()
+        if not self._is_open:
+            self._is_open = True
+        plan = self._plan(key, byte_range)
+        if plan is None:
+            return None
+        if plan.data is not None:
+            data = plan.data
+        else:
+            router = self._router_for(plan.url)
+            data = plan.finish(router.read_sync(plan.url, plan.offset, plan.size))
+        return prototype.buffer.from_bytes(data)
+
+    def _resolve(self, key: str) -> ResolvedRef | None:
+        return self._reference_map.resolve(key)
+
+    def _plan(self, key: str, byte_range: ByteRequest | None) -> _ReadPlan | None:
+        ref = self._resolve(key)
+        if ref is None:
+            return None
+        if isinstance(ref, InlineRef):
+            return _ReadPlan(data=_slice_bytes(ref.data, byte_range))
+        return self._plan_ref(key, ref, byte_range)
+
+    def _plan_ref(self, key: str, ref: UrlRef, byte_range: ByteRequest | None) -> _ReadPlan:
+        url, offset, size = self._locate(key, ref)
+        if size is None:
+            if byte_range is None:
+                return _ReadPlan(url=url)
+            if isinstance(byte_range, RangeByteRequest):
+                length = max(0, byte_range.end - byte_range.start)
+                if length == 0:
+                    return _ReadPlan(data=b"")
+                return _ReadPlan(url=url, offset=offset + byte_range.start, size=length)
+            # the object's size is unknown: read it whole, then slice
+            return _ReadPlan(url=url, post_slice=_as_slice(byte_range))
+        if byte_range is None:
+            start, stop = 0, size
+        elif isinstance(byte_range, RangeByteRequest):
+            start, stop = min(byte_range.start, size), min(byte_range.end, size)
+        elif isinstance(byte_range, OffsetByteRequest):
+            start, stop = min(byte_range.offset, size), size
+        else:
+            start, stop = max(0, size - byte_range.suffix), size
+        if stop <= start:
+            return _ReadPlan(data=b"")
+        return _ReadPlan(url=url, offset=offset + start, size=stop - start)
+
+    def _locate(self, key: str, ref: UrlRef) -> tuple[str, int, int | None]:
+        """(url, offset, size) of a URL ref, with ``.lindi.tar`` members resolved here so
+        that reads never depend on the router knowing about archives."""
+        container = self._container
+        if isinstance(container, TarContainer) and ref.url.startswith("./"):
+            located = container.resolve_member(ref.url)
+            if located is None:
+                raise LindiFormatError(
+                    f"{container.location}: ref {key!r} names {ref.url!r}, which is not a "
+                    "member of the archive"
+                )
+            size = ref.size if ref.size is not None else container.member_size(ref.url)
+            return located[0], located[1] + ref.offset, size
+        return ref.url, ref.offset, ref.size
+
+    async def _execute(self, plan: _ReadPlan) -> bytes:
+        if plan.data is not None:
+            return plan.data
+        raw = await self._router_for(plan.url).read(plan.url, plan.offset, plan.size)
+        return plan.finish(raw)
+
+    def _router_for(self, url: str) -> SourceRouter:
+        """The router for a ref URL: staged blobs are local files that this store wrote, read
+        even when the LINDI file is remote (whose router refuses local files)."""
+        staging_area = self._staging_area
+        if staging_area is None or not staging_area.contains(url):
+            return self._router
+        if self._staged_router is None:
+            self._staged_router = SourceRouter(allow_local=True)
+        return self._staged_router
+
+    # ------------------------------------------------------------------ listing
+    async def list(self) -> AsyncIterator[str]:
+        # docstring inherited
+        for key in list(self._reference_map.keys()):
+            yield key
+
+    async def list_prefix(self, prefix: str) -> AsyncIterator[str]:
+        # docstring inherited
+        for key in self._reference_map.list_prefix(prefix):
+            yield key
+
+    async def list_dir(self, prefix: str) -> AsyncIterator[str]:
+        # docstring inherited
+        for name in self._reference_map.list_dir(prefix):
+            yield name
+
+    # ------------------------------------------------------------------ writing
+    async def set(self, key: str, value: Buffer) -> None:
+        # docstring inherited
+        self._check_writable()
+        await self._ensure_open()
+        data = self._value_bytes(value)
+        if self._goes_to_blob(key, data):
+            await asyncio.to_thread(self._store_bytes, key, data)
+        else:
+            self._store_bytes(key, data)
+
+    async def set_if_not_exists(self, key: str, value: Buffer) -> None:
+        # docstring inherited
+        self._check_writable()
+        await self._ensure_open()
+        data = self._value_bytes(value)
+        with self._shared.lock:
+            if key not in self._reference_map:
+                self._store_bytes(key, data)
+
+    async def delete(self, key: str) -> None:
+        # docstring inherited
+        self._check_writable()
+        self._delete_keys([key])
+
+    async def delete_dir(self, prefix: str) -> None:
+        # docstring inherited
+        self._check_writable()
+        if prefix != "" and not prefix.endswith("/"):
+            prefix += "/"
+        self._delete_keys(self._reference_map.list_prefix(prefix))
+
+    def set_sync(self, key: str, value: Buffer) -> None:
+        """Synchronous :meth:`set`."""
+        self._check_writable()
+        if not self._is_open:
+            self._is_open = True
+        self._store_bytes(key, self._value_bytes(value))
+
+    def delete_sync(self, key: str) -> None:
+        """Synchronous :meth:`delete`."""
+        self._check_writable()
+        self._delete_keys([key])
+
+    @staticmethod
+    def _value_bytes(value: Buffer) -> bytes:
+        if not isinstance(value, Buffer):
+            raise TypeError(
+                f"LindiStore.set(): `value` must be a Buffer instance. Got an instance of "
+                f"{type(value)} instead."
+            )
+        return value.to_bytes()
+
+    def _goes_to_blob(self, key: str, data: bytes) -> bool:
+        if is_metadata_key(key) or self._inline_threshold is None:
+            return False
+        return len(data) >= self._inline_threshold
+
+    def _blob_writer(self, key: str, size: int) -> BlobWriter:
+        if self._staging_area is not None:
+            return self._staging_area
+        writer = self._container.blob_writer if self._container is not None else None
+        if writer is None:
+            where = self._container.location if self._container is not None else "<memory>"
+            raise LindiUnsupportedError(
+                f"{where}: chunk {key!r} is {size} bytes (inline_threshold is "
+                f"{self._inline_threshold}) and this store has nowhere to put blobs: open it "
+                "with a staging_area, use a .lindi.d / .lindi.tar, or pass inline_threshold=None "
+                "to keep every chunk inline"
+            )
+        return writer
+
+    def _store_bytes(self, key: str, data: bytes) -> None:
+        reference_map = self._reference_map
+        with self._shared.lock:
+            previous = reference_map.get_raw(key)
+            if is_metadata_key(key):
+                parsed = _parse_json_container(data)
+                if parsed is not None:
+                    reference_map.set_json(key, parsed)
+                else:
+                    reference_map.set_inline(key, data)
+            elif self._goes_to_blob(key, data):
+                ref = self._blob_writer(key, len(data)).write_blob(key, data)
+                reference_map.set_raw(key, ref)
+            else:
+                reference_map.set_inline(key, data)
+            if isinstance(previous, list) and self._container is not None:
+                self._container.forget_blob(previous)
+            self._shared.dirty = True
+
+    def _delete_keys(self, keys: Iterable[str]) -> None:
+        reference_map = self._reference_map
+        with self._shared.lock:
+            for key in list(keys):
+                previous = reference_map.get_raw(key)
+                if previous is None:
+                    continue
+                reference_map.delete(key)
+                if isinstance(previous, list) and self._container is not None:
+                    self._container.forget_blob(previous)
+                self._shared.dirty = True
+
+    # ------------------------------------------------------------------ saving
+    @property
+    def is_dirty(self) -> bool:
+        """Whether there are changes not yet saved to the container (made through the store,
+        or straight to :attr:`reference_map` by the conventions layer)."""
+        shared = self._shared
+        return shared.dirty or self._reference_map.revision != shared.saved_revision
+
+    def forget_changes(self) -> None:
+        """Make the next :meth:`flush` / :meth:`close` save nothing: the file keeps its last
+        saved state (the in-memory map keeps the changes; blobs already written to a
+        container stay there unreferenced)."""
+        self._shared.dirty = False
+        self._shared.saved_revision = self._reference_map.revision
+
+    def flush(self) -> None:
+        """Save the map to the container (crash-safely) if it changed.
+
+        Raises
+        ------
+        LindiReadOnlyError
+            When there are changes and the container is remote.
+        """
+        container = self._container
+        if container is None or not self.is_dirty:
+            return
+        if container.is_remote:
+            raise LindiReadOnlyError(
+                f"{container.location}: a remote LINDI file cannot be saved; write "
+                "store.reference_map to a local file instead"
+            )
+        with self._shared.lock:
+            container.save(self._reference_map)
+            self._shared.dirty = False
+            self._shared.saved_revision = self._reference_map.revision
+
+    def close(self) -> None:
+        """Save pending changes (local containers; a remote file's edits stay in memory) and
+        release file handles."""
+        container = self._container
+        if container is not None and not container.is_remote and not self.read_only:
+            self.flush()
+        if self._owns_resources:
+            if container is not None:
+                container.close()
+            if not self._explicit_router:
+                sync(self._router.close())
+            if self._staged_router is not None:
+                sync(self._staged_router.close())
+        super().close()
+
+
+def _as_slice(byte_range: ByteRequest) -> tuple[int, int | None]:
+    if isinstance(byte_range, RangeByteRequest):
+        return byte_range.start, byte_range.end
+    if isinstance(byte_range, OffsetByteRequest):
+        return byte_range.offset, None
+    return -byte_range.suffix if byte_range.suffix else 0, None if byte_range.suffix else 0
+
+
+def _parse_json_container(data: bytes) -> dict[str, Any] | list[Any] | None:
+    """The JSON object/array in ``data``, or ``None`` when it is not strict JSON of that kind
+    (non-JSON bytes and documents with ``NaN`` literals stay inline, byte for byte)."""
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict | list) else None

@@ -1,0 +1,108 @@
+"""S3 URLs through obstore against a moto server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from unittest import mock
+
+import pytest
+
+from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.storage.sources import SourceRouter
+from hdmf_lindi.storage.sources.object_store import ObjectStoreSource
+from tests.helpers.s3_server import S3Bucket
+from tests.storage.sources.conftest import FAST_RETRIES, PAYLOAD
+
+
+@pytest.fixture
+def s3_router(s3_bucket: S3Bucket) -> SourceRouter:
+    return SourceRouter(
+        s3_options=s3_bucket.store_options,
+        client_options=s3_bucket.client_options,
+        retry_config=FAST_RETRIES,
+    )
+
+
+def test_get_range_size_and_whole(s3_bucket: S3Bucket, s3_router: SourceRouter) -> None:
+    s3_bucket.put_object("dir/data.bin", PAYLOAD)
+    url = s3_bucket.url("dir/data.bin")
+    assert s3_router.read_sync(url, 0, 1) == PAYLOAD[:1]
+    assert s3_router.read_sync(url, len(PAYLOAD) - 1, 1) == PAYLOAD[-1:]
+    assert s3_router.read_sync(url, 1000, 5000) == PAYLOAD[1000:6000]
+    assert s3_router.read_sync(url, 10, 0) == b""
+    assert s3_router.size_sync(url) == len(PAYLOAD)
+    assert s3_router.read_sync(url) == PAYLOAD
+
+
+def test_read_many_coalesces_and_keeps_order(s3_bucket: S3Bucket, s3_router: SourceRouter) -> None:
+    s3_bucket.put_object("data.bin", PAYLOAD)
+    url = s3_bucket.url("data.bin")
+    offsets = (200000, 0, 100, 50000, 300)
+    requests: list[tuple[str, int | None, int | None]] = [(url, o, 100) for o in offsets]
+    assert s3_router.read_many_sync(requests) == [PAYLOAD[o : o + 100] for o in offsets]
+
+
+def test_put_then_read(s3_bucket: S3Bucket, s3_router: SourceRouter) -> None:
+    url = s3_bucket.url("written/blob")
+    s3_router.write_sync(url, b"hello s3")
+    assert s3_bucket.get_object("written/blob") == b"hello s3"
+    assert s3_router.read_sync(url, 6, 2) == b"s3"
+    assert s3_router.size_sync(url) == 8
+
+
+def test_missing_object_names_url(s3_bucket: S3Bucket, s3_router: SourceRouter) -> None:
+    url = s3_bucket.url("missing.bin")
+    with pytest.raises(LindiSourceError) as info:
+        s3_router.read_sync(url, 0, 10)
+    assert url in str(info.value)
+    assert "404" in str(info.value) or "not found" in str(info.value)
+
+
+def test_range_past_the_end(s3_bucket: S3Bucket, s3_router: SourceRouter) -> None:
+    s3_bucket.put_object("small.bin", b"abc")
+    with pytest.raises(LindiSourceError, match="expected 10 bytes"):
+        s3_router.read_sync(s3_bucket.url("small.bin"), 0, 10)
+
+
+def test_relative_refs_against_an_s3_base(s3_bucket: S3Bucket) -> None:
+    s3_bucket.put_object("x.lindi.d/blobs/a/0", b"blob")
+    router = SourceRouter(
+        base_url=s3_bucket.url("x.lindi.d"),
+        s3_options=s3_bucket.store_options,
+        client_options=s3_bucket.client_options,
+        retry_config=FAST_RETRIES,
+    )
+    assert not router.local_allowed
+    assert router.read_sync("./blobs/a/0", 0, 4) == b"blob"
+
+
+def test_anonymous_when_no_credentials() -> None:
+    source = ObjectStoreSource()
+    with mock.patch.dict(os.environ, {}, clear=True):
+        assert source._config_for("s3") == {"skip_signature": True}
+    with mock.patch.dict(os.environ, {"AWS_ACCESS_KEY_ID": "x"}, clear=True):
+        assert source._config_for("s3") == {}
+    explicit = ObjectStoreSource(s3_options={"access_key_id": "a", "secret_access_key": "b"})
+    with mock.patch.dict(os.environ, {}, clear=True):
+        assert "skip_signature" not in explicit._config_for("s3")
+
+
+def test_not_an_object_store_url() -> None:
+    with pytest.raises(LindiSourceError, match="not an object-store URL"):
+        asyncio.run(ObjectStoreSource().get_range("http://x/y", 0, 1))
+
+
+def test_gcs_and_azure_urls_map_to_bucket_and_key() -> None:
+    source = ObjectStoreSource(
+        gcs_options={"skip_signature": True},
+        azure_options={"account_name": "account", "skip_signature": True},
+    )
+    gcs_store, gcs_path = source._locate("gs://bucket/dir/a%20b.bin")
+    assert gcs_path == "dir/a b.bin"
+    assert type(gcs_store).__name__ == "GCSStore"
+    azure_store, azure_path = source._locate("az://container/dir/x")
+    assert azure_path == "dir/x"
+    assert type(azure_store).__name__ == "AzureStore"
+    again, _ = source._locate("gs://bucket/other")
+    assert again is gcs_store  # one store per bucket and options

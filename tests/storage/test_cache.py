@@ -1,0 +1,137 @@
+"""``LocalCache``: get/put/clear, size cap, whole objects, pickling, several processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from hdmf_lindi.storage.cache import LocalCache, default_cache_dir
+
+URL = "https://example.org/file.nwb"
+
+
+def test_put_get_roundtrip(tmp_path: Path) -> None:
+    cache = LocalCache(cache_dir=tmp_path)
+    assert cache.get(URL, 0, 4) is None
+    cache.put(URL, 0, 4, b"abcd")
+    cache.put(URL, 4, 2, b"ef")
+    assert cache.get(URL, 0, 4) == b"abcd"
+    assert cache.get(URL, 4, 2) == b"ef"
+    assert cache.get(URL, 0, 3) is None  # keyed by offset and size
+    assert cache.get(URL + "x", 0, 4) is None
+    assert cache.get_many([(URL, 0, 4), (URL, 1, 1), (URL, 4, 2)]) == [b"abcd", None, b"ef"]
+    assert len(cache) == 2
+    assert cache.total_bytes == 6
+
+
+def test_whole_object_entries(tmp_path: Path) -> None:
+    cache = LocalCache(cache_dir=tmp_path)
+    cache.put(URL, 0, None, b"whole")
+    assert cache.get(URL, 0, None) == b"whole"
+    assert cache.get(URL, 0, 5) is None
+
+
+def test_overwrite_updates_total(tmp_path: Path) -> None:
+    cache = LocalCache(cache_dir=tmp_path)
+    cache.put(URL, 0, None, b"12345")
+    cache.put(URL, 0, None, b"12")
+    assert cache.get(URL, 0, None) == b"12"
+    assert cache.total_bytes == 2
+
+
+def test_size_mismatch_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="3 bytes given for a range of size 4"):
+        LocalCache(cache_dir=tmp_path).put(URL, 0, 4, b"abc")
+
+
+def test_persistent_across_instances(tmp_path: Path) -> None:
+    LocalCache(cache_dir=tmp_path).put(URL, 10, 3, b"xyz")
+    assert LocalCache(cache_dir=tmp_path).get(URL, 10, 3) == b"xyz"
+
+
+def test_clear(tmp_path: Path) -> None:
+    cache = LocalCache(cache_dir=tmp_path)
+    cache.put(URL, 0, 1, b"a")
+    cache.clear()
+    assert cache.get(URL, 0, 1) is None
+    assert len(cache) == 0
+    assert cache.total_bytes == 0
+
+
+def test_eviction_keeps_under_cap_and_drops_least_recent(tmp_path: Path) -> None:
+    cache = LocalCache(cache_dir=tmp_path, max_size_bytes=1000, max_item_bytes=1000)
+    for i in range(10):
+        cache.put(URL, i * 100, 100, bytes([i]) * 100)
+    assert cache.total_bytes == 1000
+    cache.put(URL, 5000, 100, b"n" * 100)
+    assert cache.total_bytes <= 900
+    assert cache.get(URL, 0, 100) is None  # the oldest went first
+    assert cache.get(URL, 5000, 100) == b"n" * 100  # the newest stays
+    assert cache.get(URL, 900, 100) == bytes([9]) * 100
+
+
+def test_items_over_max_item_bytes_are_skipped(tmp_path: Path) -> None:
+    cache = LocalCache(cache_dir=tmp_path, max_size_bytes=1000)
+    cache.put(URL, 0, 300, b"x" * 300)  # over the default item cap of 250
+    assert cache.get(URL, 0, 300) is None
+    cache.put(URL, 0, 200, b"x" * 200)
+    assert cache.get(URL, 0, 200) == b"x" * 200
+
+
+def test_corrupt_entry_is_a_miss(tmp_path: Path) -> None:
+    cache = LocalCache(cache_dir=tmp_path)
+    cache.put(URL, 0, 4, b"abcd")
+    with sqlite3.connect(cache.database_path) as connection:
+        connection.execute("UPDATE ranges SET data = ? WHERE url = ?", (b"ab", URL))
+    assert cache.get(URL, 0, 4) is None
+    assert len(cache) == 0
+
+
+def test_pickle_reopens(tmp_path: Path) -> None:
+    cache = LocalCache(cache_dir=tmp_path, max_size_bytes=12345)
+    cache.put(URL, 0, 1, b"z")
+    clone = pickle.loads(pickle.dumps(cache))
+    assert clone.max_size_bytes == 12345
+    assert clone.get(URL, 0, 1) == b"z"
+
+
+def test_default_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_cache_dir() == tmp_path / "hdmf_lindi"
+    assert LocalCache().cache_dir == tmp_path / "hdmf_lindi"
+
+
+def test_invalid_max_size(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="max_size_bytes"):
+        LocalCache(cache_dir=tmp_path, max_size_bytes=0)
+
+
+def _worker(cache_dir: str, worker: int, count: int) -> int:
+    cache = LocalCache(cache_dir=cache_dir)
+    misses = 0
+    for i in range(count):
+        cache.put(URL, worker * 10_000 + i, 8, f"{worker:04d}{i:04d}".encode())
+        # Everyone also reads and writes a shared key.
+        cache.put(URL + "/shared", 0, 8, b"shared!!")
+        if cache.get(URL + "/shared", 0, 8) != b"shared!!":
+            misses += 1
+    return misses
+
+
+def test_several_processes_share_one_cache(tmp_path: Path) -> None:
+    workers, count = 4, 50
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers) as pool:
+        misses = pool.starmap(_worker, [(str(tmp_path), w, count) for w in range(workers)])
+    assert misses == [0] * workers
+    cache = LocalCache(cache_dir=tmp_path)
+    for worker in range(workers):
+        for i in range(count):
+            expected = f"{worker:04d}{i:04d}".encode()
+            assert cache.get(URL, worker * 10_000 + i, 8) == expected
+    assert len(cache) == workers * count + 1
+    assert cache.total_bytes == (workers * count + 1) * 8
