@@ -250,3 +250,37 @@ def test_round_trip_any_shape_and_chunking(
     assert out.shape == shape and out.dtype == values.dtype
     np.testing.assert_array_equal(out, values)
     h.store.close()
+
+
+def test_object_datasets_by_integer_index_and_in_blobs(tmp_path: Path) -> None:
+    path = tmp_path / "blobs.lindi.d"
+    h = Hierarchy(LindiStore.open(path, mode="w", inline_threshold=0))
+    refs = DatasetInfo(shape=(3,), dtype=h5py.ref_dtype, kind=DataKind.REFERENCE)
+    h.create_group("/g")
+    h.create_dataset("/refs", refs, data=[Reference("/g"), Reference("/g"), Reference("/refs")])
+    strs = DatasetInfo(shape=(2, 2), dtype=h5py.string_dtype(), kind=DataKind.VLEN_STRING)
+    h.create_dataset("/strs", strs, data=[["a", "b"], ["c", "d"]])
+    compound = np.dtype([("i", "<i4"), ("r", h5py.ref_dtype)])
+    info = DatasetInfo(
+        shape=(2,),
+        dtype=compound,
+        kind=DataKind.COMPOUND,
+        compound_fields=(("i", "int32"), ("r", "<REFERENCE>")),
+    )
+    h.create_dataset(
+        "/table",
+        info,
+        data=np.array([(1, Reference("/g")), (2, Reference("/refs"))], dtype=compound),
+    )
+    h.write("/strs", (1, 0), "z")
+    h.write("/refs", 1, Reference("/strs"))
+    h = _reopen(h, path)
+    assert any(p.name != "lindi.json" for p in (path / "blobs").rglob("*"))
+    assert h.node("/refs").dataset.kind is DataKind.REFERENCE  # type: ignore[union-attr]
+    assert h.read("/refs", 1) == Reference("/strs")
+    assert [r.path for r in h.read("/refs", slice(0, 3, 2))] == ["/g", "/refs"]
+    assert h.read("/strs", (1, 0)) == "z"
+    assert list(h.read("/strs", (slice(None), 1))) == ["b", "d"]
+    row = h.read("/table", 1)
+    assert row["i"] == 2 and row["r"] == Reference("/refs")
+    assert list(h.read("/table", slice(0, 2))["i"]) == [1, 2]

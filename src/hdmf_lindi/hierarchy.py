@@ -106,9 +106,15 @@ class Hierarchy:
         try:
             return self._nodes[path]
         except KeyError:
-            node = self._conventions.read_node(self._meta, path)
+            node = self._conventions.read_node(self._meta, path, chunk_reader=self._read_chunk)
             self._nodes[path] = node
             return node
+
+    def _read_chunk(self, key: str) -> bytes | None:
+        """The stored bytes of one chunk key (for a flavour that must look at data to tell a
+        dataset's kind)."""
+        buffer = self._store.get_sync(key)
+        return None if buffer is None else buffer.to_bytes()
 
     def resolve(self, path: str) -> Node | None:
         """The node at ``path`` with soft links followed (in every component of the path);
@@ -201,16 +207,29 @@ class Hierarchy:
     ) -> np.ndarray:
         if math.prod(info.shape) == 0:
             return np.empty(info.shape, dtype=self._stored_dtype(info))[selection]
+        kind, normalized = _classify_selection(selection, info.shape, path)
+        dropped_axes: tuple[int, ...] = ()
+        if info.kind is not DataKind.NUMERIC and kind != "mask":
+            # integer indices on object arrays give bare elements (a compound row is a list):
+            # read a length-1 block and drop the axis afterwards, so values stay arrays
+            normalized, dropped_axes = _integers_as_slices(normalized, info.shape, path)
+            kind = "orthogonal"
         inline = self._inline_array(path)
         if inline is not None:
-            return _apply_selection(inline, selection, path)
-        array = self._array(path)
-        kind, normalized = _classify_selection(selection, info.shape, path)
-        if kind == "mask":
-            return np.asarray(array.vindex[normalized])
-        if kind == "orthogonal":
-            return np.asarray(array.oindex[normalized])
-        return np.asarray(array[normalized])
+            result = _apply_selection(inline, kind, normalized)
+        else:
+            array = self._array(path)
+            if kind == "mask":
+                result = np.asarray(array.vindex[normalized])
+            elif kind == "orthogonal":
+                result = np.asarray(array.oindex[normalized])
+            else:
+                result = np.asarray(array[normalized])
+        if dropped_axes:
+            result = result.reshape(
+                tuple(n for axis, n in enumerate(result.shape) if axis not in dropped_axes)
+            )
+        return result
 
     @staticmethod
     def _stored_dtype(info: DatasetInfo) -> np.dtype[Any]:
@@ -425,6 +444,11 @@ class Hierarchy:
                     f"selection of shape {target_shape}"
                 ) from exc
         encoded = self._conventions.encode_values(info, values_array)
+        if info.kind is not DataKind.NUMERIC and kind != "mask":
+            # as for reads: integer indices on object arrays are written as length-1 blocks
+            normalized, _ = _integers_as_slices(normalized, info.shape, path)
+            kind = "orthogonal"
+            encoded = encoded.reshape(_selection_shape(info.shape, kind, normalized))
         if kind == "mask":
             array.vindex[normalized] = encoded
         elif kind == "orthogonal":
@@ -647,8 +671,8 @@ def _selection_shape(shape: tuple[int, ...], kind: str, selection: Any) -> tuple
     return tuple(out)
 
 
-def _apply_selection(values: np.ndarray, selection: Selection, path: str) -> np.ndarray:
-    kind, normalized = _classify_selection(selection, values.shape, path)
+def _apply_selection(values: np.ndarray, kind: str, normalized: Any) -> np.ndarray:
+    """``values[selection]`` with h5py's (orthogonal) semantics, in memory."""
     if kind == "orthogonal":
         result = values
         for axis in reversed(range(len(normalized))):
@@ -659,6 +683,28 @@ def _apply_selection(values: np.ndarray, selection: Selection, path: str) -> np.
                 result = result[(slice(None),) * axis + (item,)]
         return np.asarray(result)
     return np.asarray(values[normalized])
+
+
+def _integers_as_slices(
+    selection: Any, shape: tuple[int, ...], path: str
+) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    """The selection with every integer index replaced by a length-1 slice, and those axes."""
+    expanded = _expand_ellipsis(
+        selection if isinstance(selection, tuple) else (selection,), len(shape), path
+    )
+    out: list[Any] = []
+    axes: list[int] = []
+    for axis, (item, n) in enumerate(zip(expanded, shape, strict=True)):
+        if isinstance(item, (int, np.integer)):
+            index = int(item)
+            if not -n <= index < n:
+                raise IndexError(f"{path}: index {index} is out of range for axis {axis} of {n}")
+            index %= n
+            out.append(slice(index, index + 1))
+            axes.append(axis)
+        else:
+            out.append(item)
+    return tuple(out), tuple(axes)
 
 
 def _as_array(values: Any, info: DatasetInfo) -> np.ndarray:

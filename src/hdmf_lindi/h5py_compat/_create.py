@@ -1,0 +1,247 @@
+"""``create_dataset`` arguments (h5py's conventions) turned into a DatasetInfo and values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import h5py
+import numpy as np
+
+from hdmf_lindi.conventions.model import DataKind, DatasetInfo, Reference
+from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
+from hdmf_lindi.h5py_compat.dataset import coerce_values
+from hdmf_lindi.h5py_compat.reference import to_model_values
+
+__all__ = ["dataset_info_for", "kind_of", "normalized_dtype"]
+
+_IGNORED_KEYWORDS = frozenset(
+    {
+        "shuffle",
+        "fletcher32",
+        "track_order",
+        "track_times",
+        "dcpl",
+        "dapl",
+        "efile_prefix",
+        "virtual_prefix",
+        "allow_unknown_filter",
+        "rdcc_nbytes",
+        "rdcc_w0",
+        "rdcc_nslots",
+        "external",
+        "scaleoffset",
+    }
+)
+_DEFAULT_GZIP_LEVEL = 4
+
+
+def kind_of(dtype: np.dtype[Any]) -> DataKind:
+    """How a dataset of ``dtype`` is stored (see :class:`DataKind`)."""
+    if dtype.names is not None:
+        return DataKind.COMPOUND
+    if h5py.check_dtype(ref=dtype) is not None:
+        return DataKind.REFERENCE
+    vlen = h5py.check_dtype(vlen=dtype)
+    if vlen is str:
+        return DataKind.VLEN_STRING
+    if vlen is bytes:
+        return DataKind.VLEN_BYTES
+    if dtype.kind == "O":
+        raise LindiUnsupportedError(
+            f"object dtype {dtype!r} without h5py string/reference metadata"
+        )
+    return DataKind.NUMERIC
+
+
+def _field_label(dtype: np.dtype[Any]) -> str:
+    if h5py.check_dtype(ref=dtype) is not None:
+        return "<REFERENCE>"
+    vlen = h5py.check_dtype(vlen=dtype)
+    if vlen is str:
+        return "str"
+    if vlen is bytes:
+        return "bytes"
+    return dtype.name if dtype.kind in "biufc" else dtype.str
+
+
+def normalized_dtype(dtype: Any) -> np.dtype[Any]:
+    """``dtype`` as h5py reports it: ``<U`` strings become variable-length UTF-8 strings."""
+    dt = np.dtype(dtype)
+    if dt.names is not None:
+        fields = [(name, normalized_dtype(dt.fields[name][0])) for name in dt.names]
+        return np.dtype(fields)
+    if dt.kind == "U" or dt.kind == "T":
+        return h5py.string_dtype()
+    return dt
+
+
+def _guess_dtype(data: Any) -> np.dtype[Any]:
+    """The dtype h5py would give a dataset created from ``data`` alone."""
+    if isinstance(data, h5py.Dataset):
+        return data.dtype
+    if isinstance(data, str):
+        return h5py.string_dtype()
+    if isinstance(data, bytes):
+        return h5py.string_dtype("ascii")
+    if isinstance(data, (Reference, h5py.h5r.Reference)):
+        return h5py.ref_dtype
+    array = data if isinstance(data, np.ndarray) else None
+    if array is not None and array.dtype.kind != "O":
+        return normalized_dtype(array.dtype)
+    first = _first_item(data)
+    if isinstance(first, str):
+        return h5py.string_dtype()
+    if isinstance(first, bytes):
+        return h5py.string_dtype("ascii")
+    if isinstance(first, (Reference, h5py.h5r.Reference)):
+        return h5py.ref_dtype
+    if array is not None:
+        if array.dtype.metadata:
+            return array.dtype
+        raise LindiUnsupportedError("cannot guess an HDF5 type for an object array; give dtype=")
+    return normalized_dtype(np.asarray(data).dtype)
+
+
+def _first_item(data: Any) -> Any:
+    while isinstance(data, (list, tuple, np.ndarray)):
+        if len(data) == 0:
+            return None
+        data = data[0]
+    return data
+
+
+def _shape_of(values: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(n) for n in values.shape)
+
+
+def _as_shape(shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(n) for n in shape)
+
+
+def _compression(compression: Any, compression_opts: Any, where: str) -> tuple[str | None, Any]:
+    if compression is None or compression is False:
+        if compression_opts is not None:
+            raise ValueError(f"{where}: compression_opts given without compression")
+        return None, None
+    if isinstance(compression, (int, np.integer)) and not isinstance(compression, bool):
+        if not 0 <= int(compression) <= 9:
+            raise ValueError(f"{where}: gzip level {compression} is not within 0-9")
+        return "gzip", int(compression)
+    if compression == "gzip":
+        level = _DEFAULT_GZIP_LEVEL if compression_opts is None else int(compression_opts)
+        if not 0 <= level <= 9:
+            raise ValueError(f"{where}: gzip level {level} is not within 0-9")
+        return "gzip", level
+    raise LindiUnsupportedError(
+        f"{where}: compression {compression!r} is not supported by LINDI datasets "
+        "(use 'gzip' or a gzip level 0-9)"
+    )
+
+
+def dataset_info_for(
+    *,
+    shape: Any,
+    dtype: Any,
+    data: Any,
+    where: str,
+    chunks: Any = None,
+    maxshape: Any = None,
+    compression: Any = None,
+    compression_opts: Any = None,
+    fillvalue: Any = None,
+    **kwds: Any,
+) -> tuple[DatasetInfo, np.ndarray | None]:
+    """The :class:`DatasetInfo` and the values (or ``None``) of ``create_dataset(...)`` called
+    with h5py's arguments. ``where`` names the file and path in error messages."""
+    unknown = set(kwds) - _IGNORED_KEYWORDS
+    if unknown:
+        raise TypeError(f"{where}: unsupported create_dataset arguments {sorted(unknown)}")
+    if isinstance(data, h5py.Empty):
+        raise LindiUnsupportedError(f"{where}: HDF5 null dataspaces (h5py.Empty) are not supported")
+    data = to_model_values(data)
+    if dtype is not None:
+        dt = normalized_dtype(dtype)
+    elif data is not None:
+        dt = _guess_dtype(data)
+    else:
+        dt = np.dtype("f4")
+    kind = kind_of(dt)
+    values: np.ndarray | None = None
+    if data is not None:
+        provisional = DatasetInfo(shape=(), dtype=dt, kind=kind)
+        values = coerce_values(data, provisional)
+        if shape is None:
+            shape = _shape_of(values)
+        else:
+            shape = _as_shape(shape)
+            if int(np.prod(shape, dtype=np.int64)) != values.size:
+                raise LindiShapeError(
+                    f"{where}: shape {shape} is incompatible with data of shape {values.shape}"
+                )
+            values = values.reshape(shape)
+    elif shape is None:
+        raise TypeError(f"{where}: one of data, shape must be given")
+    else:
+        shape = _as_shape(shape)
+
+    if maxshape is not None:
+        maxshape = (
+            (maxshape,)
+            if isinstance(maxshape, (int, np.integer))
+            else tuple(None if m is None else int(m) for m in maxshape)
+        )
+        if len(maxshape) != len(shape):
+            raise LindiShapeError(f"{where}: maxshape {maxshape} and shape {shape} differ in rank")
+        for n, m in zip(shape, maxshape, strict=True):
+            if m is not None and m < n:
+                raise LindiShapeError(f"{where}: maxshape {maxshape} is smaller than shape {shape}")
+    comp, comp_opts = _compression(compression, compression_opts, where)
+
+    if chunks is False:
+        if maxshape is not None and tuple(maxshape) != tuple(shape):
+            raise TypeError(f"{where}: chunked format is required for a given maxshape")
+        chunk_shape = None
+    elif chunks is True or (chunks is None and (maxshape is not None or comp is not None)):
+        chunk_shape = (
+            None
+            if not shape
+            else tuple(h5py.filters.guess_chunk(shape, maxshape, max(dt.itemsize, 1)))
+        )
+    elif chunks is None:
+        chunk_shape = None
+    else:
+        chunk_shape = _as_shape(chunks)
+        if len(chunk_shape) != len(shape):
+            raise LindiShapeError(
+                f"{where}: chunk shape {chunk_shape} and shape {shape} differ in rank"
+            )
+        if any(c <= 0 for c in chunk_shape):
+            raise LindiShapeError(f"{where}: chunk shape {chunk_shape} must be positive")
+        if maxshape is None and any(c > n for c, n in zip(chunk_shape, shape, strict=True)):
+            raise LindiShapeError(
+                f"{where}: chunk shape {chunk_shape} is larger than the shape {shape} of a "
+                "dataset that cannot grow"
+            )
+    if not shape:
+        chunk_shape = None
+
+    compound_fields = None
+    if kind is DataKind.COMPOUND:
+        compound_fields = tuple(
+            (name, _field_label(dt.fields[name][0]))  # type: ignore[index]
+            for name in dt.names or ()
+        )
+    info = DatasetInfo(
+        shape=tuple(shape),
+        dtype=dt,
+        kind=kind,
+        chunks=chunk_shape,
+        maxshape=maxshape,
+        fillvalue=fillvalue,
+        compression=comp,
+        compression_opts=comp_opts,
+        compound_fields=compound_fields,
+    )
+    return info, values

@@ -1,0 +1,577 @@
+"""``LindiH5pyFile``: an ``h5py.File`` over a LINDI file (``.lindi.json``/``.lindi.tar``/
+``.lindi.d``, a reference file system dict, or an HDF5 file translated on the fly)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+import h5py
+
+from hdmf_lindi import _json
+from hdmf_lindi.conventions.model import NodeKind, Reference
+from hdmf_lindi.errors import (
+    LindiFormatError,
+    LindiReadOnlyError,
+    LindiUnsupportedError,
+)
+from hdmf_lindi.h5py_compat._paths import basename, join_path, normalize_path, parent_path
+from hdmf_lindi.h5py_compat._pending import PendingDataset
+from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
+from hdmf_lindi.h5py_compat.group import LindiH5pyGroup
+from hdmf_lindi.h5py_compat.reference import LindiH5pyReference
+
+if TYPE_CHECKING:
+    from hdmf_lindi.conventions.model import DatasetInfo, Node
+    from hdmf_lindi.hierarchy import Hierarchy
+    from hdmf_lindi.storage.reference_map import ReferenceMap
+    from hdmf_lindi.storage.staging import StagingArea
+    from hdmf_lindi.storage.store import LindiStore
+
+__all__ = ["LindiH5pyFile"]
+
+type FileMode = Literal["r", "r+", "w", "w-", "x", "a"]
+
+
+class LindiH5pyFile(LindiH5pyGroup, h5py.File):
+    """A LINDI file with h5py's API: ``isinstance(f, h5py.File)`` holds, so
+    ``pynwb.NWBHDF5IO(file=f, mode=...)`` reads, appends to and writes it.
+
+    Open one with :meth:`from_lindi_file`, :meth:`from_reference_file_system`,
+    :meth:`from_hdf5_file` or :meth:`from_zarr_store`; the constructor is internal.
+
+    Parameters
+    ----------
+    hierarchy
+        The hierarchy (store + conventions) to present.
+    filename
+        What :attr:`filename` reports (the path or URL it was opened from).
+    on_close
+        Called once by :meth:`close` after the hierarchy is flushed (releases stores).
+    """
+
+    def __init__(
+        self,
+        hierarchy: Hierarchy,
+        *,
+        filename: str,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        # h5py's own __init__ opens an HDF5 file; not called on purpose.
+        self._hierarchy_object: Hierarchy | None = hierarchy
+        self._filename = filename
+        self._on_close = on_close
+        self._writable = hierarchy.writable
+        self._pending: dict[str, PendingDataset] = {}
+        self._final_map: ReferenceMap | None = None
+        super().__init__(self, "/", "/")
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def from_lindi_file(
+        cls,
+        url_or_path: str | os.PathLike[str],
+        mode: FileMode = "r",
+        local_cache: Any = None,
+        staging_area: StagingArea | None = None,
+        inline_threshold: int | Literal["auto"] | None = "auto",
+    ) -> LindiH5pyFile:
+        """Open a ``.lindi.json``, ``.lindi.tar`` or ``.lindi.d`` (local path or URL).
+
+        Parameters
+        ----------
+        url_or_path
+            The LINDI file.
+        mode
+            ``"r"`` read; ``"r+"`` read/write (must exist); ``"a"`` read/write, created when
+            missing; ``"w"`` create or replace; ``"w-"``/``"x"`` create, fail if it exists.
+            Changes are saved on :meth:`flush`/:meth:`close` (a remote file's edits stay in
+            memory: save them with :meth:`write_lindi_file`).
+        local_cache
+            A ``LocalCache`` for remote byte ranges.
+        staging_area
+            Where large new chunks are written (writable modes only).
+        inline_threshold
+            New chunks shorter than this many bytes are stored in the document, longer ones
+            in the staging area or the container's blobs; ``None`` keeps every chunk inline.
+            ``"auto"``: ``None`` for a ``.lindi.json`` without a staging area (it has no
+            blobs; as lindi 0.4.6 does, so that pynwb can write one), else the store's default.
+        """
+        from hdmf_lindi.storage.containers import container_kind_from_suffix
+        from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD, LindiStore
+
+        if inline_threshold == "auto":
+            is_json = container_kind_from_suffix(os.fspath(url_or_path)) == "json"
+            inline_threshold = (
+                None if is_json and staging_area is None else DEFAULT_INLINE_THRESHOLD
+            )
+        store_mode = "w-" if mode == "x" else mode
+        store = LindiStore.open(
+            url_or_path,
+            store_mode,
+            local_cache,
+            staging_area=staging_area,
+            inline_threshold=inline_threshold,
+        )
+        return cls._from_store(store, filename=os.fspath(url_or_path))
+
+    @classmethod
+    def from_reference_file_system(
+        cls,
+        rfs: dict[str, Any] | str | os.PathLike[str],
+        mode: FileMode = "r",
+        staging_area: StagingArea | None = None,
+        local_cache: Any = None,
+    ) -> LindiH5pyFile:
+        """Open a reference file system: a ``.lindi.json``-style dict, or the path/URL of
+        one. Edits (modes ``"r+"``, ``"a"``) stay in memory: export them with
+        :meth:`to_reference_file_system` or :meth:`write_lindi_file`.
+        """
+        from hdmf_lindi.storage.reference_map import ReferenceMap
+        from hdmf_lindi.storage.store import LindiStore
+
+        if mode not in ("r", "r+", "a"):
+            raise ValueError(
+                f"from_reference_file_system: mode must be 'r', 'r+' or 'a', got {mode!r}"
+            )
+        read_only = mode == "r"
+        if staging_area is not None and read_only:
+            raise ValueError("a staging area needs a writable mode ('r+' or 'a')")
+        if isinstance(rfs, dict):
+            reference_map = ReferenceMap.from_dict(rfs, source="<reference file system dict>")
+            store = LindiStore(
+                reference_map,
+                staging_area=staging_area,
+                local_cache=local_cache,
+                read_only=read_only,
+            )
+            return cls._from_store(store, filename="<reference file system>")
+        if not isinstance(rfs, (str, os.PathLike)):
+            raise TypeError(
+                f"from_reference_file_system: expected a dict, path or URL, got {type(rfs)}"
+            )
+        source = LindiStore.open(rfs, "r", local_cache)
+        store = LindiStore(
+            source.reference_map.copy(),
+            router=source.router,
+            staging_area=staging_area,
+            read_only=read_only,
+        )
+        return cls._from_store(store, filename=os.fspath(rfs), also_close=source)
+
+    @classmethod
+    def from_hdf5_file(
+        cls,
+        url_or_path: str | os.PathLike[str],
+        local_cache: Any = None,
+        mode: Literal["r", "r+"] = "r",
+        staging_area: StagingArea | None = None,
+    ) -> LindiH5pyFile:
+        """Open an HDF5 file (local path or URL) as LINDI: its metadata is translated once,
+        its chunks are read from the HDF5 file by byte range.
+
+        With ``mode="r+"`` new objects can be added in memory (the HDF5 file is never
+        modified); save the result with :meth:`write_lindi_file`.
+        """
+        from hdmf_lindi.hdf5 import translate_source
+        from hdmf_lindi.storage.sources.router import is_remote_url
+        from hdmf_lindi.storage.store import LindiStore
+
+        if mode not in ("r", "r+"):
+            raise ValueError(f"from_hdf5_file: mode must be 'r' or 'r+', got {mode!r}")
+        text = os.fspath(url_or_path)
+        result = translate_source(text, local_cache=local_cache)
+        store = LindiStore(
+            result.reference_map,
+            staging_area=staging_area,
+            local_cache=local_cache,
+            allow_local=not is_remote_url(text),
+            read_only=mode == "r",
+        )
+        return cls._from_store(store, filename=text)
+
+    @classmethod
+    def from_zarr_store(cls, store: Any, mode: Literal["r", "r+"] | None = None) -> LindiH5pyFile:
+        """Present a :class:`~hdmf_lindi.storage.store.LindiStore` as a file (writable when
+        the store is, unless ``mode="r"``)."""
+        from hdmf_lindi.storage.store import LindiStore
+
+        if not isinstance(store, LindiStore):
+            raise LindiUnsupportedError(
+                f"from_zarr_store needs a hdmf_lindi LindiStore, got {type(store).__name__}"
+            )
+        if mode == "r" and not store.read_only:
+            store = store.with_read_only(True)
+        elif mode == "r+" and store.read_only:
+            raise LindiReadOnlyError(f"{store}: the store is read-only; cannot open with 'r+'")
+        location = store.container.location if store.container is not None else str(store)
+        return cls._from_store(store, filename=location, close_store=False)
+
+    @classmethod
+    def _from_store(
+        cls,
+        store: LindiStore,
+        *,
+        filename: str,
+        also_close: LindiStore | None = None,
+        close_store: bool = True,
+    ) -> LindiH5pyFile:
+        from hdmf_lindi.hierarchy import Hierarchy
+
+        hierarchy = Hierarchy(store)
+
+        def release() -> None:
+            hierarchy.close()
+            if close_store:
+                store.close()
+            if also_close is not None:
+                also_close.close()
+
+        return cls(hierarchy, filename=filename, on_close=release)
+
+    # ------------------------------------------------------------------ exporting
+    def to_reference_file_system(self) -> dict[str, Any]:
+        """The file as a reference file system dict (a deep copy, ``.lindi.json`` layout);
+        also available after :meth:`close`."""
+        document = self._reference_map().to_dict()
+        return _json.loads(_json.dumps(document))
+
+    def write_lindi_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        generation_metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """Write the file's current content to ``path``: ``*.lindi.json``, ``*.lindi.tar`` or
+        ``*.lindi.d`` (chosen by suffix; replaced atomically). Chunk refs keep pointing where
+        they point; inline chunks stay in the document. Also available after :meth:`close`.
+
+        Raises
+        ------
+        LindiUnsupportedError
+            When chunks live in this file's own container (``./blobs/...`` of a ``.lindi.tar``
+            or ``.lindi.d``): such refs would dangle next to ``path``.
+        """
+        from hdmf_lindi.hdf5.convert import write_reference_map
+
+        reference_map = self._reference_map().copy()
+        relative = [
+            key
+            for key in reference_map
+            if isinstance(value := reference_map.get_raw(key), list)
+            and value
+            and isinstance(value[0], str)
+            and value[0].startswith("./")
+        ]
+        if relative:
+            raise LindiUnsupportedError(
+                f"{self._filename}: {len(relative)} chunks (e.g. {relative[0]!r}) are blobs of "
+                f"this container; writing them by reference to {os.fspath(path)!r} would leave "
+                "dangling refs (copy the container instead)"
+            )
+        if generation_metadata is not None:
+            reference_map.generation_metadata = dict(generation_metadata)
+        write_reference_map(reference_map, path)
+
+    # ------------------------------------------------------------------ h5py.File API
+    @property
+    def filename(self) -> str:
+        """The path or URL the file was opened from."""
+        return self._filename
+
+    @property
+    def mode(self) -> str:
+        """``"r"`` or ``"r+"``, as h5py reports it (files opened ``"w"``/``"a"`` are ``"r+"``)."""
+        return "r+" if self._writable else "r"
+
+    @property
+    def driver(self) -> str:
+        """The low-level driver (``"lindi"``: not an HDF5 driver)."""
+        return "lindi"
+
+    @property
+    def libver(self) -> tuple[str, str]:
+        """HDF5 library version bounds (not applicable; h5py's default)."""
+        return ("earliest", "latest")
+
+    @property
+    def userblock_size(self) -> int:
+        """HDF5 user block size (none)."""
+        return 0
+
+    @property
+    def meta_block_size(self) -> int:
+        """HDF5 metadata block size (not applicable)."""
+        return 0
+
+    @property
+    def swmr_mode(self) -> bool:
+        """HDF5 single-writer/multiple-reader mode (never)."""
+        return False
+
+    @property
+    def store(self) -> LindiStore:
+        """The underlying LINDI store."""
+        return self._hierarchy.store
+
+    @property
+    def hierarchy(self) -> Hierarchy:
+        """The hierarchy (store + conventions) this file presents."""
+        return self._hierarchy
+
+    def flush(self) -> None:
+        """Save pending changes to a local LINDI file (a remote one keeps them in memory)."""
+        self._store_pending_datasets()
+        if self._writable and not self._is_remote_container():
+            self._hierarchy.flush()
+
+    def close(self) -> None:
+        """Save pending changes (see :meth:`flush`) and release the store; idempotent."""
+        if self._hierarchy_object is None:
+            return
+        try:
+            self.flush()
+        finally:
+            self._final_map = self._hierarchy_object.store.reference_map
+            self._hierarchy_object = None
+            on_close, self._on_close = self._on_close, None
+            if on_close is not None:
+                on_close()
+
+    def __enter__(self) -> LindiH5pyFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if not self._is_open:
+            return "<Closed LindiH5pyFile>"
+        return f'<LindiH5pyFile "{self._filename}" (mode {self.mode})>'
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LindiH5pyGroup):
+            return self.id == other.id
+        return NotImplemented
+
+    def __bool__(self) -> bool:
+        return self._is_open
+
+    # ------------------------------------------------------------------ internals
+    @property
+    def _is_open(self) -> bool:
+        return self._hierarchy_object is not None
+
+    @property
+    def _hierarchy(self) -> Hierarchy:
+        hierarchy = self._hierarchy_object
+        if hierarchy is None:
+            raise ValueError(f"{self._filename}: the LINDI file is closed")
+        return hierarchy
+
+    def _reference_map(self) -> ReferenceMap:
+        """The current map; after :meth:`close`, the map as it was then (so that, as with
+        lindi 0.4.6, a file closed by ``NWBHDF5IO`` can still be exported)."""
+        if self._hierarchy_object is None and self._final_map is not None:
+            return self._final_map
+        return self._hierarchy.store.reference_map
+
+    def _is_remote_container(self) -> bool:
+        container = self._hierarchy.store.container
+        return container is not None and bool(container.is_remote)
+
+    def _check_writable(self, action: str) -> None:
+        if not self._writable:
+            raise LindiReadOnlyError(
+                f"{self._filename}: opened read-only (mode 'r'); cannot {action}"
+            )
+        self._hierarchy  # noqa: B018 - raises when closed
+
+    def _changed(self) -> None:
+        """Hook called after every write (metadata is re-read from the map on access)."""
+
+    # -- reference datasets created empty (see _pending.py)
+    def _add_pending(self, path: str, info: DatasetInfo) -> None:
+        parent = parent_path(path)
+        if self._link_node(parent) is None:
+            self._hierarchy.create_group(parent)
+        self._pending[path] = PendingDataset(path, info)
+
+    def _store_pending(self, path: str) -> None:
+        pending = self._pending.pop(path)
+        self._hierarchy.create_dataset(path, pending.info, data=pending.values, attrs=pending.attrs)
+
+    def _store_pending_datasets(self) -> None:
+        if not self._pending:
+            return
+        incomplete = [p.path for p in self._pending.values() if not p.complete]
+        if incomplete:
+            raise LindiFormatError(
+                f"{self._filename}: reference datasets {incomplete} were created but not every "
+                "element was written; LINDI has no null reference to store for the rest"
+            )
+        for path in list(self._pending):
+            self._store_pending(path)
+
+    def _children(self, target: str) -> list[str]:
+        names = self._hierarchy.children(target)
+        extra = [basename(p) for p in self._pending if parent_path(p) == target]
+        return sorted({*names, *extra}) if extra else names
+
+    def _node_attrs(self, target: str) -> dict[str, Any]:
+        pending = self._pending.get(target)
+        if pending is not None:
+            return dict(pending.attrs)
+        node = self._hierarchy.node(target)
+        if node is None:
+            raise KeyError(f"{self._filename}: no object at {target!r}")
+        return dict(node.attrs)
+
+    def _set_attrs(self, target: str, attrs: dict[str, Any]) -> None:
+        pending = self._pending.get(target)
+        if pending is not None:
+            pending.attrs.update(attrs)
+        else:
+            self._hierarchy.set_attrs(target, attrs)
+
+    def _delete_attr(self, target: str, name: str) -> None:
+        pending = self._pending.get(target)
+        if pending is not None:
+            del pending.attrs[name]
+        else:
+            self._hierarchy.delete_attr(target, name)
+
+    def _dataset_info(self, target: str) -> DatasetInfo:
+        pending = self._pending.get(target)
+        if pending is not None:
+            return pending.info
+        node = self._hierarchy.node(target)
+        if node is None or node.dataset is None:
+            raise KeyError(f"{self._filename}: dataset {target!r} no longer exists")
+        return node.dataset
+
+    def _link_node(self, path: str) -> Node | None:
+        """The node named by ``path`` (its last component not followed), ``None`` when absent;
+        soft links in the parent components are followed."""
+        path = normalize_path(path)
+        hierarchy = self._hierarchy
+        if path == "/":
+            return hierarchy.node("/")
+        parent = hierarchy.resolve(parent_path(path))
+        if parent is None or parent.kind is not NodeKind.GROUP:
+            return None
+        real_path = join_path(parent.path, basename(path))
+        pending = self._pending.get(real_path)
+        if pending is not None:
+            return pending.node()
+        return hierarchy.node(real_path)
+
+    def _open_path(self, path: str) -> LindiH5pyGroup | LindiH5pyDataset | Any:
+        """The group or dataset at ``path`` (soft links followed)."""
+        path = normalize_path(path)
+        try:
+            node = self._hierarchy.resolve(path)
+        except KeyError as exc:
+            raise KeyError(f"{self._filename}: {exc.args[0] if exc.args else path}") from None
+        if node is None and self._pending:
+            node = self._link_node(path)
+        if node is None:
+            raise KeyError(f"{self._filename}: no object named {path!r}")
+        if node.kind is NodeKind.GROUP:
+            return LindiH5pyGroup(self, path, node.path)
+        if node.kind is NodeKind.DATASET:
+            return LindiH5pyDataset(self, path, node.path)
+        if node.kind is NodeKind.EXTERNAL_LINK and node.link is not None:
+            return self._open_external(path, node.link.filename, node.link.path)  # type: ignore[union-attr]
+        raise KeyError(f"{self._filename}: cannot open {path!r} ({node.kind.value})")
+
+    def _open_external(self, path: str, filename: str, target: str) -> Any:
+        """Follow an external link: open ``filename`` (relative to this file's directory)
+        with h5py or, for a LINDI file, with :meth:`from_lindi_file`."""
+        from hdmf_lindi.storage.sources.router import is_remote_url
+
+        if is_remote_url(filename) or os.path.isabs(filename):
+            location = filename
+        elif is_remote_url(self._filename):
+            location = self._filename.rsplit("/", 1)[0] + "/" + filename
+        else:
+            location = os.path.join(os.path.dirname(os.path.abspath(self._filename)), filename)
+        if ".lindi" in os.path.basename(location):
+            other: Any = LindiH5pyFile.from_lindi_file(location)
+        elif is_remote_url(location):
+            other = LindiH5pyFile.from_hdf5_file(location)
+        else:
+            if not os.path.exists(location):
+                raise KeyError(
+                    f"{self._filename}: external link {path!r} names missing file {location!r}"
+                )
+            other = h5py.File(location, "r")
+        try:
+            return other[target]
+        except KeyError:
+            raise KeyError(
+                f"{self._filename}: external link {path!r}: no object {target!r} in {location!r}"
+            ) from None
+
+    def _reference_to(self, target: str) -> LindiH5pyReference:
+        hierarchy = self._hierarchy
+        node = self._link_node(target)
+        root = hierarchy.node("/")
+        object_id = node.attrs.get("object_id") if node is not None else None
+        source_object_id = root.attrs.get("object_id") if root is not None else None
+        return LindiH5pyReference(
+            Reference(
+                path=target,
+                source=".",
+                object_id=str(object_id) if object_id is not None else None,
+                source_object_id=str(source_object_id) if source_object_id is not None else None,
+            )
+        )
+
+    def _dereference(self, ref: h5py.h5r.Reference) -> Any:
+        if not isinstance(ref, LindiH5pyReference):
+            raise LindiUnsupportedError(
+                f"{self._filename}: cannot dereference {ref!r}: not a reference read from a "
+                "LINDI file"
+            )
+        reference = ref.reference
+        if reference.source not in (".", ""):
+            raise LindiUnsupportedError(
+                f"{self._filename}: reference to {reference.path!r} in another file "
+                f"({reference.source!r}) is not supported"
+            )
+        root = self._hierarchy.node("/")
+        root_id = root.attrs.get("object_id") if root is not None else None
+        if (
+            reference.source_object_id is not None
+            and root_id is not None
+            and str(root_id) != reference.source_object_id
+        ):
+            raise LindiFormatError(
+                f"{self._filename}: reference to {reference.path!r} was made in file "
+                f"{reference.source_object_id!r}, not this one ({root_id!r})"
+            )
+        try:
+            obj = self._open_path(reference.path)
+        except KeyError:
+            raise KeyError(
+                f"{self._filename}: reference to missing object {reference.path!r}"
+            ) from None
+        if reference.object_id is not None:
+            actual = obj.attrs.get("object_id")
+            if actual is not None and str(actual) != reference.object_id:
+                raise LindiFormatError(
+                    f"{self._filename}: reference to {reference.path!r} expected object_id "
+                    f"{reference.object_id!r}, found {actual!r}"
+                )
+        return obj
