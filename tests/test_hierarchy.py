@@ -167,7 +167,7 @@ def test_soft_links_are_followed_and_dangling_ones_named(hierarchy: Hierarchy) -
     assert h.resolve("/alias/x").path == "/g/x"  # type: ignore[union-attr]
     np.testing.assert_array_equal(h.read("/alias2"), [1, 2, 3])
     h.create_soft_link("/dangling", "/nowhere")
-    with pytest.raises(KeyError, match="dangling.*nowhere"):
+    with pytest.raises(KeyError, match=r"dangling.*nowhere"):
         h.resolve("/dangling")
     h.create_soft_link("/loop1", "/loop2")
     h.create_soft_link("/loop2", "/loop1")
@@ -284,3 +284,15 @@ def test_object_datasets_by_integer_index_and_in_blobs(tmp_path: Path) -> None:
     row = h.read("/table", 1)
     assert row["i"] == 2 and row["r"] == Reference("/refs")
     assert list(h.read("/table", slice(0, 2))["i"]) == [1, 2]
+
+
+def test_indexing_every_axis_gives_a_scalar_like_h5py(hierarchy: Hierarchy) -> None:
+    values = np.arange(6, dtype="<i2").reshape(2, 3)
+    hierarchy.create_dataset(
+        "/d", DatasetInfo(shape=(2, 3), dtype=values.dtype, chunks=(1, 3)), data=values
+    )
+    item = hierarchy.read("/d", (1, 2))
+    assert isinstance(item, np.int16) and item == 5
+    strs = DatasetInfo(shape=(2,), dtype=h5py.string_dtype(), kind=DataKind.VLEN_STRING)
+    hierarchy.create_dataset("/s", strs, data=["a", "b"])
+    assert hierarchy.read("/s", 1) == "b" and isinstance(hierarchy.read("/s", 1), str)

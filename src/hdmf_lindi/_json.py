@@ -19,7 +19,7 @@ def dumps(value: Any) -> bytes:
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
-    """Parse JSON text. ``NaN``/``Infinity`` literals (as Python's json writes them) are accepted."""
+    """Parse JSON text; ``NaN``/``Infinity`` literals (as Python's json writes) are accepted."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:

@@ -185,7 +185,9 @@ class Hierarchy:
                 return result
             return result[()]
         stored = self._read_stored_selection(node.path, info, selection)
-        return self._conventions.decode_values(info, stored)
+        values = self._conventions.decode_values(info, stored)
+        # h5py gives a numpy scalar (or str/bytes/Reference) when every axis was indexed
+        return values[()] if isinstance(values, np.ndarray) and values.ndim == 0 else values
 
     def _require_dataset(self, path: str) -> Node:
         node = self.resolve(path)

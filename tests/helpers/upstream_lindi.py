@@ -50,8 +50,8 @@ def upstream_python() -> Path:
 
 
 def run_upstream(script: str, *args: str, timeout: float = 300) -> Any:
-    """Run ``script`` (Python source) with lindi 0.4.6; it prints one JSON document as its
-    last line of output, which is returned parsed."""
+    """Run ``script`` (Python source) with lindi 0.4.6; it prints its result as one line of JSON
+    (lindi may print warnings after it), which is returned parsed."""
     python = upstream_python()
     completed = subprocess.run(
         [str(python), "-c", textwrap.dedent(script), *args],
@@ -63,5 +63,7 @@ def run_upstream(script: str, *args: str, timeout: float = 300) -> Any:
         raise AssertionError(
             f"lindi 0.4.6 failed (exit {completed.returncode}):\n{completed.stderr[-4000:]}"
         )
-    lines = [line for line in completed.stdout.splitlines() if line.strip()]
-    return json.loads(lines[-1])
+    for line in reversed(completed.stdout.splitlines()):
+        if line.startswith(("{", "[")):
+            return json.loads(line)
+    raise AssertionError(f"lindi 0.4.6 printed no JSON result:\n{completed.stdout[-2000:]}")

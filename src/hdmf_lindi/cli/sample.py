@@ -11,10 +11,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-__all__ = ["SampleSpec", "make_sample_nwb"]
+if TYPE_CHECKING:
+    from pynwb import NWBFile
+
+__all__ = ["SampleSpec", "build_sample_nwbfile", "make_sample_nwb"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,16 @@ class SampleSpec:
 
 def make_sample_nwb(path: str | os.PathLike[str], spec: SampleSpec | None = None) -> None:
     """Write a sample NWB file to ``path`` with ``pynwb.NWBHDF5IO``."""
+    from pynwb import NWBHDF5IO
+
+    with NWBHDF5IO(os.fspath(path), "w") as io:
+        io.write(build_sample_nwbfile(spec))
+
+
+def build_sample_nwbfile(spec: SampleSpec | None = None) -> NWBFile:
+    """The sample as an in-memory ``pynwb.NWBFile`` (not yet written)."""
     from hdmf.backends.hdf5 import H5DataIO
-    from pynwb import NWBHDF5IO, NWBFile, TimeSeries
+    from pynwb import NWBFile, TimeSeries
     from pynwb.behavior import Position
     from pynwb.ecephys import ElectricalSeries
     from pynwb.file import Subject
@@ -127,5 +139,4 @@ def make_sample_nwb(path: str | os.PathLike[str], spec: SampleSpec | None = None
                 description=f"small series {i}",
             )
         )
-    with NWBHDF5IO(os.fspath(path), "w") as io:
-        io.write(nwbfile)
+    return nwbfile

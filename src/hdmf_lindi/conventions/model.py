@@ -1,8 +1,9 @@
 """The HDF5-like object model that every conventions flavour reads into and writes from.
 
 The h5py-compatible view, LindiIO and the HDF5 converter speak only this model; how it is laid
-out in Zarr keys and attributes is the business of a :class:`~hdmf_lindi.conventions.abc.Conventions`
-flavour (today's LINDI, or the unified Zarr v3 convention).
+out in Zarr keys and attributes is the business of a
+:class:`~hdmf_lindi.conventions.abc.Conventions` flavour (today's LINDI, or the unified
+Zarr v3 convention).
 
 Paths are absolute HDF5-style paths (``"/"``, ``"/acquisition/ts"``).
 """
@@ -104,7 +105,7 @@ class DatasetInfo:
     compression: str | None = None
     compression_opts: Any = None
     compound_fields: tuple[tuple[str, str], ...] | None = None
-    """For COMPOUND: ``(name, dtype-string-or-"<REFERENCE>")`` per field, as in ``_COMPOUND_DTYPE``."""
+    """For COMPOUND: ``(name, dtype-string-or-"<REFERENCE>")`` per field (``_COMPOUND_DTYPE``)."""
     external_array_link: ExternalArrayLink | None = None
 
     @property

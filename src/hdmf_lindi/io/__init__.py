@@ -1,1 +1,9 @@
-"""hdmf_lindi.io."""
+"""hdmf_lindi.io: LindiIO, an hdmf backend reading and writing NWB files as LINDI."""
+
+from hdmf_lindi.conventions.zarr_dtypes import register_zarr_dtypes
+from hdmf_lindi.io.data_io import LindiDataIO
+from hdmf_lindi.io.lindi_io import LindiIO, read_nwb
+
+register_zarr_dtypes()
+
+__all__ = ["LindiDataIO", "LindiIO", "read_nwb"]

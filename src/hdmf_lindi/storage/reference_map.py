@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import os
 import re
 import tempfile
@@ -99,10 +100,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -312,7 +311,9 @@ class ReferenceMap:
         """Store bytes inline (text when ASCII, else ``base64:``)."""
         self._set(key, encode_inline_bytes(bytes(data)))
 
-    def set_url(self, key: str, url: str, offset: int | None = None, size: int | None = None) -> None:
+    def set_url(
+        self, key: str, url: str, offset: int | None = None, size: int | None = None
+    ) -> None:
         """Store a reference to ``url`` (the whole object, or ``size`` bytes at ``offset``)."""
         if (offset is None) != (size is None):
             raise ValueError("offset and size are given together or not at all")

@@ -1,0 +1,564 @@
+"""``LindiIO``: an hdmf backend that reads and writes NWB (or any hdmf) files as LINDI.
+
+Used like ``NWBHDF5IO``::
+
+    with LindiIO("session.lindi.tar", mode="w") as io:
+        io.write(nwbfile)
+    with LindiIO("session.lindi.tar") as io:
+        nwbfile = io.read()
+
+Reads ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar`` files (local or URL) and, read-only,
+HDF5/NWB files (local or URL, through the HDF5 translator: a remote ``.nwb`` opens lazily).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import numpy as np
+from hdmf.backends.errors import UnsupportedOperation
+from hdmf.backends.io import HDMFIO
+from hdmf.backends.utils import WriteStatusTracker
+from hdmf.build import Builder, BuildManager, GroupBuilder, ObjectMapper, TypeMap
+from hdmf.container import Container
+from hdmf.spec import NamespaceCatalog
+
+from hdmf_lindi.conventions.model import Reference
+from hdmf_lindi.errors import LindiError, LindiReadOnlyError, LindiUnsupportedError
+from hdmf_lindi.io.datasets import LindiDataset
+from hdmf_lindi.io.opening import FileKind, OpenedFile, file_kind, is_url, open_file
+from hdmf_lindi.io.read import BuilderReader, restore_attribute_dtypes
+from hdmf_lindi.io.specs import (
+    cache_spec,
+    cached_namespace_versions,
+    load_cached_namespaces,
+    spec_location,
+)
+from hdmf_lindi.io.write import BuilderWriter
+
+__all__ = ["LindiIO", "read_nwb"]
+
+_MODES = ("r", "r+", "a", "w", "w-", "x")
+_CREATING_MODES = ("w", "w-", "x")
+_EXPANDABLE = ("VectorData", "ElementIdentifiers")
+
+
+class LindiIO(HDMFIO):
+    """Read and write hdmf/NWB containers as LINDI.
+
+    Parameters
+    ----------
+    path
+        A ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar`` path or URL; for reading also an
+        HDF5/NWB path or URL.
+    mode
+        ``"r"`` read; ``"r+"`` read and modify; ``"a"`` modify, created when missing; ``"w"``
+        create (an existing file is replaced when the new one is complete); ``"w-"``/``"x"``
+        create, fail if it exists.
+    manager
+        A ``BuildManager`` or ``TypeMap``; pynwb's by default.
+    load_namespaces
+        Load the namespaces cached in the file (ignored when creating a file or when
+        ``manager`` is given), as ``NWBHDF5IO`` does.
+    local_cache
+        A ``LocalCache`` for remote byte ranges.
+    extensions
+        Namespace YAML path(s) or a ``TypeMap`` of extensions to add to pynwb's type map.
+    inline_threshold
+        Chunks smaller than this many bytes are kept in the JSON; larger ones go to the
+        ``.lindi.d``/``.lindi.tar`` blobs (or the staging area). ``None`` keeps everything in
+        the JSON (the only way to write large data into a plain ``.lindi.json``).
+    staging_area
+        A ``StagingArea`` receiving large chunks.
+    herd_path
+        Path of a HERD zip to read/write alongside, as in hdmf.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        mode: str = "r",
+        manager: BuildManager | TypeMap | None = None,
+        load_namespaces: bool = True,
+        local_cache: Any = None,
+        extensions: str | Iterable[str] | TypeMap | None = None,
+        *,
+        inline_threshold: int | object | None = ...,
+        staging_area: Any = None,
+        herd_path: str | None = None,
+    ) -> None:
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+        self._path = os.fspath(path)
+        self._mode = mode
+        self._local_cache = local_cache
+        self._store_options: dict[str, Any] = {}
+        if inline_threshold is not ...:
+            self._store_options["inline_threshold"] = inline_threshold
+        if staging_area is not None:
+            self._store_options["staging_area"] = staging_area
+        self._opened: OpenedFile | None = None
+        self._reader: BuilderReader | None = None
+        self._root_builder: GroupBuilder | None = None
+        self._external: dict[str, tuple[OpenedFile, BuilderReader]] = {}
+        self._written = WriteStatusTracker()
+        self._failed = False
+        ObjectMapper.no_convert(LindiDataset)
+
+        if mode in _CREATING_MODES or manager is not None:
+            load_namespaces = False
+        if load_namespaces:
+            self.open()
+            assert self._opened is not None
+            try:
+                type_map = _nwb_type_map(extensions)
+                load_cached_namespaces(self._opened.hierarchy, type_map)
+            except BaseException:
+                self._opened.close(commit=False)
+                self._opened = None
+                raise
+            manager = BuildManager(type_map)
+        elif manager is None:
+            manager = BuildManager(_nwb_type_map(extensions))
+        elif isinstance(manager, TypeMap):
+            manager = BuildManager(manager)
+        source = self._path if is_url(self._path) else os.path.abspath(self._path)
+        super().__init__(manager=manager, source=source, herd_path=herd_path)
+
+    # ------------------------------------------------------------------ opening and closing
+    def open(self) -> None:
+        """Open the file (done by the constructor)."""
+        if self._opened is not None:
+            return
+        self._opened = open_file(
+            self._path,
+            self._mode,
+            local_cache=self._local_cache,
+            store_options=self._store_options,
+        )
+
+    def close(self) -> None:
+        """Close the file: save the changes of a successful write (a new file appears under its
+        name only now); after a failed write, discard them."""
+        opened, self._opened = self._opened, None
+        externals = list(self._external.values())
+        self._external.clear()
+        try:
+            if opened is not None:
+                opened.close(commit=not self._failed)
+        finally:
+            for external, _ in externals:
+                external.close(commit=False)
+
+    def is_open(self) -> bool:
+        """Whether the file is open."""
+        return self._opened is not None
+
+    @property
+    def mode(self) -> str:
+        """The mode the file was opened in."""
+        return self._mode
+
+    @property
+    def _file(self) -> Any:
+        """The open hierarchy (what ``pynwb.validate(io=...)`` hands back to
+        :meth:`load_namespaces` as ``file=``)."""
+        return self._open_file().hierarchy
+
+    @property
+    def hierarchy(self) -> Any:
+        """The open file's :class:`~hdmf_lindi.hierarchy.Hierarchy`."""
+        return self._open_file().hierarchy
+
+    def _open_file(self) -> OpenedFile:
+        if self._opened is None:
+            raise UnsupportedOperation(f"{self.source}: the file is closed")
+        return self._opened
+
+    def __repr__(self) -> str:
+        state = "open" if self.is_open() else "closed"
+        return f"<LindiIO {self._path!r} mode={self._mode!r} ({state})>"
+
+    # ------------------------------------------------------------------ namespaces
+    @classmethod
+    def can_read(cls, path: str | os.PathLike[str]) -> bool:
+        """Whether ``path`` is a LINDI or HDF5 file LindiIO can read."""
+        try:
+            file_kind(os.fspath(path))
+        except (LindiError, OSError):
+            return False
+        return True
+
+    @classmethod
+    def load_namespaces(
+        cls,
+        namespace_catalog: NamespaceCatalog | TypeMap,
+        path: str | os.PathLike[str] | None = None,
+        namespaces: list[str] | None = None,
+        io: LindiIO | None = None,
+        local_cache: Any = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Load the namespaces cached in a file into ``namespace_catalog``."""
+        if io is not None:
+            return io.load_namespaces_io(namespace_catalog, namespaces)
+        hierarchy = kwargs.get("file")
+        if hierarchy is not None:
+            # pynwb.validate passes ``file=io._file``: the open file's hierarchy
+            return load_cached_namespaces(hierarchy, namespace_catalog, namespaces)
+        if path is None:
+            raise ValueError("load_namespaces needs a path or an open LindiIO (io=)")
+        opened = open_file(os.fspath(path), "r", local_cache=local_cache)
+        try:
+            return load_cached_namespaces(opened.hierarchy, namespace_catalog, namespaces)
+        finally:
+            opened.close(commit=False)
+
+    def load_namespaces_io(
+        self,
+        namespace_catalog: NamespaceCatalog | TypeMap,
+        namespaces: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Load the namespaces cached in this open file into ``namespace_catalog``."""
+        return load_cached_namespaces(self._open_file().hierarchy, namespace_catalog, namespaces)
+
+    @classmethod
+    def get_namespaces(
+        cls, path: str | os.PathLike[str], local_cache: Any = None
+    ) -> dict[str, str]:
+        """Names and versions of the namespaces cached in a file."""
+        opened = open_file(os.fspath(path), "r", local_cache=local_cache)
+        try:
+            return cached_namespace_versions(opened.hierarchy)
+        finally:
+            opened.close(commit=False)
+
+    @property
+    def nwb_version(self) -> tuple[str | None, tuple[int | str, ...] | None]:
+        """The file's NWB version as ``(string, parsed tuple)``; ``(None, None)`` if absent."""
+        root = self._open_file().hierarchy.node("/")
+        version = root.attrs.get("nwb_version") if root is not None else None
+        if version is None:
+            return None, None
+        if isinstance(version, np.ndarray):
+            version = version.reshape(-1)[0] if version.size else None
+        if isinstance(version, bytes):
+            version = version.decode("utf-8")
+        text = str(version)
+        parts = text.replace("NWB-", "").replace("-", ".").replace("_", ".").split(".")
+        return text, tuple(int(p) if p.isnumeric() else p for p in parts)
+
+    # ------------------------------------------------------------------ reading
+    def read(self, skip_version_check: bool = False, **kwargs: Any) -> Container:
+        """Read the file's root container (an ``NWBFile`` for NWB files).
+
+        Raises
+        ------
+        UnsupportedOperation
+            The file was opened in a creating mode, or is empty.
+        TypeError
+            The NWB version is missing or older than 2 (unless ``skip_version_check``).
+        """
+        if self._mode in _CREATING_MODES:
+            raise UnsupportedOperation(
+                f"{self.source}: cannot read a file opened in mode {self._mode!r}; use 'r', "
+                "'r+' or 'a'"
+            )
+        if not skip_version_check:
+            version_text, version = self.nwb_version
+            if version is None:
+                raise TypeError(
+                    f"{self.source}: missing NWB version; not a valid NWB file (pass "
+                    "skip_version_check=True to read other hdmf files)"
+                )
+            if isinstance(version[0], int) and version[0] < 2:
+                raise TypeError(
+                    f"{self.source}: NWB version {version_text} is not supported (2 and above)"
+                )
+        container: Container = super().read(**kwargs)
+        return container
+
+    def read_builder(self) -> GroupBuilder:
+        """The builder of the whole file (read once, then cached)."""
+        if self._root_builder is None:
+            hierarchy = self._open_file().hierarchy
+            ignore: set[str] = set()
+            location = spec_location(hierarchy)
+            if location is not None:
+                ignore.add(location)
+            root = self._builder_reader().read_root(frozenset(ignore))
+            restore_attribute_dtypes(root, self.manager.namespace_catalog)
+            self._root_builder = root
+        return self._root_builder
+
+    def _builder_reader(self) -> BuilderReader:
+        if self._reader is None:
+            self._reader = BuilderReader(
+                self._open_file().hierarchy,
+                self,
+                self.source,
+                self._written.set_written,
+                self._external_builder,
+            )
+        return self._reader
+
+    def get_builder(self, path: str | LindiDataset) -> Builder:
+        """The builder of the object at ``path`` (or of a dataset read from this file)."""
+        if isinstance(path, LindiDataset):
+            path = path.path
+        return self._builder_reader().builder_at(path)
+
+    def get_container(self, path: str | LindiDataset) -> Container:
+        """The container of the object at ``path``."""
+        container: Container = self.manager.construct(self.get_builder(path))
+        return container
+
+    def _reference_target(self, reference: Reference, *, where: str) -> str:
+        """The path a reference of this file points to."""
+        if reference.source not in (".", "", None):
+            raise LindiUnsupportedError(
+                f"{self.source}: {where}: reference into another file ({reference.source!r}) "
+                "is not supported"
+            )
+        path = reference.path if reference.path.startswith("/") else "/" + reference.path
+        return posixpath.normpath(path) if path != "/" else path
+
+    def _external_builder(self, filename: str, path: str) -> Builder:
+        """The builder of ``path`` in the file an external link names."""
+        location = self._resolve_link_file(filename)
+        entry = self._external.get(location)
+        if entry is None:
+            opened = open_file(location, "r", local_cache=self._local_cache)
+            reader = BuilderReader(
+                opened.hierarchy, self, location, self._written.set_written, self._external_builder
+            )
+            entry = (opened, reader)
+            self._external[location] = entry
+        return entry[1].builder_at(path)
+
+    def _resolve_link_file(self, filename: str) -> str:
+        if is_url(filename) or os.path.isabs(filename):
+            return filename
+        source = self.source or self._path
+        if is_url(source):
+            return urljoin(source, filename)
+        return os.path.normpath(os.path.join(os.path.dirname(source), filename))
+
+    # ------------------------------------------------------------------ writing
+    def write(
+        self,
+        container: Container,
+        cache_spec: bool = True,
+        link_data: bool = True,
+        exhaust_dci: bool = True,
+        herd: Any = None,
+        expandable: Iterable[str] = _EXPANDABLE,
+    ) -> None:
+        """Write ``container`` (the file's root, e.g. an ``NWBFile``) to the file.
+
+        Raises
+        ------
+        LindiReadOnlyError
+            The file was opened in mode ``"r"`` (or is an HDF5 file).
+        """
+        self._check_writable()
+        try:
+            super().write(
+                container=container,
+                herd=herd,
+                link_data=link_data,
+                exhaust_dci=exhaust_dci,
+                expandable=tuple(expandable),
+            )
+            if cache_spec:
+                self._cache_spec()
+        except BaseException:
+            self._failed = True
+            raise
+
+    def write_builder(
+        self,
+        builder: GroupBuilder,
+        link_data: bool = True,
+        exhaust_dci: bool = True,
+        export_source: str | None = None,
+        expandable: Iterable[str] = _EXPANDABLE,
+    ) -> None:
+        """Write a root ``GroupBuilder``."""
+        self._check_writable()
+        try:
+            writer = BuilderWriter(
+                self._open_file().hierarchy,
+                self.manager,
+                self.source,
+                self._written.get_written,
+                self._written.set_written,
+            )
+            writer.write_root(
+                builder,
+                link_data=link_data,
+                exhaust_dci=exhaust_dci,
+                export_source=export_source,
+                expandable=expandable,
+            )
+        except BaseException:
+            self._failed = True
+            raise
+
+    def _check_writable(self) -> None:
+        opened = self._open_file()
+        if not opened.writable:
+            raise LindiReadOnlyError(
+                f"{self.source}: cannot write to a file opened in mode {self._mode!r}; use "
+                "mode 'r+', 'a', 'w', 'w-' or 'x'"
+            )
+
+    def _cache_spec(self, extra: NamespaceCatalog | None = None) -> None:
+        catalog = self.manager.namespace_catalog
+        if extra is not None:
+            for name in extra.namespaces:
+                if name not in catalog.namespaces:
+                    catalog.add_namespace(name=name, namespace=extra.get_namespace(name))
+        hierarchy = self._open_file().hierarchy
+        root = hierarchy.node("/")
+        object_id = root.attrs.get("object_id") if root is not None else None
+        cache_spec(hierarchy, catalog, object_id)
+
+    def _append_to_dataset(self, dataset: LindiDataset, value: Any) -> None:
+        """Grow ``dataset`` by one element along its first axis (``append_data``)."""
+        self._check_writable()
+        hierarchy = self._open_file().hierarchy
+        shape = tuple(dataset.shape)
+        if not shape:
+            raise LindiError(f"{self.source}: cannot append to the scalar dataset {dataset.path}")
+        if isinstance(value, (Container, Builder)):
+            builder = value if isinstance(value, Builder) else self.manager.get_builder(value)
+            if builder is None:
+                raise LindiError(
+                    f"{self.source}: cannot append a reference to {value!r} to {dataset.path}: "
+                    "it has not been written to the file"
+                )
+            writer = BuilderWriter(
+                hierarchy,
+                self.manager,
+                self.source,
+                self._written.get_written,
+                self._written.set_written,
+            )
+            value = writer.reference_to(builder)
+        hierarchy.resize(dataset.path, (shape[0] + 1, *shape[1:]))
+        dtype = dataset.dtype
+        if not isinstance(dtype, np.dtype) or dtype.kind == "O":
+            wrapped = np.empty((1, *shape[1:]), dtype=object)
+            wrapped[0] = value
+            hierarchy.write(dataset.path, slice(shape[0], shape[0] + 1), wrapped)
+        else:
+            hierarchy.write(dataset.path, shape[0], value)
+
+    # ------------------------------------------------------------------ export
+    def export(
+        self,
+        src_io: HDMFIO,
+        container: Container | None = None,
+        write_args: dict[str, Any] | None = None,
+        cache_spec: bool = True,
+        nwbfile: Container | None = None,
+    ) -> None:
+        """Export what ``src_io`` (any hdmf backend) read into this new LINDI file.
+
+        ``container`` (or ``nwbfile``): the root container read (and maybe modified) through
+        ``src_io``; ``None`` exports the file as read. ``write_args``: arguments of
+        :meth:`write_builder` (``link_data=False`` copies datasets of other files instead of
+        linking them).
+        """
+        if self._mode not in _CREATING_MODES:
+            raise UnsupportedOperation(
+                f"{self.source}: export needs a new file (mode 'w', 'w-' or 'x'), not "
+                f"{self._mode!r}"
+            )
+        self._check_writable()
+        if container is None:
+            container = nwbfile
+        args = dict(write_args or {})
+        source = src_io.source
+        if source is not None and not is_url(str(source)):
+            source = os.path.abspath(str(source))
+        args["export_source"] = source
+        clear_cache = not args.get("link_data", True)
+        try:
+            super().export(
+                src_io=src_io, container=container, write_args=args, clear_cache=clear_cache
+            )
+            if cache_spec:
+                source_manager = src_io.manager
+                extra = source_manager.namespace_catalog if source_manager is not None else None
+                self._cache_spec(extra)
+        except BaseException:
+            self._failed = True
+            raise
+
+    @classmethod
+    def export_io(
+        cls,
+        path: str | os.PathLike[str],
+        src_io: HDMFIO,
+        container: Container | None = None,
+        write_args: dict[str, Any] | None = None,
+        cache_spec: bool = True,
+        **open_options: Any,
+    ) -> None:
+        """Export ``src_io`` to a new LINDI file at ``path`` (mode ``"w"``)."""
+        with cls(path, mode="w", **open_options) as io:
+            io.export(src_io, container=container, write_args=write_args, cache_spec=cache_spec)
+
+    # ------------------------------------------------------------------ convenience
+    @classmethod
+    def read_nwb(cls, path_or_url: str | os.PathLike[str], local_cache: Any = None) -> Container:
+        """Open ``path_or_url`` read-only and return the NWBFile (the IO stays open while the
+        file is in use: ``nwbfile.read_io.close()`` releases it)."""
+        io = cls(path_or_url, mode="r", local_cache=local_cache)
+        try:
+            return io.read()
+        except BaseException:
+            io.close()
+            raise
+
+    @property
+    def file_kind(self) -> str:
+        """``"lindi"`` or ``"hdf5"``: what the file is."""
+        return self._open_file().kind.value
+
+    @property
+    def is_hdf5(self) -> bool:
+        """Whether the file is an HDF5 file viewed through the translator."""
+        return self._open_file().kind is FileKind.HDF5
+
+
+def read_nwb(path_or_url: str | os.PathLike[str], local_cache: Any = None) -> Container:
+    """Read an NWB file (LINDI or HDF5, local or URL) and return the NWBFile.
+
+    Examples
+    --------
+    >>> nwbfile = read_nwb("https://example.org/session.lindi.json")  # doctest: +SKIP
+    """
+    return LindiIO.read_nwb(path_or_url, local_cache=local_cache)
+
+
+def _nwb_type_map(extensions: str | Iterable[str] | TypeMap | None) -> TypeMap:
+    from pynwb import get_type_map
+
+    type_map: TypeMap = get_type_map()
+    if extensions is None:
+        return type_map
+    if isinstance(extensions, TypeMap):
+        type_map.merge(extensions, ns_catalog=True)
+        return type_map
+    paths = [extensions] if isinstance(extensions, (str, Path)) else list(extensions)
+    for namespace_path in paths:
+        type_map.load_namespaces(os.fspath(namespace_path))
+    return type_map

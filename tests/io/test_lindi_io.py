@@ -1,0 +1,492 @@
+"""LindiIO behaviour: modes, append, large iterative writes, dataset settings, bad input."""
+
+from __future__ import annotations
+
+import os
+import tracemalloc
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numcodecs
+import numpy as np
+import pytest
+import zarr.codecs
+from hdmf.backends.hdf5 import H5DataIO
+from hdmf.build import DatasetBuilder, GroupBuilder
+from hdmf.build.errors import ReferenceTargetNotBuiltError
+from hdmf.data_utils import DataChunkIterator
+from hdmf_zarr import ZarrDataIO
+from pynwb import NWBFile, TimeSeries
+
+from hdmf_lindi.errors import (
+    LindiError,
+    LindiFormatError,
+    LindiReadOnlyError,
+    LindiSourceError,
+    LindiUnsupportedError,
+)
+from hdmf_lindi.io import LindiDataIO, LindiIO, read_nwb
+from hdmf_lindi.storage.store import LindiStore
+
+SUFFIXES = [".lindi.json", ".lindi.tar", ".lindi.d"]
+
+
+def make_nwbfile(identifier: str = "lindi-io-test") -> NWBFile:
+    nwbfile = NWBFile(
+        session_description="a test file",
+        identifier=identifier,
+        session_start_time=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    nwbfile.add_acquisition(
+        TimeSeries(name="ts", data=np.arange(50, dtype=np.int32), unit="m", rate=10.0)
+    )
+    return nwbfile
+
+
+def zarray_of(path: str, key: str) -> dict[str, Any]:
+    store = LindiStore.open(path, mode="r")
+    try:
+        value = store.reference_map.get_json(key)
+        assert isinstance(value, dict)
+        return value
+    finally:
+        store.close()
+
+
+# ---------------------------------------------------------------------------------- modes
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_write_then_read_every_container(tmp_path: Path, suffix: str) -> None:
+    path = str(tmp_path / f"file{suffix}")
+    with LindiIO(path, mode="w") as io:
+        io.write(make_nwbfile())
+    assert LindiIO.can_read(path)
+    with LindiIO(path, mode="r") as io:
+        nwbfile = io.read()
+        assert nwbfile.identifier == "lindi-io-test"
+        np.testing.assert_array_equal(nwbfile.acquisition["ts"].data[:], np.arange(50))
+        assert io.nwb_version[0] is not None
+    nwbfile = read_nwb(path)
+    try:
+        assert nwbfile.acquisition["ts"].rate == 10.0
+    finally:
+        nwbfile.read_io.close()
+
+
+@pytest.mark.parametrize("suffix", [".lindi.tar", ".lindi.d", ".lindi.json"])
+@pytest.mark.parametrize("mode", ["a", "r+"])
+def test_append_processing_module(tmp_path: Path, suffix: str, mode: str) -> None:
+    path = str(tmp_path / f"append{suffix}")
+    with LindiIO(path, mode="w") as io:
+        io.write(make_nwbfile())
+    with LindiIO(path, mode=mode) as io:
+        nwbfile = io.read()
+        module = nwbfile.create_processing_module(name="behavior", description="added later")
+        module.add(TimeSeries(name="speed", data=[1.0, 2.0, 3.0], unit="m/s", rate=1.0))
+        io.write(nwbfile)
+    with LindiIO(path, mode="r") as io:
+        nwbfile = io.read()
+        np.testing.assert_array_equal(nwbfile.acquisition["ts"].data[:], np.arange(50))
+        speed = nwbfile.processing["behavior"]["speed"]
+        np.testing.assert_array_equal(speed.data[:], [1.0, 2.0, 3.0])
+        assert nwbfile.processing["behavior"].description == "added later"
+
+
+def test_append_mode_creates_missing_file(tmp_path: Path) -> None:
+    path = str(tmp_path / "new.lindi.tar")
+    with LindiIO(path, mode="a") as io:
+        io.write(make_nwbfile("created-by-a"))
+    with LindiIO(path) as io:
+        assert io.read().identifier == "created-by-a"
+
+
+def test_append_rows_to_table_in_r_plus(tmp_path: Path) -> None:
+    path = str(tmp_path / "rows.lindi.tar")
+    nwbfile = make_nwbfile()
+    nwbfile.add_trial(start_time=0.0, stop_time=1.0)
+    with LindiIO(path, mode="w") as io:
+        io.write(nwbfile)
+    with LindiIO(path, mode="r+") as io:
+        read = io.read()
+        read.add_trial(start_time=2.0, stop_time=3.0)
+    with LindiIO(path) as io:
+        trials = io.read().trials.to_dataframe()
+        np.testing.assert_array_equal(trials["start_time"], [0.0, 2.0])
+        np.testing.assert_array_equal(trials.index, [0, 1])
+
+
+def test_w_replaces_existing_file_only_when_complete(tmp_path: Path) -> None:
+    path = str(tmp_path / "replace.lindi.json")
+    with LindiIO(path, mode="w") as io:
+        io.write(make_nwbfile("first"))
+    io = LindiIO(path, mode="w")
+    io.write(make_nwbfile("second"))
+    with LindiIO(path) as reader:  # not closed yet: the old file is still there
+        assert reader.read().identifier == "first"
+    io.close()
+    with LindiIO(path) as reader:
+        assert reader.read().identifier == "second"
+
+
+# ------------------------------------------------------------------------- large writes
+def _random_rows(seed: int, rows: int, columns: int) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((rows, columns))
+
+
+def _buffers(count: int, rows: int, columns: int) -> Iterator[np.ndarray]:
+    for i in range(count):
+        yield _random_rows(i, rows, columns)
+
+
+def test_data_chunk_iterator_streams_into_blobs(tmp_path: Path) -> None:
+    """64 MiB written buffer by buffer: memory stays bounded, chunks go to blobs."""
+    buffers, rows, columns = 32, 32768, 8  # 32 x 2 MiB
+    total_bytes = buffers * rows * columns * 8
+    path = str(tmp_path / "large.lindi.tar")
+    nwbfile = make_nwbfile()
+    iterator = DataChunkIterator(
+        data=(row for buffer in _buffers(buffers, rows, columns) for row in buffer),
+        buffer_size=rows,
+        maxshape=(None, columns),
+        dtype=np.dtype(np.float64),
+    )
+    nwbfile.add_acquisition(TimeSeries(name="big", data=iterator, unit="V", rate=1000.0))
+    tracemalloc.start()
+    try:
+        with LindiIO(path, mode="w") as io:
+            io.write(nwbfile)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # a few buffers in flight (iterator buffer, encoded chunk, blob write), never the data
+    assert peak < 12 * rows * columns * 8, f"peak {peak} bytes for {total_bytes} bytes of data"
+    assert peak < total_bytes / 2.5
+    assert os.path.getsize(path) > total_bytes * 0.9  # random data: the blobs are in the tar
+    with LindiIO(path) as io:
+        data = io.read().acquisition["big"].data
+        assert data.shape == (buffers * rows, columns)
+        np.testing.assert_array_equal(data[5 * rows : 5 * rows + 3], _random_rows(5, 3, columns))
+        np.testing.assert_array_equal(data[-1], _random_rows(buffers - 1, rows, columns)[-1])
+    document = zarray_of(path, "acquisition/big/data/.zarray")
+    assert document["shape"] == [buffers * rows, columns]
+
+
+def test_large_array_refused_in_plain_json(tmp_path: Path) -> None:
+    path = str(tmp_path / "big.lindi.json")
+    nwbfile = make_nwbfile()
+    nwbfile.add_acquisition(
+        TimeSeries(name="big", data=np.random.default_rng(1).random(50_000), unit="V", rate=1.0)
+    )
+    with pytest.raises(LindiUnsupportedError, match="inline_threshold"), LindiIO(path, "w") as io:
+        io.write(nwbfile)
+    assert not os.path.exists(path)
+    assert os.listdir(tmp_path) == []
+    with LindiIO(path, mode="w", inline_threshold=None) as io:
+        io.write(nwbfile)
+    with LindiIO(path) as io:
+        assert io.read().acquisition["big"].data.shape == (50_000,)
+
+
+def test_large_data_read_lazily(tmp_path: Path) -> None:
+    path = str(tmp_path / "lazy.lindi.d")
+    nwbfile = make_nwbfile()
+    values = np.arange(2_000_000, dtype=np.float32).reshape(1000, 2000)
+    nwbfile.add_acquisition(
+        TimeSeries(name="big", data=H5DataIO(values, chunks=(100, 2000)), unit="V", rate=1.0)
+    )
+    with LindiIO(path, mode="w") as io:
+        io.write(nwbfile)
+    with LindiIO(path) as io:
+        data = io.read().acquisition["big"].data
+        assert data.shape == (1000, 2000)
+        assert data.dtype == np.float32
+        np.testing.assert_array_equal(data[150:152, 7], values[150:152, 7])
+        np.testing.assert_array_equal(np.asarray(data), values)
+        assert len(data) == 1000
+
+
+# ---------------------------------------------------------------------- dataset settings
+def _write_with(tmp_path: Path, data: Any, name: str = "s.lindi.tar") -> str:
+    path = str(tmp_path / name)
+    nwbfile = make_nwbfile()
+    nwbfile.add_acquisition(TimeSeries(name="configured", data=data, unit="V", rate=1.0))
+    with LindiIO(path, mode="w") as io:
+        io.write(nwbfile)
+    return path
+
+
+def _read_back(path: str) -> np.ndarray:
+    with LindiIO(path) as io:
+        return np.asarray(io.read().acquisition["configured"].data[:])
+
+
+def test_h5dataio_settings(tmp_path: Path) -> None:
+    values = np.arange(10_000, dtype=np.int64).reshape(1000, 10)
+    path = _write_with(
+        tmp_path,
+        H5DataIO(values, chunks=(250, 10), compression="gzip", compression_opts=6, shuffle=True),
+    )
+    zarray = zarray_of(path, "acquisition/configured/data/.zarray")
+    assert zarray["chunks"] == [250, 10]
+    assert zarray["compressor"] == {"id": "zlib", "level": 6}
+    assert (
+        zarray["filters"] == [{"id": "shuffle", "elementsize": 8}]
+        or zarray["filters"][0]["id"] == "shuffle"
+    )
+    np.testing.assert_array_equal(_read_back(path), values)
+
+
+def test_h5dataio_maxshape_and_fillvalue(tmp_path: Path) -> None:
+    values = np.arange(100, dtype=np.float64)
+    path = _write_with(tmp_path, H5DataIO(values, maxshape=(None,), fillvalue=-1.0, chunks=(10,)))
+    with LindiIO(path) as io:
+        data = io.read().acquisition["configured"].data
+        assert data.maxshape == (None,)
+        np.testing.assert_array_equal(data[:], values)
+    zarray = zarray_of(path, "acquisition/configured/data/.zarray")
+    assert zarray["fill_value"] == -1.0
+
+
+def test_zarrdataio_settings(tmp_path: Path) -> None:
+    values = np.arange(4000, dtype=np.int32)
+    path = _write_with(
+        tmp_path,
+        ZarrDataIO(
+            values, chunks=(1000,), compressors=zarr.codecs.BloscCodec(cname="zstd", clevel=3)
+        ),
+    )
+    zarray = zarray_of(path, "acquisition/configured/data/.zarray")
+    assert zarray["chunks"] == [1000]
+    assert zarray["compressor"]["id"] == "blosc"
+    assert zarray["compressor"]["cname"] == "zstd"
+    np.testing.assert_array_equal(_read_back(path), values)
+
+
+def test_lindidataio_settings(tmp_path: Path) -> None:
+    values = np.arange(5000, dtype=np.int64)
+    path = _write_with(
+        tmp_path,
+        LindiDataIO(
+            values,
+            chunks=(500,),
+            compressor=numcodecs.Zstd(level=5),
+            filters=[numcodecs.Delta(dtype="<i8")],
+        ),
+    )
+    zarray = zarray_of(path, "acquisition/configured/data/.zarray")
+    assert zarray["chunks"] == [500]
+    assert zarray["compressor"]["id"] == "zstd"
+    assert zarray["filters"][0]["id"] == "delta"
+    np.testing.assert_array_equal(_read_back(path), values)
+
+
+def test_lindidataio_without_compression(tmp_path: Path) -> None:
+    values = np.arange(300, dtype=np.int16)
+    path = _write_with(tmp_path, LindiDataIO(values, compressor=False))
+    assert zarray_of(path, "acquisition/configured/data/.zarray")["compressor"] is None
+    np.testing.assert_array_equal(_read_back(path), values)
+
+
+def test_lzf_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(LindiUnsupportedError, match="lzf"):
+        _write_with(tmp_path, H5DataIO(np.arange(10), compression="lzf"))
+    assert os.listdir(tmp_path) == []
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_unknown_file_type(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello, not a LINDI or HDF5 file\n")
+    with pytest.raises(LindiFormatError, match="unknown file type"):
+        LindiIO(str(path))
+    assert not LindiIO.can_read(str(path))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(LindiSourceError, match="no such file"):
+        LindiIO(str(tmp_path / "missing.lindi.json"))
+    with pytest.raises(LindiSourceError, match="no such file"):
+        LindiIO(str(tmp_path / "missing.lindi.tar"), mode="r+")
+
+
+def test_exclusive_create_refuses_existing(tmp_path: Path) -> None:
+    path = str(tmp_path / "exists.lindi.json")
+    with LindiIO(path, mode="w") as io:
+        io.write(make_nwbfile())
+    for mode in ("w-", "x"):
+        with pytest.raises(LindiSourceError, match="already exists"):
+            LindiIO(path, mode=mode)
+
+
+def test_write_in_read_mode(tmp_path: Path) -> None:
+    path = str(tmp_path / "ro.lindi.json")
+    with LindiIO(path, mode="w") as io:
+        io.write(make_nwbfile())
+    with LindiIO(path, mode="r") as io, pytest.raises(LindiReadOnlyError, match="mode 'r'"):
+        io.write(make_nwbfile())
+    with LindiIO(path) as io:
+        assert io.read().identifier == "lindi-io-test"
+
+
+def test_read_in_write_mode(tmp_path: Path) -> None:
+    from hdmf.backends.errors import UnsupportedOperation
+
+    with (
+        LindiIO(str(tmp_path / "w.lindi.json"), mode="w") as io,
+        pytest.raises(UnsupportedOperation, match="mode 'w'"),
+    ):
+        io.read()
+
+
+def test_bad_mode(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="mode must be one of"):
+        LindiIO(str(tmp_path / "x.lindi.json"), mode="rw")
+
+
+def test_creating_file_without_lindi_suffix(tmp_path: Path) -> None:
+    with pytest.raises(LindiUnsupportedError, match=r"\.lindi\.json"):
+        LindiIO(str(tmp_path / "file.nwb"), mode="w")
+
+
+def test_missing_namespace(tmp_path: Path) -> None:
+    path = str(tmp_path / "ns.lindi.json")
+    with LindiIO(path, mode="w") as io:
+        io.write(make_nwbfile())
+    from hdmf.spec import NamespaceCatalog
+
+    with pytest.raises(KeyError, match="ndx-missing"):
+        LindiIO.load_namespaces(NamespaceCatalog(), path, namespaces=["ndx-missing"])
+
+
+def test_file_without_cached_spec_and_unknown_type(tmp_path: Path) -> None:
+    """Written without cache_spec and read without the extension: hdmf names the type."""
+    path = str(tmp_path / "nocache.lindi.json")
+    with LindiIO(path, mode="w") as io:
+        io.write(make_nwbfile(), cache_spec=False)
+    assert LindiIO.get_namespaces(path) == {}
+    with LindiIO(path) as io:
+        assert io.read().acquisition["ts"].unit == "m"
+
+
+def test_reference_to_container_not_in_file(tmp_path: Path) -> None:
+    path = str(tmp_path / "badref.lindi.json")
+    nwbfile = make_nwbfile()
+    orphan = TimeSeries(name="orphan", data=[1.0, 2.0], unit="m", rate=1.0)
+    nwbfile.add_epoch(start_time=0.0, stop_time=1.0, timeseries=[orphan])
+    with (
+        pytest.raises((LindiError, ReferenceTargetNotBuiltError), match="orphan"),
+        LindiIO(path, "w") as io,
+    ):
+        io.write(nwbfile)
+    assert os.listdir(tmp_path) == []
+
+
+def test_builder_reference_to_object_not_in_file(tmp_path: Path) -> None:
+    """Below hdmf's own check: a builder tree whose reference names a builder outside it."""
+    path = str(tmp_path / "badref-builder.lindi.json")
+    outside = GroupBuilder("outside", attributes={"object_id": "x-1"})
+    dataset = DatasetBuilder("values", data=[1, 2, 3], attributes={"target": outside})
+    root = GroupBuilder("root", datasets=[dataset])
+    with (
+        pytest.raises(LindiError, match=r"'outside' \(/outside\).*not in the file"),
+        LindiIO(path, "w") as io,
+    ):
+        io.write_builder(root)
+    assert os.listdir(tmp_path) == []
+
+
+def test_failed_append_keeps_previous_state(tmp_path: Path) -> None:
+    path = str(tmp_path / "keep.lindi.tar")
+    with LindiIO(path, mode="w") as io:
+        io.write(make_nwbfile())
+    with LindiIO(path, mode="a") as io:
+        nwbfile = io.read()
+        orphan = TimeSeries(name="orphan", data=[1.0], unit="m", rate=1.0)
+        nwbfile.add_epoch(start_time=0.0, stop_time=1.0, timeseries=[orphan])
+        with pytest.raises((LindiError, ReferenceTargetNotBuiltError), match="orphan"):
+            io.write(nwbfile)
+    with LindiIO(path) as io:
+        read = io.read()
+        assert read.epochs is None
+        np.testing.assert_array_equal(read.acquisition["ts"].data[:], np.arange(50))
+
+
+def test_soft_link_round_trip(tmp_path: Path) -> None:
+    """A TimeSeries whose timestamps/data are another's: written as soft links, read back as
+    the same builder (shared data)."""
+    path = str(tmp_path / "links.lindi.json")
+    nwbfile = make_nwbfile()
+    first = TimeSeries(name="first", data=np.arange(5.0), unit="m", timestamps=np.arange(5.0))
+    second = TimeSeries(name="second", data=first, unit="m", timestamps=first)
+    nwbfile.add_acquisition(first)
+    nwbfile.add_acquisition(second)
+    with LindiIO(path, mode="w") as io:
+        io.write(nwbfile)
+    with LindiIO(path) as io:
+        hierarchy = io.hierarchy
+        node = hierarchy.node("/acquisition/second/data")
+        assert node.kind.value == "soft_link"
+        assert node.link.path == "/acquisition/first/data"
+        read = io.read()
+        np.testing.assert_array_equal(read.acquisition["second"].data[:], np.arange(5.0))
+        assert read.acquisition["second"].timestamps is not None
+        np.testing.assert_array_equal(read.acquisition["second"].timestamps[:], np.arange(5.0))
+
+
+def test_failed_builder_write_in_append_mode_is_discarded(tmp_path: Path) -> None:
+    """A write that fails half way (a group written, then a bad reference) changes nothing."""
+    path = str(tmp_path / "discard.lindi.d")
+    with LindiIO(path, mode="w") as io:
+        io.write(make_nwbfile())
+    with LindiIO(path, mode="a") as io:
+        root = io.read_builder()
+        outside = GroupBuilder("outside")
+        root.set_group(GroupBuilder("extra", attributes={"points_to": outside}))
+        with pytest.raises(LindiError, match="not in the file"):
+            io.write_builder(root)
+    with LindiIO(path) as io:
+        assert io.hierarchy.node("/extra") is None
+        assert io.read().identifier == "lindi-io-test"
+
+
+def test_link_data_to_another_lindi_file(tmp_path: Path) -> None:
+    """Data read from one LINDI file, written into another with link_data: an external link
+    (relative path) that reading follows."""
+    first = str(tmp_path / "first.lindi.json")
+    with LindiIO(first, mode="w") as io:
+        io.write(make_nwbfile("first"))
+    second = str(tmp_path / "second.lindi.json")
+    with LindiIO(first) as source:
+        data = source.read().acquisition["ts"].data
+        nwbfile = make_nwbfile("second")
+        nwbfile.add_acquisition(TimeSeries(name="borrowed", data=data, unit="m", rate=10.0))
+        with LindiIO(second, mode="w") as io:
+            io.write(nwbfile, link_data=True)
+    with LindiIO(second) as io:
+        node = io.hierarchy.node("/acquisition/borrowed/data")
+        assert node.kind.value == "external_link"
+        assert node.link.filename == "first.lindi.json"
+        assert node.link.path == "/acquisition/ts/data"
+        read = io.read()
+        np.testing.assert_array_equal(read.acquisition["borrowed"].data[:], np.arange(50))
+
+
+def test_iterators_exhausted_round_robin(tmp_path: Path) -> None:
+    """exhaust_dci=False: two iterators written buffer by buffer in turns; a fixed-maxshape
+    iterator and one that grows its dataset."""
+    path = str(tmp_path / "rr.lindi.tar")
+    nwbfile = make_nwbfile()
+    growing = DataChunkIterator(data=iter(np.arange(1000.0)), buffer_size=128)
+    fixed = DataChunkIterator(data=np.arange(600, dtype=np.int32).reshape(300, 2), buffer_size=64)
+    nwbfile.add_acquisition(TimeSeries(name="growing", data=growing, unit="m", rate=1.0))
+    nwbfile.add_acquisition(TimeSeries(name="fixed", data=fixed, unit="m", rate=1.0))
+    with LindiIO(path, mode="w") as io:
+        io.write(nwbfile, exhaust_dci=False)
+    with LindiIO(path) as io:
+        read = io.read()
+        np.testing.assert_array_equal(read.acquisition["growing"].data[:], np.arange(1000.0))
+        np.testing.assert_array_equal(
+            read.acquisition["fixed"].data[:], np.arange(600).reshape(300, 2)
+        )
+        assert read.acquisition["growing"].data.maxshape == (None,)
