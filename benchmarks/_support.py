@@ -20,9 +20,10 @@ WORK_DIR = Path(os.environ.get("HDMF_LINDI_BENCH_DIR", REPO_ROOT / "benchmarks" 
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from hdmf_lindi.cli.sample import SampleSpec, make_sample_nwb  # noqa: E402
 from tests.helpers.http_server import ServedDirectory, serve_directory  # noqa: E402
 from tests.helpers.upstream_lindi import run_upstream  # noqa: E402
+
+from hdmf_lindi.cli.sample import SampleSpec, make_sample_nwb  # noqa: E402
 
 __all__ = [
     "SCALES",
@@ -84,7 +85,7 @@ class Result:
     note: str = ""
 
 
-def timed(fn: Callable[[], T]) -> tuple[T, float]:
+def timed[T](fn: Callable[[], T]) -> tuple[T, float]:
     """``fn()`` and its wall time in seconds."""
     start = time.perf_counter()
     value = fn()

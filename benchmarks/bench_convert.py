@@ -109,7 +109,8 @@ def main() -> None:
 
     baseline = "lindi 0.4.6" if any(r.name == "lindi 0.4.6" for r in results) else "hdmf_lindi"
     print_table(
-        f"Convert a remote NWB file to .lindi.json ({args.scale} sample, {source.stat().st_size / 1e6:.0f} MB, "
+        f"Convert a remote NWB file to .lindi.json ({args.scale} sample, "
+        f"{source.stat().st_size / 1e6:.0f} MB, "
         f"{args.latency * 1000:.0f} ms latency)",
         results,
         baseline,

@@ -41,12 +41,18 @@ import lindi, pynwb
 """
     + WALK
     + r"""
-url = sys.argv[1]
-start = time.perf_counter()
-client = lindi.LindiH5pyFile.from_lindi_file(url)
-with pynwb.NWBHDF5IO(file=client, mode="r") as io:
-    n = walk_nwbfile(io.read())
-print(json.dumps({"seconds": time.perf_counter() - start, "fields": n}))
+url, repeat = sys.argv[1], int(sys.argv[2])
+def run():
+    client = lindi.LindiH5pyFile.from_lindi_file(url)
+    with pynwb.NWBHDF5IO(file=client, mode="r") as io:
+        return walk_nwbfile(io.read())
+run()
+best = float("inf")
+for _ in range(repeat):
+    start = time.perf_counter()
+    n = run()
+    best = min(best, time.perf_counter() - start)
+print(json.dumps({"seconds": best, "fields": n}))
 """
 )
 
@@ -60,8 +66,10 @@ def main() -> None:
     parser.add_argument("--scale", choices=["small", "full"], default="small")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--skip-upstream", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N (after a warm-up run)")
     args = parser.parse_args()
 
+    import h5py
     import pynwb
     import remfile
 
@@ -89,7 +97,8 @@ def main() -> None:
                 return walk_nwbfile(io.read())
 
         def remote_hdf5() -> int:
-            with pynwb.NWBHDF5IO(file=remfile.File(nwb_url), mode="r") as io:
+            h5file = h5py.File(remfile.File(nwb_url), "r")
+            with pynwb.NWBHDF5IO(file=h5file, mode="r") as io:
                 return walk_nwbfile(io.read())
 
         def local_hdf5() -> int:
@@ -102,27 +111,30 @@ def main() -> None:
             ("NWBHDF5IO + remfile (remote .nwb)", remote_hdf5, True),
             ("NWBHDF5IO (local .nwb)", local_hdf5, False),
         ]:
-            server.requests.clear()
             try:
-                fields, seconds = timed(fn)
+                fn()  # warm-up: imports, namespace loading, OS caches
+                best = float("inf")
+                for _ in range(args.repeat):
+                    server.requests.clear()
+                    fields, seconds = timed(fn)
+                    best = min(best, seconds)
             except Exception as exc:
                 print(f"{name} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
                 continue
-            results.append(
-                Result(name, seconds, len(server.requests) if remote else 0, f"{fields} fields")
-            )
+            requests = len(server.requests) if remote else 0
+            results.append(Result(name, best, requests, f"{fields} fields; best of {args.repeat}"))
 
         if not args.skip_upstream:
             server.requests.clear()
             start = time.perf_counter()
-            reply = run_upstream(UPSTREAM_READ, json_url, timeout=3600)
+            reply = run_upstream(UPSTREAM_READ, json_url, str(args.repeat), timeout=3600)
             total = time.perf_counter() - start
             results.append(
                 Result(
                     "lindi 0.4.6 LindiH5pyFile + NWBHDF5IO (remote .lindi.json)",
                     reply["seconds"],
-                    len(server.requests),
-                    f"{reply['fields']} fields; process total {total:.1f} s",
+                    len(server.requests) // (args.repeat + 1),
+                    f"{reply['fields']} fields; best of {args.repeat}; process total {total:.1f} s",
                 )
             )
 

@@ -12,8 +12,8 @@ _DUMP_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY
 def dumps(value: Any) -> bytes:
     """Serialize ``value`` to compact JSON bytes with sorted keys.
 
-    Non-finite floats must already have been encoded by the conventions layer; orjson would
-    write them as ``null``, so they are refused here.
+    Non-finite floats must already have been encoded by the conventions layer (orjson would
+    write them as ``null``); :func:`check_finite` refuses them where values enter a map.
     """
     return orjson.dumps(value, option=_DUMP_OPTIONS)
 
@@ -27,3 +27,18 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
 
         text = data if isinstance(data, str) else bytes(data).decode("utf-8")
         return json.loads(text)
+
+
+def check_finite(value: Any, *, where: str) -> None:
+    """Raise ``ValueError`` naming ``where`` when ``value`` holds a NaN or infinite float (JSON
+    cannot hold them; the LINDI conventions write them as ``"NaN"``/``"Infinity"``)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if item != item or item in (float("inf"), float("-inf")):
+                raise ValueError(f"{where}: {item!r} cannot be stored in JSON")
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)

@@ -12,21 +12,28 @@ soft links in every component of a path.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hdmf_lindi.conventions.model import DataKind, DatasetInfo, Node, NodeKind, SoftLink
+from hdmf_lindi._paths import join_path, normalize_path
+from hdmf_lindi.conventions.model import (
+    DataKind,
+    DatasetInfo,
+    Node,
+    NodeKind,
+    Reference,
+    SoftLink,
+)
 from hdmf_lindi.errors import (
     LindiExistsError,
     LindiFormatError,
     LindiReadOnlyError,
     LindiShapeError,
+    LindiUnsupportedError,
 )
-from hdmf_lindi.storage.reference_map import InlineRef
 
 if TYPE_CHECKING:
     import h5py
@@ -36,7 +43,7 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.reference_map import ReferenceMap
     from hdmf_lindi.storage.store import LindiStore
 
-__all__ = ["DatasetHandle", "Hierarchy", "join_path", "normalize_path"]
+__all__ = ["DatasetHandle", "Hierarchy"]
 
 type Selection = Any
 """Anything numpy basic indexing accepts (ints, slices, Ellipsis, tuples of those), plus
@@ -44,19 +51,7 @@ integer lists/arrays along axes (orthogonal, as h5py) and a boolean mask of the 
 
 _MAX_LINK_DEPTH = 40
 _INLINE_FAST_PATH_MAX_BYTES = 4 << 20
-
-
-def normalize_path(path: str) -> str:
-    """``path`` as an absolute, normalized HDF5 path (``"/"``, ``"/a/b"``)."""
-    parts = [p for p in path.split("/") if p and p != "."]
-    return "/" + "/".join(parts)
-
-
-def join_path(parent: str, name: str) -> str:
-    """The path of ``name`` inside ``parent`` (``name`` may itself be absolute)."""
-    if name.startswith("/"):
-        return normalize_path(name)
-    return normalize_path(parent.rstrip("/") + "/" + name)
+_ZARR_READ_CONCURRENCY = 64
 
 
 class Hierarchy:
@@ -109,6 +104,46 @@ class Hierarchy:
             node = self._conventions.read_node(self._meta, path, chunk_reader=self._read_chunk)
             self._nodes[path] = node
             return node
+
+    def dereference(self, reference: Reference) -> Node:
+        """The node an object reference points to (links followed), after checking that it
+        still is the object the reference was made to.
+
+        Raises
+        ------
+        LindiUnsupportedError
+            For a reference into another file.
+        KeyError
+            When nothing is at the reference's path.
+        LindiFormatError
+            When the reference was made in another file (``source_object_id``) or the object at
+            its path is not the one it was made to (``object_id``).
+        """
+        source = self._meta.source
+        if reference.source not in (".", ""):
+            raise LindiUnsupportedError(
+                f"{source}: reference to {reference.path!r} in another file "
+                f"({reference.source!r}) is not supported"
+            )
+        if reference.source_object_id is not None:
+            root = self.node("/")
+            root_id = root.attrs.get("object_id") if root is not None else None
+            if root_id is not None and str(root_id) != reference.source_object_id:
+                raise LindiFormatError(
+                    f"{source}: reference to {reference.path!r} was made in file "
+                    f"{reference.source_object_id!r}, not this one ({root_id!r})"
+                )
+        node = self.resolve(reference.path)
+        if node is None:
+            raise KeyError(f"{source}: reference to missing object {reference.path!r}")
+        if reference.object_id is not None:
+            actual = node.attrs.get("object_id")
+            if actual is not None and str(actual) != reference.object_id:
+                raise LindiFormatError(
+                    f"{source}: reference to {reference.path!r} expected object_id "
+                    f"{reference.object_id!r}, found {actual!r}"
+                )
+        return node
 
     def _read_chunk(self, key: str) -> bytes | None:
         """The stored bytes of one chunk key (for a flavour that must look at data to tell a
@@ -201,8 +236,9 @@ class Hierarchy:
         """The whole stored array (stored shape)."""
         inline = self._inline_array(path)
         if inline is not None:
-            return inline
-        return np.asarray(self._array(path)[...])
+            return inline.copy()
+        with _zarr_read_concurrency():
+            return np.asarray(self._array(path)[...])
 
     def _read_stored_selection(
         self, path: str, info: DatasetInfo, selection: Selection
@@ -218,15 +254,17 @@ class Hierarchy:
             kind = "orthogonal"
         inline = self._inline_array(path)
         if inline is not None:
-            result = _apply_selection(inline, kind, normalized)
+            # a copy: callers own what they read; the cached array must not change
+            result = np.array(_apply_selection(inline, kind, normalized), copy=True)
         else:
             array = self._array(path)
-            if kind == "mask":
-                result = np.asarray(array.vindex[normalized])
-            elif kind == "orthogonal":
-                result = np.asarray(array.oindex[normalized])
-            else:
-                result = np.asarray(array[normalized])
+            with _zarr_read_concurrency():
+                if kind == "mask":
+                    result = np.asarray(array.vindex[normalized])
+                elif kind == "orthogonal":
+                    result = np.asarray(array.oindex[normalized])
+                else:
+                    result = np.asarray(array[normalized])
         if dropped_axes:
             result = result.reshape(
                 tuple(n for axis, n in enumerate(result.shape) if axis not in dropped_axes)
@@ -258,50 +296,15 @@ class Hierarchy:
 
     def _inline_array(self, path: str) -> np.ndarray | None:
         """The stored array decoded straight from the map when it is small and every chunk is
-        inline (or missing, i.e. fill); ``None`` otherwise."""
+        inline (read-only, cached); ``None`` otherwise."""
         if path in self._inline_values:
             return self._inline_values[path]
-        if self._conventions.zarr_format != 2:
-            return None
-        from hdmf_lindi.conventions.chunks import decode_chunk
-
-        prefix = self._conventions.zarr_path(path)
-        key_prefix = f"{prefix}/" if prefix else ""
-        zarray = self._meta.get_json(f"{key_prefix}.zarray")
-        if not isinstance(zarray, dict):
-            return None
-        shape = tuple(int(n) for n in zarray["shape"])
-        chunks = tuple(int(n) for n in zarray["chunks"])
-        dtype = np.dtype(zarray["dtype"]) if zarray["dtype"] != "|O" else np.dtype(object)
-        if dtype.itemsize * math.prod(shape) > _INLINE_FAST_PATH_MAX_BYTES:
-            return None
-        separator = zarray.get("dimension_separator", ".")
-        grid = [
-            range(math.ceil(s / c)) if c else range(0) for s, c in zip(shape, chunks, strict=True)
-        ]
-        blocks: list[tuple[tuple[int, ...], bytes | None]] = []
-        for index in itertools.product(*grid):
-            key = key_prefix + (separator.join(map(str, index)) if index else "0")
-            ref = self._meta.resolve(key)
-            if ref is None:
-                blocks.append((index, None))
-            elif isinstance(ref, InlineRef):
-                blocks.append((index, ref.data))
-            else:
-                return None
-        fill = zarray.get("fill_value")
-        out = _filled(shape, dtype, fill)
-        for index, data in blocks:
-            if data is None:
-                continue
-            chunk = decode_chunk(zarray, data)
-            region = tuple(
-                slice(i * c, min((i + 1) * c, s))
-                for i, c, s in zip(index, chunks, shape, strict=True)
-            )
-            crop = tuple(slice(0, r.stop - r.start) for r in region)
-            out[region] = chunk.reshape(chunks)[crop] if chunks else chunk
-        self._inline_values[path] = out
+        out = self._conventions.read_inline_array(
+            self._meta, path, max_bytes=_INLINE_FAST_PATH_MAX_BYTES
+        )
+        if out is not None:
+            out.setflags(write=False)
+            self._inline_values[path] = out
         return out
 
     def _read_external_array(self, path: str, info: DatasetInfo, selection: Selection) -> Any:
@@ -311,25 +314,13 @@ class Hierarchy:
         if h5file is None:
             import h5py
 
-            source: Any = link.url
-            if "://" in link.url and not link.url.startswith("file://"):
-                from hdmf_lindi.storage.sources.file_like import RangeFile
+            from hdmf_lindi.storage.sources.file_like import RangeFile
 
-                source = RangeFile(link.url, self._router())
-            elif link.url.startswith("file://"):
-                source = link.url[len("file://") :]
-            h5file = h5py.File(source, "r")
+            # through the store's router, so that its policy applies (a LINDI file read from a
+            # URL may not make us open local files)
+            h5file = h5py.File(RangeFile(link.url, self._store.router), "r")
             self._external_files[link.url] = h5file
-        dataset = h5file[link.name]
-        return dataset[selection]
-
-    def _router(self) -> Any:
-        router = getattr(self._store, "router", None)
-        if router is None:
-            from hdmf_lindi.storage.sources import SourceRouter
-
-            router = SourceRouter()
-        return router
+        return h5file[link.name][selection]
 
     # ------------------------------------------------------------------ writing
     def _check_writable(self) -> None:
@@ -425,14 +416,13 @@ class Hierarchy:
                 f"{path}: links to an external HDF5 dataset ({info.external_array_link.url})"
                 "; it cannot be written"
             )
-        array = self._array(path)
         self._inline_values.pop(path, None)
         self._nodes.pop(path, None)
         if info.is_scalar:
             if not _selects_everything(selection, scalar=True):
                 raise ValueError(f"{path}: a scalar dataset is written with ds[()] = value")
             encoded = self._conventions.encode_values(info, _as_array(values, info))
-            array[...] = np.asarray(encoded).reshape((1,))
+            self._write_whole(path, np.asarray(encoded).reshape((1,)))
             return
         kind, normalized = _classify_selection(selection, info.shape, path)
         target_shape = _selection_shape(info.shape, kind, normalized)
@@ -446,6 +436,10 @@ class Hierarchy:
                     f"selection of shape {target_shape}"
                 ) from exc
         encoded = self._conventions.encode_values(info, values_array)
+        if kind == "basic" and target_shape == info.shape and _selects_all(normalized, info.shape):
+            self._write_whole(path, np.asarray(encoded))
+            return
+        array = self._array(path)
         if info.kind is not DataKind.NUMERIC and kind != "mask":
             # as for reads: integer indices on object arrays are written as length-1 blocks
             normalized, _ = _integers_as_slices(normalized, info.shape, path)
@@ -457,6 +451,21 @@ class Hierarchy:
             array.oindex[normalized] = encoded
         else:
             array[normalized] = encoded
+
+    def _write_whole(self, path: str, stored: np.ndarray) -> None:
+        """Write a whole dataset: small ones chunk by chunk straight into the store (encoded by
+        the flavour, no zarr), large ones through zarr."""
+        chunks = None
+        if stored.nbytes <= _INLINE_FAST_PATH_MAX_BYTES or stored.dtype == np.dtype(object):
+            chunks = self._conventions.encode_whole_array(self._meta, path, stored)
+        if chunks is None:
+            self._array(path)[...] = stored
+            return
+        from zarr.core.buffer import default_buffer_prototype
+
+        prototype = default_buffer_prototype()
+        for key, data in chunks:
+            self._store.set_sync(key, prototype.buffer.from_bytes(data))
 
     def resize(self, path: str, shape: tuple[int, ...]) -> None:
         """Change a dataset's shape (within its ``maxshape``)."""
@@ -621,6 +630,25 @@ def _selects_everything(selection: Selection, *, scalar: bool) -> bool:
     return bool(scalar and isinstance(selection, tuple) and selection == (Ellipsis,))
 
 
+def _zarr_read_concurrency() -> Any:
+    """zarr reads an unsharded array with one ``Store.get`` per chunk, at most
+    ``async.concurrency`` (default 10) at a time; the byte sources coalesce the gets in flight
+    together, so more in flight means fewer round trips to a remote file
+    (``benchmarks/bench_remote_chunks.py``: 32 chunks, 4 round trips at 10, 1 at 64)."""
+    import zarr
+
+    return zarr.config.set({"async.concurrency": _ZARR_READ_CONCURRENCY})
+
+
+def _selects_all(selection: tuple[Any, ...], shape: tuple[int, ...]) -> bool:
+    """Whether a basic selection covers every element (``...`` or full slices)."""
+    expanded = _expand_ellipsis(selection, len(shape), "")
+    return all(
+        isinstance(item, slice) and range(*item.indices(n)) == range(n)
+        for item, n in zip(expanded, shape, strict=True)
+    )
+
+
 def _classify_selection(selection: Selection, shape: tuple[int, ...], path: str) -> tuple[str, Any]:
     """('basic' | 'orthogonal' | 'mask', normalized selection)."""
     if isinstance(selection, np.ndarray) and selection.dtype == bool:
@@ -720,18 +748,3 @@ def _as_array(values: Any, info: DatasetInfo) -> np.ndarray:
     out = np.empty((), dtype=object)
     out[()] = values
     return out
-
-
-def _filled(shape: tuple[int, ...], dtype: np.dtype[Any], fill: Any) -> np.ndarray:
-    if dtype == np.dtype(object):
-        out = np.empty(shape, dtype=object)
-        out[...] = fill if fill not in (0, None) else None
-        return out
-    if fill is None:
-        return np.zeros(shape, dtype=dtype)
-    if isinstance(fill, str) and dtype.kind == "f":
-        fill = {"NaN": np.nan, "Infinity": np.inf, "-Infinity": -np.inf}.get(fill, fill)
-    try:
-        return np.full(shape, fill, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise LindiFormatError(f"fill value {fill!r} does not fit dtype {dtype}") from exc

@@ -41,7 +41,9 @@ def _expected(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
 
 
 def _write_with_h5py_api(nwb_path: Path, dest: Path) -> None:
-    client = lindi.LindiH5pyFile.from_lindi_file(dest, mode="w")
+    # a .lindi.json has no place for blobs: ask for every chunk inline, as lindi 0.4.6 does
+    threshold = None if dest.name.endswith(".json") else 1000
+    client = lindi.LindiH5pyFile.from_lindi_file(dest, mode="w", inline_threshold=threshold)
     with NWBHDF5IO(file=client, mode="w") as io:
         io.write(build_sample_nwbfile(SPEC))
 
@@ -64,11 +66,17 @@ WRITERS: dict[str, Callable[[Path, Path], None]] = {
 }
 
 
-@pytest.mark.parametrize("suffix", [".lindi.json", ".lindi.tar", ".lindi.d"])
-@pytest.mark.parametrize("writer", sorted(WRITERS))
+CASES = [
+    (writer, suffix)
+    for writer in sorted(WRITERS)
+    for suffix in (".lindi.json", ".lindi.tar", ".lindi.d")
+    # the converter's .lindi.d/.lindi.tar output is the same map in another container
+    if writer != "converter" or suffix == ".lindi.json"
+]
+
+
+@pytest.mark.parametrize(("writer", "suffix"), CASES)
 def test_lindi_0_4_6_and_pynwb_read_our_nwb_files(tmp_path: Path, writer: str, suffix: str) -> None:
-    if writer == "converter" and suffix != ".lindi.json":
-        pytest.skip("the converter's .lindi.d/.lindi.tar output is covered by the container tests")
     nwb_path, expected = _expected(tmp_path)
     dest = tmp_path / f"ours.nwb{suffix}"
     WRITERS[writer](nwb_path, dest)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
+from typing import Any
 
+import numpy as np
 import pytest
 
+from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
+from hdmf_lindi.conventions.model import ExternalLink, NodeKind, Reference, SoftLink
+from hdmf_lindi.storage.reference_map import ReferenceMap
 from tests.conventions.doc_examples import DOC_PATH, EXAMPLES, documented, render
+
+CONVENTIONS = LindiV1Conventions()
 
 
 def test_every_example_is_in_the_document() -> None:
@@ -24,15 +32,111 @@ def test_example_is_current(name: str) -> None:
     json.loads(shown)  # the example is valid JSON
 
 
-def test_examples_read_back() -> None:
-    """Each example's refs are read by the conventions without error."""
-    from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
-    from hdmf_lindi.storage.reference_map import ReferenceMap
+def _objects(*items: Any) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = list(items)
+    return out
 
-    conventions = LindiV1Conventions()
-    for name in EXAMPLES:
-        refs = json.loads(render(name))
-        meta = ReferenceMap({".zgroup": {"zarr_format": 2}, **refs})
-        paths = {"/" + key.rsplit("/", 1)[0] for key in refs}
-        for path in paths:
-            assert conventions.read_node(meta, path) is not None, (name, path)
+
+def _compound_values() -> np.ndarray:
+    values = np.empty(2, dtype=[("idx", "<i4"), ("val", "<f8"), ("r", "O")])
+    values[0] = (1, 2.0, Reference("/grp"))
+    values[1] = (2, math.nan, Reference("/scalar"))
+    return values
+
+
+EXPECTED_DATASETS: dict[str, tuple[str, np.ndarray]] = {
+    "scalar": ("/scalar", np.array(3.14)),
+    "default_codecs": ("/small", np.array([1, 2, 3], dtype="<i2")),
+    "strings": ("/vlenstr", _objects("x", "yy", "zzz")),
+    "references": ("/refs", _objects(Reference("/scalar"), Reference("/grp"))),
+    "compound": ("/compound", _compound_values()),
+    "fixed_bytes": ("/fixstr", np.array([b"ab", b"cd"], dtype="S2")),
+    "empty": ("/empty", np.zeros((0,), dtype="<f8")),
+    "fill_nan_maxshape": ("/timestamps", np.zeros((0, 3), dtype="<f4")),
+    "enum": ("/state", np.array([0, 1, 1], dtype="i1")),
+}
+"""Example name -> (dataset path, the values h5py would return), for the all-inline ones."""
+
+
+def _assert_same_values(actual: np.ndarray, expected: np.ndarray, where: str) -> None:
+    assert actual.shape == expected.shape, where
+    assert actual.dtype == expected.dtype, where
+    if expected.dtype.names:
+        for name in expected.dtype.names:
+            _assert_same_values(actual[name], expected[name], f"{where}[{name}]")
+    elif expected.dtype == object:
+        assert actual.tolist() == expected.tolist(), where
+    else:
+        np.testing.assert_array_equal(actual, expected, err_msg=where)
+
+
+def _read_example(name: str) -> ReferenceMap:
+    refs = json.loads(render(name))
+    return ReferenceMap({".zgroup": {"zarr_format": 2}, **refs})
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_DATASETS))
+def test_example_datasets_read_back(name: str) -> None:
+    """Each dataset example decodes to the shape, dtype and values it was written with."""
+    path, expected = EXPECTED_DATASETS[name]
+    meta = _read_example(name)
+    node = CONVENTIONS.read_node(meta, path)
+    assert node is not None and node.kind == NodeKind.DATASET and node.dataset is not None
+    assert node.dataset.shape == expected.shape
+    assert node.dataset.dtype == expected.dtype
+    stored = CONVENTIONS.read_inline_array(meta, path, max_bytes=1 << 20)
+    assert stored is not None, f"{name}: {path} is not all inline"
+    _assert_same_values(CONVENTIONS.decode_values(node.dataset, stored), expected, name)
+
+
+def test_example_fill_nan_maxshape_metadata() -> None:
+    node = CONVENTIONS.read_node(_read_example("fill_nan_maxshape"), "/timestamps")
+    assert node is not None and node.dataset is not None
+    assert node.dataset.chunks == (1000, 3)
+    assert node.dataset.maxshape == (None, 3)
+    assert math.isnan(node.dataset.fillvalue)
+
+
+def test_example_external_array_link() -> None:
+    path = "/acquisition/es/data"
+    node = CONVENTIONS.read_node(_read_example("external_array_link"), path)
+    assert node is not None and node.dataset is not None
+    assert (node.dataset.shape, node.dataset.dtype) == ((100000, 384), np.dtype("<i2"))
+    assert node.dataset.chunks == (64, 384)
+    link = node.dataset.external_array_link
+    assert link is not None
+    assert (link.url, link.name) == ("https://dandiarchive.s3.amazonaws.com/blobs/abc/def", path)
+
+
+def test_example_attributes() -> None:
+    node = CONVENTIONS.read_node(_read_example("attributes"), "/grp")
+    assert node is not None and node.kind == NodeKind.GROUP
+    attrs = dict(node.attrs)
+    assert sorted(attrs) == ["count", "flags", "labels", "name", "target", "values"]
+    assert attrs["count"] == 7
+    assert attrs["name"] == "hello"
+    np.testing.assert_array_equal(attrs["values"], [1.5, math.nan, math.inf, -math.inf])
+    np.testing.assert_array_equal(attrs["flags"], [True, False])
+    assert list(attrs["labels"]) == ["a", "b"]
+    assert attrs["target"] == Reference(path="/scalar", object_id="3f1c-...")
+
+
+def test_example_links() -> None:
+    soft = CONVENTIONS.read_node(_read_example("soft_link"), "/soft")
+    assert soft is not None and soft.kind == NodeKind.SOFT_LINK
+    assert soft.link == SoftLink("/grp")
+    external = CONVENTIONS.read_node(_read_example("external_link"), "/ext")
+    assert external is not None and external.kind == NodeKind.EXTERNAL_LINK
+    assert external.link == ExternalLink(filename="other_file.nwb", path="/acquisition/ts")
+
+
+def test_every_example_is_checked() -> None:
+    checked = set(EXPECTED_DATASETS) | {
+        "fill_nan_maxshape",
+        "external_array_link",
+        "attributes",
+        "soft_link",
+        "external_link",
+    }
+    assert checked == set(EXAMPLES)

@@ -3,7 +3,8 @@
 It supports ``Range`` requests (``bytes=a-b``, ``bytes=a-``, ``bytes=-n``: 206 with
 ``Content-Range``; unsatisfiable: 416), ``HEAD``, keep-alive, an injected per-request latency,
 per-path faults (error statuses, N failures before success, truncated bodies, connection
-resets), redirects, and a log of every request it saw.
+resets), redirects, a log of every request it saw, and a count of requests in flight (with a
+gate that holds requests until N are in flight at once, to test concurrency without clocks).
 
 Usage::
 
@@ -13,6 +14,10 @@ Usage::
         server.redirect("/api/x/download/", "/data.bin")
         ...
         assert [r.path for r in server.requests] == [...]
+
+        server.hold_until_in_flight(8)              # answer nothing until 8 requests overlap
+        ...                                         # (or 10 s passed)
+        assert server.max_in_flight == 8
 """
 
 from __future__ import annotations
@@ -100,6 +105,9 @@ class ServedDirectory:
         Every request received, in arrival order (a plain list: ``.clear()`` it between steps).
     latency
         Seconds each request waits before it is answered (settable at any time).
+    in_flight, max_in_flight
+        Requests being handled now, and the most handled at once since the server started or
+        :meth:`reset_max_in_flight` was last called.
     """
 
     def __init__(self, root: Path, latency: float = 0.0) -> None:
@@ -113,6 +121,11 @@ class ServedDirectory:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._in_flight_changed = threading.Condition()
+        self._gate_count = 0
+        self._gate_timeout = 0.0
 
     # -- configuration -------------------------------------------------------------------
 
@@ -138,6 +151,25 @@ class ServedDirectory:
         absolute URL). The query string of the request is not carried over."""
         with self._lock:
             self._redirects[self._normalize(src_path)] = (dst_path, status)
+
+    def hold_until_in_flight(self, count: int, *, timeout: float = 10.0) -> None:
+        """Hold every request (before latency and faults) until ``count`` requests are in
+        flight at once, then let them all through; the gate then stays open. A request held for
+        ``timeout`` seconds goes through anyway, so a client that never reaches ``count``
+        concurrent requests shows up as a low :attr:`max_in_flight`, not a hang.
+        ``count=0`` removes the gate."""
+        with self._in_flight_changed:
+            self._gate_count = count
+            self._gate_timeout = timeout
+            self._in_flight_changed.notify_all()
+
+    def reset_max_in_flight(self, *, timeout: float = 10.0) -> None:
+        """Wait (up to ``timeout`` seconds) until no request is being handled, then count
+        :attr:`max_in_flight` afresh. (A handler finishes just after its client got the
+        answer, so waiting here keeps the previous step's requests out of the count.)"""
+        with self._in_flight_changed:
+            self._in_flight_changed.wait_for(lambda: self.in_flight == 0, timeout=timeout)
+            self.max_in_flight = self.in_flight
 
     def clear_faults(self) -> None:
         """Remove every configured fault and redirect."""
@@ -202,6 +234,24 @@ class ServedDirectory:
                 fault.remaining -= 1
             return fault
 
+    def _enter(self) -> None:
+        with self._in_flight_changed:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self._in_flight_changed.notify_all()
+            if self._gate_count <= 0:
+                return
+            self._in_flight_changed.wait_for(
+                lambda: self._gate_count <= 0 or self.in_flight >= self._gate_count,
+                timeout=self._gate_timeout,
+            )
+            self._gate_count = 0  # open for good: reached, or timed out
+
+    def _leave(self) -> None:
+        with self._in_flight_changed:
+            self.in_flight -= 1
+            self._in_flight_changed.notify_all()
+
     def _redirect_target(self, path: str) -> tuple[str, int] | None:
         with self._lock:
             return self._redirects.get(path)
@@ -243,10 +293,17 @@ def _make_handler(served: ServedDirectory) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
-            self._serve(send_body=True)
+            self._serve_counted(send_body=True)
 
         def do_HEAD(self) -> None:
-            self._serve(send_body=False)
+            self._serve_counted(send_body=False)
+
+        def _serve_counted(self, *, send_body: bool) -> None:
+            served._enter()
+            try:
+                self._serve(send_body=send_body)
+            finally:
+                served._leave()
 
         def _record(self, path: str, query: str, status: int) -> None:
             served.requests.append(

@@ -33,23 +33,13 @@ from hdmf_lindi.storage.containers.tar_format import (
     build_header,
     parse_header_name,
 )
+from hdmf_lindi.storage.reference_map import ReferenceMap
 from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD, LindiStore, OpenMode
 from tests.helpers.http_server import ServedDirectory
+from tests.helpers.zarr_values import array_of, values_of
 
 UPSTREAM = Path(__file__).resolve().parent.parent / "data" / "upstream-lindi-0.4.6"
 SUFFIXES = ["lindi.json", "lindi.d", "lindi.tar"]
-
-
-def array_of(group: zarr.Group, name: str) -> zarr.Array:
-    """The array ``name`` of ``group`` (failing the test when it is a group)."""
-    node = group[name]
-    assert isinstance(node, zarr.Array), name
-    return node
-
-
-def values_of(group: zarr.Group, name: str) -> np.ndarray:
-    """All values of the array ``name`` of ``group``."""
-    return np.asarray(array_of(group, name)[...])
 
 
 def _open(
@@ -140,7 +130,9 @@ def test_same_content_same_bytes(tmp_path: Path, suffix: str) -> None:
     documents = []
     for name in ("one", "two"):
         path = tmp_path / f"{name}.{suffix}"
-        with _open(path, "w") as store:
+        # a tar's member order is the order blobs arrive in: with zarr writing chunks
+        # concurrently that order (not the content) can differ, so write one chunk at a time
+        with _open(path, "w") as store, zarr.config.set({"async.concurrency": 1}):
             write_sample(store)
         document = path / "lindi.json" if suffix == "lindi.d" else path
         documents.append(document.read_bytes())
@@ -374,6 +366,66 @@ def test_directory_rewrite_keeps_old_blob_until_saved(tmp_path: Path) -> None:
     store.close()
     assert not (path / "blobs/big/0.0").exists()  # superseded blob removed after the save
     values["big"][:50, :] = 5
+    check_sample(path, values)
+
+
+def _blob_files(path: Path) -> list[str]:
+    return sorted(str(p.relative_to(path)) for p in (path / "blobs").rglob("*") if p.is_file())
+
+
+def test_directory_overwrite_failing_before_lindi_json_keeps_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "d.lindi.d"
+    with _open(path, "w") as store:
+        values = write_sample(store)
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise _Boom("disk on fire")
+
+    monkeypatch.setattr(os, "replace", fail)  # the rename that puts the new lindi.json in place
+    with pytest.raises(_Boom):
+        _open(path, "w")
+    monkeypatch.undo()
+    check_sample(path, values)  # old lindi.json and every blob it names are still there
+
+
+def test_directory_overwrite_failing_after_lindi_json_leaves_only_unreferenced_blobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "d.lindi.d"
+    with _open(path, "w") as store:
+        write_sample(store)
+    old_blobs = _blob_files(path)
+    assert len(old_blobs) == 4
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise _Boom("crash before the old blobs were removed")
+
+    monkeypatch.setattr(DirectoryContainer, "_remove_stale_blobs", fail)
+    with pytest.raises(_Boom):
+        _open(path, "w")
+    monkeypatch.undo()
+    # the new (empty) file is in place and consistent; the old blobs are leftovers
+    root = zarr.open_group(LindiStore.open(path), mode="r", zarr_format=2)
+    assert list(root.keys()) == []
+    assert _blob_files(path) == old_blobs
+    # the next overwrite removes the leftovers once its own lindi.json is saved
+    with _open(path, "w") as store:
+        values = write_sample(store)
+    check_sample(path, values)
+    assert _blob_files(path) == old_blobs  # same names, freshly written
+
+
+def test_directory_create_keeps_blobs_the_new_map_names(tmp_path: Path) -> None:
+    path = tmp_path / "d.lindi.d"
+    with _open(path, "w") as store:
+        values = write_sample(store)
+    container = DirectoryContainer(path)
+    reference_map = ReferenceMap.from_bytes((path / "lindi.json").read_bytes(), source=str(path))
+    (path / "blobs" / "stray").write_bytes(b"not referenced")
+    container.create(reference_map)
+    assert "blobs/stray" not in _blob_files(path)
     check_sample(path, values)
 
 

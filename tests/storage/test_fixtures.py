@@ -17,20 +17,9 @@ import zarr
 from hdmf_lindi.conventions.zarr_dtypes import register_zarr_dtypes
 from hdmf_lindi.storage.store import LindiStore
 from tests.helpers.http_server import ServedDirectory
+from tests.helpers.zarr_values import array_of, values_of
 
 UPSTREAM = Path(__file__).resolve().parent.parent / "data" / "upstream-lindi-0.4.6"
-
-
-def array_of(group: zarr.Group, name: str) -> zarr.Array:
-    """The array ``name`` of ``group`` (failing the test when it is a group)."""
-    node = group[name]
-    assert isinstance(node, zarr.Array), name
-    return node
-
-
-def values_of(group: zarr.Group, name: str) -> np.ndarray:
-    """All values of the array ``name`` of ``group``."""
-    return np.asarray(array_of(group, name)[...])
 
 
 @pytest.fixture(autouse=True, scope="module")

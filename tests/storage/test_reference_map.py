@@ -182,3 +182,13 @@ def test_atomic_write_gives_ordinary_file_modes(tmp_path: Path) -> None:
     target.chmod(0o640)
     atomic_write_bytes(target, b"{}")
     assert target.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize(
+    "bad", [float("nan"), float("inf"), [1.0, float("-inf")], {"a": {"b": float("nan")}}]
+)
+def test_set_json_refuses_non_finite_floats(bad: object) -> None:
+    rmap = ReferenceMap(source="m.json")
+    with pytest.raises(LindiFormatError, match=r"m\.json: 'g/\.zattrs'.*cannot be stored in JSON"):
+        rmap.set_json("g/.zattrs", {"x": bad})
+    assert "g/.zattrs" not in rmap

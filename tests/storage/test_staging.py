@@ -16,18 +16,7 @@ from hdmf_lindi.storage.containers import DirectoryContainer, TarContainer
 from hdmf_lindi.storage.staging import StagingArea
 from hdmf_lindi.storage.store import LindiStore
 from tests.helpers.http_server import ServedDirectory
-
-
-def array_of(group: zarr.Group, name: str) -> zarr.Array:
-    """The array ``name`` of ``group`` (failing the test when it is a group)."""
-    node = group[name]
-    assert isinstance(node, zarr.Array), name
-    return node
-
-
-def values_of(group: zarr.Group, name: str) -> np.ndarray:
-    """All values of the array ``name`` of ``group``."""
-    return np.asarray(array_of(group, name)[...])
+from tests.helpers.zarr_values import values_of
 
 
 def test_create_and_cleanup(tmp_path: Path) -> None:

@@ -19,21 +19,10 @@ from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
 from hdmf_lindi.storage.reference_map import ReferenceMap
 from hdmf_lindi.storage.sources.router import SourceRouter
 from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD, LindiStore
+from tests.helpers.zarr_values import array_of, values_of
 
 UPSTREAM = Path(__file__).resolve().parent.parent / "data" / "upstream-lindi-0.4.6"
 PROTOTYPE = default_buffer_prototype()
-
-
-def array_of(group: zarr.Group, name: str) -> zarr.Array:
-    """The array ``name`` of ``group`` (failing the test when it is a group)."""
-    node = group[name]
-    assert isinstance(node, zarr.Array), name
-    return node
-
-
-def values_of(group: zarr.Group, name: str) -> np.ndarray:
-    """All values of the array ``name`` of ``group``."""
-    return np.asarray(array_of(group, name)[...])
 
 
 class RecordingRouter(SourceRouter):
@@ -229,6 +218,36 @@ def test_inline_threshold_default_matches_lindi_046() -> None:
     LindiStore(inline_threshold=None).set_sync("a/1", cpu.Buffer.from_bytes(b"x" * 5000))
     with pytest.raises(ValueError, match="inline_threshold"):
         LindiStore(inline_threshold=-1)
+
+
+def test_object_array_chunks_stay_inline_whatever_their_size() -> None:
+    store = LindiStore()
+    _set(store, "g/strings/.zarray", b'{"dtype": "|O", "shape": [2], "chunks": [2]}')
+    _set(store, "g/numbers/.zarray", b'{"dtype": "<i8", "shape": [2], "chunks": [2]}')
+    _set(store, "g/strings/0", b"s" * 5000)
+    assert store.reference_map.resolve("g/strings/0") is not None
+    assert store.reference_map.get_raw("g/strings/0") is not None
+    with pytest.raises(LindiUnsupportedError, match="g/numbers/0"):
+        _set(store, "g/numbers/0", b"n" * 5000)
+    assert "g/numbers/0" not in store.reference_map
+
+
+def test_object_array_chunk_with_slash_separator_stays_inline() -> None:
+    store = LindiStore()
+    _set(store, ".zarray", b'{"dtype": "|O", "shape": [2, 2], "chunks": [1, 1]}')
+    _set(store, "0/1", b"s" * 5000)
+    assert isinstance(store.reference_map.get_raw("0/1"), str)
+
+
+def test_blob_error_names_the_display_name(tmp_path: Path) -> None:
+    hidden = tmp_path / ".tmp" / "x.lindi.json"
+    hidden.parent.mkdir()
+    with LindiStore.open(hidden, "w", display_name="/data/target.lindi.json") as store:
+        assert store.display_name == "/data/target.lindi.json"
+        with pytest.raises(LindiUnsupportedError) as excinfo:
+            _set(store, "a/0", b"x" * 5000)
+    assert "/data/target.lindi.json" in str(excinfo.value)
+    assert ".tmp" not in str(excinfo.value)
 
 
 def test_overwrite_and_delete_mark_dirty(tmp_path: Path) -> None:

@@ -1,13 +1,28 @@
-"""``hdmf-lindi info``: the tree of an HDF5/NWB or LINDI file with shapes, dtypes and chunks."""
+"""``hdmf-lindi info``: the tree of an HDF5/NWB or LINDI file with shapes, dtypes and chunks.
+
+The tree is read through a conventions flavour (``read_node``/``list_children``), so this module
+knows nothing of how groups, links or dataset types are spelled in the reference map.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from hdmf_lindi.storage.reference_map import ReferenceMap, UrlRef, is_metadata_key
+import h5py
+
+from hdmf_lindi.conventions import detect_conventions
+from hdmf_lindi.conventions.abc import Conventions
+from hdmf_lindi.conventions.model import (
+    DataKind,
+    DatasetInfo,
+    ExternalLink,
+    Node,
+    NodeKind,
+    SoftLink,
+)
+from hdmf_lindi.storage.reference_map import ReferenceMap, UrlRef
 
 __all__ = ["TreeLine", "describe_tree", "format_size"]
 
@@ -31,65 +46,95 @@ def format_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _key(prefix: str, name: str) -> str:
-    return f"{prefix}/{name}" if prefix else name
+def describe_tree(
+    ref_map: ReferenceMap, path: str = "/", *, conventions: Conventions | None = None
+) -> Iterator[TreeLine]:
+    """Describe each group, dataset and link below the group at ``path``, depth first, sorted.
+
+    Parameters
+    ----------
+    ref_map
+        The reference map (metadata only is read; chunks are counted, not fetched).
+    path
+        The group to start from; its children are at depth 0.
+    conventions
+        The flavour the map is written in (default: detected from its keys).
+    """
+    conv = conventions if conventions is not None else detect_conventions(ref_map)
+    yield from _describe_children(ref_map, conv, path, 0)
 
 
-def _dataset_description(ref_map: ReferenceMap, prefix: str) -> str:
-    zarray = ref_map.get_json(_key(prefix, ".zarray"))
-    zattrs = ref_map.get_json(_key(prefix, ".zattrs")) or {}
-    shape = () if zattrs.get("_SCALAR") else tuple(zarray["shape"])
-    dtype = zarray["dtype"]
-    if "_COMPOUND_DTYPE" in zattrs:
-        dtype = "compound(" + ", ".join(f"{n}: {t}" for n, t in zattrs["_COMPOUND_DTYPE"]) + ")"
-    parts = [f"shape {shape}", f"dtype {dtype}"]
-    if "_EXTERNAL_ARRAY_LINK" in zattrs:
-        parts.append(f"external array link to {zattrs['_EXTERNAL_ARRAY_LINK'].get('url')}")
-        return ", ".join(parts)
-    total_chunks = math.prod(
-        math.ceil(n / c) for n, c in zip(zarray["shape"], zarray["chunks"], strict=True)
-    )
-    inline = referenced = 0
-    stored = 0
-    for name in ref_map.list_dir(prefix):
-        key = _key(prefix, name)
-        if is_metadata_key(key) or ref_map.has_dir(key):
+def _describe_children(
+    ref_map: ReferenceMap, conv: Conventions, path: str, depth: int
+) -> Iterator[TreeLine]:
+    for name in conv.list_children(ref_map, path):
+        child_path = f"{path.rstrip('/')}/{name}"
+        node = conv.read_node(ref_map, child_path)
+        if node is None:
             continue
+        if node.kind is NodeKind.GROUP:
+            yield TreeLine(depth, name + "/", f"group, {len(node.attrs)} attributes")
+            yield from _describe_children(ref_map, conv, child_path, depth + 1)
+        else:
+            yield TreeLine(depth, name, _describe_leaf(ref_map, conv, node))
+
+
+def _describe_leaf(ref_map: ReferenceMap, conv: Conventions, node: Node) -> str:
+    if isinstance(node.link, SoftLink):
+        return f"-> {node.link.path} (soft link)"
+    if isinstance(node.link, ExternalLink):
+        return f"-> {node.link.filename}:{node.link.path} (external link)"
+    if node.dataset is None:
+        raise AssertionError(f"{node.path}: a {node.kind.value} node without dataset info")
+    return _describe_dataset(ref_map, conv, node.path, node.dataset)
+
+
+def _dtype_label(info: DatasetInfo) -> str:
+    match info.kind:
+        case DataKind.VLEN_STRING:
+            return "str (variable length)"
+        case DataKind.VLEN_BYTES:
+            return "bytes (variable length)"
+        case DataKind.REFERENCE:
+            return "object reference"
+        case DataKind.COMPOUND:
+            fields = info.compound_fields or tuple(
+                (str(name), str(info.dtype.fields[name][0]))  # type: ignore[index]
+                for name in info.dtype.names or ()
+            )
+            return "compound(" + ", ".join(f"{n}: {t}" for n, t in fields) + ")"
+        case _:
+            enum = h5py.check_enum_dtype(info.dtype)
+            if enum is not None:
+                return f"enum({info.dtype.str}: {', '.join(enum)})"
+            return info.dtype.str
+
+
+def _describe_dataset(
+    ref_map: ReferenceMap, conv: Conventions, path: str, info: DatasetInfo
+) -> str:
+    parts = [f"shape {info.shape}", f"dtype {_dtype_label(info)}"]
+    link = info.external_array_link
+    if link is not None:
+        parts.append(f"external array link to {link.url}:{link.name}")
+        return ", ".join(parts)
+    stored_shape = info.shape or (1,)
+    chunks = info.chunks or stored_shape
+    total_chunks = math.prod(math.ceil(n / c) for n, c in zip(stored_shape, chunks, strict=True))
+    inline = referenced = stored_bytes = 0
+    for key in conv.stored_chunk_keys(ref_map, path):
         ref = ref_map.resolve(key)
         if isinstance(ref, UrlRef):
             referenced += 1
-            stored += ref.size or 0
+            stored_bytes += ref.size or 0
         elif ref is not None:
             inline += 1
-            stored += len(ref.data)
-    parts.append(f"chunks {tuple(zarray['chunks'])}: {inline + referenced}/{total_chunks} stored")
+            stored_bytes += len(ref.data)
+    parts.append(f"chunks {tuple(chunks)}: {inline + referenced}/{total_chunks} stored")
     if inline:
         parts.append(f"{inline} inline")
-    parts.append(format_size(stored))
-    codecs = [c.get("id") for c in zarray.get("filters") or []]
-    if zarray.get("compressor"):
-        codecs.append(zarray["compressor"].get("id"))
+    parts.append(format_size(stored_bytes))
+    codecs = conv.codec_ids(ref_map, path)
     if codecs:
-        parts.append("codecs " + "+".join(str(c) for c in codecs))
+        parts.append("codecs " + "+".join(codecs))
     return ", ".join(parts)
-
-
-def describe_tree(ref_map: ReferenceMap, prefix: str = "", depth: int = 0) -> Iterator[TreeLine]:
-    """Walk a LINDI v1 map from ``prefix`` and describe each group, dataset and link."""
-    for name in ref_map.list_dir(prefix):
-        key = _key(prefix, name)
-        if not ref_map.has_dir(key):
-            continue
-        zattrs: Any = ref_map.get_json(_key(key, ".zattrs")) or {}
-        if _key(key, ".zarray") in ref_map:
-            yield TreeLine(depth, name, _dataset_description(ref_map, key))
-        elif "_SOFT_LINK" in zattrs:
-            yield TreeLine(depth, name, f"-> {zattrs['_SOFT_LINK'].get('path')} (soft link)")
-        elif "_EXTERNAL_LINK" in zattrs:
-            link = zattrs["_EXTERNAL_LINK"]
-            target = link.get("file", link.get("filename"))
-            yield TreeLine(depth, name, f"-> {target}:{link.get('path')} (external link)")
-        elif _key(key, ".zgroup") in ref_map:
-            attributes = sum(1 for k in zattrs if not k.startswith("_"))
-            yield TreeLine(depth, name + "/", f"group, {attributes} attributes")
-            yield from describe_tree(ref_map, key, depth + 1)

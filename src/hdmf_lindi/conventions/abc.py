@@ -68,6 +68,22 @@ class Conventions(ABC):
         when the metadata alone cannot tell a dataset's kind (LINDI v1: reference or string).
         """
 
+    def encode_whole_array(
+        self, meta: MetadataMap, path: str, stored: np.ndarray
+    ) -> list[tuple[str, bytes]] | None:
+        """Every chunk of the dataset at ``path`` encoded from the full stored array, as
+        ``(key, bytes)`` for the store; ``None`` when the caller must write through zarr (the
+        default for flavours without a fast path)."""
+        return None
+
+    def read_inline_array(
+        self, meta: MetadataMap, path: str, *, max_bytes: int
+    ) -> np.ndarray | None:
+        """The whole stored array of the dataset at ``path``, decoded straight from the map
+        when it is at most ``max_bytes`` and all its chunks are inline; ``None`` when the
+        caller must read it through zarr (the default for flavours without a fast path)."""
+        return None
+
     @abstractmethod
     def list_children(self, meta: MetadataMap, path: str) -> list[str]:
         """Names of the child nodes (groups, datasets, links) of the group at ``path``, sorted."""
@@ -75,6 +91,21 @@ class Conventions(ABC):
     @abstractmethod
     def zarr_path(self, path: str) -> str:
         """The Zarr key prefix of the object at ``path`` ("" for the root)."""
+
+    @abstractmethod
+    def chunk_key(self, path: str, index: tuple[int, ...]) -> str:
+        """The store key of the chunk at grid position ``index`` of the dataset at ``path``
+        (``()`` for a scalar dataset's single chunk), with this flavour's separator."""
+
+    @abstractmethod
+    def stored_chunk_keys(self, meta: MetadataMap, path: str) -> list[str]:
+        """The store keys of the chunks present for the dataset at ``path``, sorted (absent
+        chunks read as the fill value)."""
+
+    @abstractmethod
+    def codec_ids(self, meta: MetadataMap, path: str) -> list[str]:
+        """The ids of the codecs the stored chunks of the dataset at ``path`` pass through,
+        in decoding order reversed (filters first, then the compressor)."""
 
     # ---------------------------------------------------------------- writing
     @abstractmethod

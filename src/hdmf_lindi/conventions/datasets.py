@@ -39,6 +39,7 @@ __all__ = [
     "VLEN_BYTES_FILTER",
     "compound_dtype_from_fields",
     "compound_fields_from_dtype",
+    "data_kind_of",
     "dataset_info_from_zarray",
     "object_codec_id",
     "zarray_from_dataset_info",
@@ -81,6 +82,82 @@ def object_codec_id(zarray: Mapping[str, Any]) -> str | None:
         if isinstance(codec, Mapping) and codec.get("id") in OBJECT_CODEC_IDS:
             return str(codec["id"])
     return None
+
+
+# ------------------------------------------------------------------------------------ dtypes
+def data_kind_of(dtype: np.dtype[Any], *, where: str = "?") -> DataKind:
+    """The :class:`DataKind` of a dataset whose h5py-facing dtype is ``dtype``.
+
+    The one rule shared by the HDF5 translator, the h5py-compatible writer and LindiIO:
+
+    * structured dtypes -> ``COMPOUND`` (fields must be plain numeric/fixed-length, object
+      references or variable-length strings);
+    * ``h5py.ref_dtype`` -> ``REFERENCE`` (region references are refused);
+    * variable-length strings -> ``VLEN_STRING``, *whatever their encoding*: an ASCII
+      ``h5py.string_dtype("ascii")`` (which is also ``h5py.vlen_dtype(bytes)``; h5py cannot
+      tell them apart) is stored as JSON text like a UTF-8 one, as lindi 0.4.6 does;
+      ``VLEN_BYTES`` is only ever read from arrays already stored with ``vlen-bytes``;
+    * fixed-length strings ``|S<n>``, enums and every other fixed-size dtype -> ``NUMERIC``.
+
+    Parameters
+    ----------
+    dtype
+        The h5py-facing dtype.
+    where
+        The file and path, for error messages.
+
+    Raises
+    ------
+    LindiUnsupportedError
+        For dtypes LINDI cannot hold: region references, ragged (non-string) variable-length
+        data, array/opaque/datetime dtypes, nested or ragged compound fields, or an object
+        dtype without h5py metadata.
+    """
+    if dtype.names is not None:
+        for name in dtype.names:
+            _check_compound_field(name, dtype.fields[name][0], where)  # type: ignore[index]
+        return DataKind.COMPOUND
+    if dtype.kind == "O":
+        ref = h5py.check_ref_dtype(dtype)
+        if ref is h5py.Reference:
+            return DataKind.REFERENCE
+        if ref is h5py.RegionReference:
+            raise LindiUnsupportedError(
+                f"{where}: region references are not supported (LINDI cannot represent "
+                "dataspace selections)"
+            )
+        if h5py.check_string_dtype(dtype) is not None:
+            return DataKind.VLEN_STRING
+        vlen = h5py.check_vlen_dtype(dtype)
+        if vlen is None:
+            raise LindiUnsupportedError(
+                f"{where}: object dtype without h5py string/reference metadata is not supported"
+            )
+        raise LindiUnsupportedError(
+            f"{where}: variable-length (ragged) {vlen} data is not supported"
+        )
+    if dtype.subdtype is not None:
+        raise LindiUnsupportedError(f"{where}: array dtype {dtype} is not supported")
+    if dtype.kind == "V":
+        raise LindiUnsupportedError(f"{where}: opaque dtype {dtype} is not supported")
+    if dtype.kind in "Mm":
+        raise LindiUnsupportedError(f"{where}: {dtype} (an HDF5 opaque type) is not supported")
+    return DataKind.NUMERIC
+
+
+def _check_compound_field(name: str, field_dtype: np.dtype[Any], where: str) -> None:
+    if field_dtype.subdtype is not None or field_dtype.names:
+        raise LindiUnsupportedError(
+            f"{where}: compound field {name!r} has dtype {field_dtype}; not supported"
+        )
+    if field_dtype.kind == "O" and not (
+        h5py.check_ref_dtype(field_dtype) is h5py.Reference
+        or h5py.check_string_dtype(field_dtype) is not None
+    ):
+        raise LindiUnsupportedError(
+            f"{where}: compound field {name!r} is a variable-length sequence or region "
+            "reference; not supported"
+        )
 
 
 # ------------------------------------------------------------------------------------ reading

@@ -8,7 +8,7 @@ attributes (see :mod:`hdmf_lindi.conventions.keys` and ``docs/conventions.md``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Final, Protocol, runtime_checkable
 
 import numpy as np
 from numcodecs.compat import ensure_bytes
@@ -46,6 +46,10 @@ class _ResolvingMap(Protocol):
     def resolve(self, key: str) -> Any: ...
 
 
+CHUNK_KEY_SEPARATOR: Final = "."
+"""Zarr v2's default ``dimension_separator``, the only one lindi 0.4.6 writes."""
+
+
 def _key(prefix: str, name: str) -> str:
     return f"{prefix}/{name}" if prefix else name
 
@@ -78,6 +82,30 @@ class LindiV1Conventions(Conventions):
             if part in (".", "..") or part in METADATA_KEY_NAMES:
                 raise LindiFormatError(f"invalid path {path!r}: component {part!r} not allowed")
         return "/".join(parts)
+
+    def chunk_key(self, path: str, index: tuple[int, ...]) -> str:
+        """``"a/b"`` + ``(1, 2)`` -> ``"a/b/1.2"``: Zarr v2 keys with lindi's ``"."``
+        dimension separator; a scalar's single chunk is ``"0"``."""
+        name = CHUNK_KEY_SEPARATOR.join(map(str, index)) if index else "0"
+        return _key(self.zarr_path(path), name)
+
+    def stored_chunk_keys(self, meta: MetadataMap, path: str) -> list[str]:
+        """The keys beside ``.zarray`` that hold chunks, sorted as strings."""
+        zpath = self.zarr_path(path)
+        return [
+            _key(zpath, name)
+            for name in meta.list_dir(zpath)
+            if not name.startswith(".") and name not in METADATA_KEY_NAMES
+        ]
+
+    def codec_ids(self, meta: MetadataMap, path: str) -> list[str]:
+        """The ids of ``.zarray``'s filters, then its compressor."""
+        zpath = self.zarr_path(path)
+        zarray = meta.get_json(_key(zpath, ".zarray"))
+        if not isinstance(zarray, Mapping):
+            raise LindiFormatError(f"{_source(meta)}: {self._hdf5_path(zpath)} is not a dataset")
+        codecs = [*(zarray.get("filters") or []), zarray.get("compressor")]
+        return [str(c.get("id")) for c in codecs if isinstance(c, Mapping)]
 
     def _hdf5_path(self, zarr_path: str) -> str:
         return "/" + zarr_path
@@ -374,6 +402,28 @@ class LindiV1Conventions(Conventions):
             meta.delete(key)
 
     # ------------------------------------------------------------------------------ values
+    def encode_whole_array(
+        self, meta: MetadataMap, path: str, stored: np.ndarray
+    ) -> list[tuple[str, bytes]] | None:
+        """All chunks of a whole-array write, encoded without zarr (see ``inline_arrays``)."""
+        from hdmf_lindi.conventions.inline_arrays import encode_array_chunks
+
+        prefix = self.zarr_path(path)
+        return encode_array_chunks(
+            meta, f"{prefix}/" if prefix else "", stored, where=_source(meta)
+        )
+
+    def read_inline_array(
+        self, meta: MetadataMap, path: str, *, max_bytes: int
+    ) -> np.ndarray | None:
+        """Small all-inline arrays decoded from the map (see ``conventions.inline_arrays``)."""
+        from hdmf_lindi.conventions.inline_arrays import decode_inline_array
+
+        prefix = self.zarr_path(path)
+        return decode_inline_array(
+            meta, f"{prefix}/" if prefix else "", max_bytes=max_bytes, where=_source(meta)
+        )
+
     def encode_values(self, info: DatasetInfo, values: np.ndarray) -> np.ndarray:
         """h5py-facing values -> stored values (see ``conventions.dataset_values``)."""
         return encode_values(info, values)

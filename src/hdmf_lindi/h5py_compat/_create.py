@@ -7,16 +7,17 @@ from typing import Any
 import h5py
 import numpy as np
 
-from hdmf_lindi.conventions.model import DataKind, DatasetInfo, Reference
+from hdmf_lindi.conventions.datasets import data_kind_of
+from hdmf_lindi.conventions.model import DatasetInfo, Reference
 from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
-from hdmf_lindi.h5py_compat.dataset import coerce_values
+from hdmf_lindi.h5py_compat._filters import h5py_filter_codecs
+from hdmf_lindi.h5py_compat._values import coerce_values
 from hdmf_lindi.h5py_compat.reference import to_model_values
 
-__all__ = ["dataset_info_for", "kind_of", "normalized_dtype"]
+__all__ = ["dataset_info_for", "normalized_dtype"]
 
 _IGNORED_KEYWORDS = frozenset(
     {
-        "shuffle",
         "fletcher32",
         "track_order",
         "track_times",
@@ -33,35 +34,6 @@ _IGNORED_KEYWORDS = frozenset(
     }
 )
 _DEFAULT_GZIP_LEVEL = 4
-
-
-def kind_of(dtype: np.dtype[Any]) -> DataKind:
-    """How a dataset of ``dtype`` is stored (see :class:`DataKind`)."""
-    if dtype.names is not None:
-        return DataKind.COMPOUND
-    if h5py.check_dtype(ref=dtype) is not None:
-        return DataKind.REFERENCE
-    vlen = h5py.check_dtype(vlen=dtype)
-    if vlen is str:
-        return DataKind.VLEN_STRING
-    if vlen is bytes:
-        return DataKind.VLEN_BYTES
-    if dtype.kind == "O":
-        raise LindiUnsupportedError(
-            f"object dtype {dtype!r} without h5py string/reference metadata"
-        )
-    return DataKind.NUMERIC
-
-
-def _field_label(dtype: np.dtype[Any]) -> str:
-    if h5py.check_dtype(ref=dtype) is not None:
-        return "<REFERENCE>"
-    vlen = h5py.check_dtype(vlen=dtype)
-    if vlen is str:
-        return "str"
-    if vlen is bytes:
-        return "bytes"
-    return dtype.name if dtype.kind in "biufc" else dtype.str
 
 
 def normalized_dtype(dtype: Any) -> np.dtype[Any]:
@@ -151,10 +123,12 @@ def dataset_info_for(
     compression: Any = None,
     compression_opts: Any = None,
     fillvalue: Any = None,
+    shuffle: bool = False,
     **kwds: Any,
-) -> tuple[DatasetInfo, np.ndarray | None]:
-    """The :class:`DatasetInfo` and the values (or ``None``) of ``create_dataset(...)`` called
-    with h5py's arguments. ``where`` names the file and path in error messages."""
+) -> tuple[DatasetInfo, np.ndarray | None, dict[str, Any] | None]:
+    """The :class:`DatasetInfo`, the values (or ``None``) and the codecs (``None``: derived
+    from the info) of ``create_dataset(...)`` called with h5py's arguments. ``where`` names the
+    file and path in error messages."""
     unknown = set(kwds) - _IGNORED_KEYWORDS
     if unknown:
         raise TypeError(f"{where}: unsupported create_dataset arguments {sorted(unknown)}")
@@ -167,7 +141,7 @@ def dataset_info_for(
         dt = _guess_dtype(data)
     else:
         dt = np.dtype("f4")
-    kind = kind_of(dt)
+    kind = data_kind_of(dt, where=where)
     values: np.ndarray | None = None
     if data is not None:
         provisional = DatasetInfo(shape=(), dtype=dt, kind=kind)
@@ -203,7 +177,9 @@ def dataset_info_for(
         if maxshape is not None and tuple(maxshape) != tuple(shape):
             raise TypeError(f"{where}: chunked format is required for a given maxshape")
         chunk_shape = None
-    elif chunks is True or (chunks is None and (maxshape is not None or comp is not None)):
+    elif chunks is True or (
+        chunks is None and (maxshape is not None or comp is not None or shuffle)
+    ):
         chunk_shape = (
             None
             if not shape
@@ -227,12 +203,21 @@ def dataset_info_for(
     if not shape:
         chunk_shape = None
 
-    compound_fields = None
-    if kind is DataKind.COMPOUND:
-        compound_fields = tuple(
-            (name, _field_label(dt.fields[name][0]))  # type: ignore[index]
-            for name in dt.names or ()
+    codecs: dict[str, Any] | None = None
+    if shuffle:
+        if chunk_shape is None or dt.kind not in "biufc":
+            raise LindiUnsupportedError(
+                f"{where}: shuffle=True needs a chunked numeric dataset (dtype {dt})"
+            )
+        filters = h5py_filter_codecs(
+            shuffle=True,
+            compression=comp,
+            compression_opts=comp_opts,
+            itemsize=dt.itemsize,
+            where=where,
         )
+        compressor = filters.pop() if filters[-1]["id"] == "zlib" else None
+        codecs = {"filters": filters, "compressor": compressor}
     info = DatasetInfo(
         shape=tuple(shape),
         dtype=dt,
@@ -242,6 +227,5 @@ def dataset_info_for(
         fillvalue=fillvalue,
         compression=comp,
         compression_opts=comp_opts,
-        compound_fields=compound_fields,
     )
-    return info, values
+    return info, values, codecs

@@ -7,14 +7,25 @@ from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy as np
-from h5py._hl.dataset import AbstractView, AsStrView
+from h5py._hl.dataset import AsStrView
 
+from hdmf_lindi._paths import parent_path
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo
 from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
-from hdmf_lindi.h5py_compat._paths import parent_path
+from hdmf_lindi.h5py_compat._values import (
+    chunk_slices,
+    coerce_values,
+    full_mask,
+    normalized_selection,
+    selection_shape,
+    split_field_names,
+    str_to_bytes,
+    values_as_dtype,
+)
+from hdmf_lindi.h5py_compat._views import LindiAsTypeView, LindiFieldsView
 from hdmf_lindi.h5py_compat.attributes import LindiH5pyAttributes
 from hdmf_lindi.h5py_compat.objectid import LindiDatasetId
-from hdmf_lindi.h5py_compat.reference import LindiH5pyReference, to_h5py_values, to_model_values
+from hdmf_lindi.h5py_compat.reference import LindiH5pyReference, to_h5py_values
 
 if TYPE_CHECKING:
     from hdmf_lindi.h5py_compat.file import LindiH5pyFile
@@ -238,7 +249,7 @@ class LindiH5pyDataset(h5py.Dataset):
 
     def __getitem__(self, args: Any, new_dtype: Any = None) -> Any:
         info = self.info
-        names, selection = _split_field_names(args)
+        names, selection = split_field_names(args)
         values = self._read(info, selection)
         if names:
             if info.dtype.names is None:
@@ -248,28 +259,22 @@ class LindiH5pyDataset(h5py.Dataset):
                 )
             values = values[names[0]] if len(names) == 1 else values[list(names)]
         if new_dtype is not None:
-            values = _astype(values, np.dtype(new_dtype))
+            values = values_as_dtype(values, np.dtype(new_dtype))
         return values
 
     def _read(self, info: DatasetInfo, selection: Any) -> Any:
-        selection = _normalized_selection(selection)
-        mask = _full_mask(selection, info.shape)
+        selection = normalized_selection(selection)
+        mask = full_mask(selection, info.shape)
         hierarchy = self._file._hierarchy
         pending = self._file._pending.get(self._target)
         if pending is not None:
             values = pending.read(selection if mask is None else mask)
         elif mask is not None:
             values = np.asarray(hierarchy.read(self._target, Ellipsis))[mask]
-        elif info.kind is DataKind.COMPOUND and info.shape != ():
-            # compound rows are small JSON tables; decoding them whole keeps row
-            # selection in numpy, where every h5py selection form is defined
-            values = np.asarray(hierarchy.read(self._target, Ellipsis))[selection]
         else:
             values = hierarchy.read(self._target, selection)
-        if isinstance(values, np.ndarray) and values.ndim == 0 and not _has_ellipsis(selection):
-            values = values[()]
         if info.kind is DataKind.VLEN_STRING:
-            values = _str_to_bytes(values)
+            values = str_to_bytes(values)
         if info.kind in (DataKind.REFERENCE, DataKind.COMPOUND) or (
             isinstance(values, np.ndarray) and values.dtype.kind == "O"
         ):
@@ -292,7 +297,7 @@ class LindiH5pyDataset(h5py.Dataset):
         target = np.dtype(dtype)
         if target == self.dtype:
             return self
-        return _LindiAsTypeView(self, target)
+        return LindiAsTypeView(self, target)
 
     def asstr(self, encoding: str | None = None, errors: str = "strict") -> Any:
         """A view reading string values as ``str``: ``ds.asstr()[:]``."""
@@ -306,7 +311,7 @@ class LindiH5pyDataset(h5py.Dataset):
 
     def fields(self, names: str | list[str], *, _prior_dtype: Any = None) -> Any:
         """A view reading only some fields of a compound dataset: ``ds.fields("x")[:]``."""
-        return _LindiFieldsView(self, names)
+        return LindiFieldsView(self, names)
 
     def iter_chunks(self, sel: Any = None) -> Iterator[tuple[slice, ...]]:
         """Selections (tuples of slices) covering ``sel`` (everything by default), one per
@@ -320,7 +325,7 @@ class LindiH5pyDataset(h5py.Dataset):
         elif not isinstance(sel, tuple):
             sel = (sel,)
         bounds = [s.indices(n)[:2] for s, n in zip(sel, shape, strict=True)]
-        yield from _chunk_slices(bounds, chunks, 0, ())
+        yield from chunk_slices(bounds, chunks, 0, ())
 
     def read_direct(self, dest: np.ndarray, source_sel: Any = None, dest_sel: Any = None) -> None:
         """Read ``self[source_sel]`` into ``dest[dest_sel]``."""
@@ -335,7 +340,9 @@ class LindiH5pyDataset(h5py.Dataset):
         self[dest_sel if dest_sel is not None else ...] = values
 
     def refresh(self) -> None:
-        """Nothing to refresh: metadata is read from the file's map on every access."""
+        """Nothing to refresh: the hierarchy caches nodes and drops a node's cache entry
+        whenever it is written through the hierarchy, so reads always see this file's own
+        writes (changes made by other processes are not seen)."""
 
     def flush(self) -> None:
         """Nothing to flush per dataset; ``file.flush()`` persists changes."""
@@ -343,24 +350,18 @@ class LindiH5pyDataset(h5py.Dataset):
     # ------------------------------------------------------------------ writing
     def __setitem__(self, args: Any, val: Any) -> None:
         self._file._check_writable(f"write to dataset {self._name!r}")
-        names, selection = _split_field_names(args)
+        names, selection = split_field_names(args)
         if names:
             raise LindiUnsupportedError(
                 f"{self._file.filename}: writing single fields of compound dataset "
                 f"{self._name!r} is not supported; write whole rows"
             )
         info = self.info
-        selection = _normalized_selection(selection)
+        selection = normalized_selection(selection)
         if isinstance(selection, tuple) and selection == () and info.shape != ():
             selection = Ellipsis
         values = coerce_values(val, info)
-        target_shape = _selection_shape(info.shape, selection)
-        if target_shape == () and info.shape != ():
-            # one element: written as a 1-element block, so that object values are never
-            # wrapped in 0-d arrays on the way to the store
-            selection = _element_block(selection, info.shape)
-            target_shape = (1,) * len(info.shape)
-            values = np.asarray(values).reshape(target_shape)
+        target_shape = selection_shape(info.shape, selection)
         if values.shape != target_shape:
             try:
                 values = np.broadcast_to(values, target_shape)
@@ -391,24 +392,6 @@ class LindiH5pyDataset(h5py.Dataset):
             new_shape = (
                 [int(size)] if isinstance(size, (int, np.integer)) else [int(n) for n in size]
             )
-        if len(new_shape) != len(info.shape):
-            raise LindiShapeError(
-                f"{self._file.filename}: cannot resize dataset {self._name!r} of rank "
-                f"{len(info.shape)} to {tuple(new_shape)}"
-            )
-        maxshape = info.maxshape
-        if maxshape is not None:
-            for n, limit in zip(new_shape, maxshape, strict=True):
-                if limit is not None and n > limit:
-                    raise LindiShapeError(
-                        f"{self._file.filename}: cannot resize dataset {self._name!r} to "
-                        f"{tuple(new_shape)}: beyond its maxshape {tuple(maxshape)}"
-                    )
-        elif info.chunks is None and tuple(new_shape) != tuple(info.shape):
-            raise LindiShapeError(
-                f"{self._file.filename}: only chunked datasets can be resized "
-                f"({self._name!r} is not chunked)"
-            )
         pending = self._file._pending.get(self._target)
         if pending is not None:
             pending.resize(tuple(new_shape))
@@ -438,215 +421,3 @@ class LindiH5pyDataset(h5py.Dataset):
         if not self._file._is_open:
             return "<Closed LINDI dataset>"
         return f'<LINDI dataset "{self._name}": shape {self.shape}, type "{self.dtype.str}">'
-
-
-class _LindiAsTypeView(AbstractView):
-    """Reads values converted to another dtype."""
-
-    def __init__(self, dset: LindiH5pyDataset, dtype: np.dtype[Any]) -> None:
-        super().__init__(dset)
-        self._dtype = dtype
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        return self._dtype
-
-    def __getitem__(self, idx: Any) -> Any:
-        return self._dset.__getitem__(idx, new_dtype=self._dtype)
-
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return np.asarray(self[...], dtype=dtype or self._dtype)
-
-
-class _LindiFieldsView(AbstractView):
-    """Reads some fields of a compound dataset."""
-
-    def __init__(self, dset: LindiH5pyDataset, names: str | list[str]) -> None:
-        super().__init__(dset)
-        self._names = names
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        base = self._dset.dtype
-        if isinstance(self._names, str):
-            return base[self._names]
-        return np.dtype([(n, base[n]) for n in self._names])
-
-    def __getitem__(self, idx: Any) -> Any:
-        values = self._dset[idx]
-        if isinstance(self._names, str):
-            return values[self._names]
-        return values[list(self._names)]
-
-
-# ---------------------------------------------------------------------- helpers
-
-
-def _split_field_names(args: Any) -> tuple[tuple[str, ...], Any]:
-    """Separate compound field names from the index part of an h5py selection."""
-    parts = args if isinstance(args, tuple) else (args,)
-    names = tuple(x for x in parts if isinstance(x, str))
-    if not names:
-        return (), args
-    rest = tuple(x for x in parts if not isinstance(x, str))
-    return names, (rest[0] if len(rest) == 1 else rest)
-
-
-def _normalized_selection(selection: Any) -> Any:
-    """Lists of indices/booleans as numpy arrays (h5py accepts both)."""
-    if isinstance(selection, list):
-        return np.asarray(selection)
-    if isinstance(selection, tuple):
-        return tuple(np.asarray(s) if isinstance(s, list) else s for s in selection)
-    return selection
-
-
-def _element_block(selection: Any, shape: tuple[int, ...]) -> tuple[slice, ...]:
-    """The selection of one element (integers, maybe an Ellipsis) as 1-long slices."""
-    items = selection if isinstance(selection, tuple) else (selection,)
-    indices = [i for i in items if i is not Ellipsis]
-    if len(indices) != len(shape) or not all(isinstance(i, (int, np.integer)) for i in indices):
-        raise LindiShapeError(f"invalid single-element selection {selection!r} for {shape}")
-    out = []
-    for index, n in zip(indices, shape, strict=True):
-        position = int(index) + n if int(index) < 0 else int(index)
-        out.append(slice(position, position + 1))
-    return tuple(out)
-
-
-def _has_ellipsis(selection: Any) -> bool:
-    if selection is Ellipsis:
-        return True
-    return isinstance(selection, tuple) and any(x is Ellipsis for x in selection)
-
-
-def _full_mask(selection: Any, shape: tuple[int, ...]) -> np.ndarray | None:
-    """A boolean mask covering the whole (multi-dimensional) dataset, if that is the
-    selection."""
-    if isinstance(selection, np.ndarray) and selection.dtype == np.bool_ and selection.ndim > 1:
-        if selection.shape != shape:
-            raise LindiShapeError(
-                f"boolean mask of shape {selection.shape} does not match the dataset shape {shape}"
-            )
-        return selection
-    return None
-
-
-def _selection_shape(shape: tuple[int, ...], selection: Any) -> tuple[int, ...]:
-    """The shape ``dataset[selection]`` has, computed without reading anything."""
-    virtual = np.lib.stride_tricks.as_strided(
-        np.zeros(1, dtype=np.int8), shape=shape, strides=(0,) * len(shape)
-    )
-    try:
-        return tuple(virtual[selection].shape)
-    except (IndexError, TypeError) as exc:
-        raise LindiShapeError(f"invalid selection {selection!r} for shape {shape}: {exc}") from None
-
-
-def _str_to_bytes(values: Any) -> Any:
-    """Variable-length strings as h5py returns them from datasets: ``bytes``."""
-    if isinstance(values, str):
-        return values.encode("utf-8")
-    if isinstance(values, np.ndarray) and values.dtype.kind in "OU":
-        out = np.empty(values.shape, dtype=object)
-        flat_in, flat_out = values.reshape(-1), out.reshape(-1)
-        for i in range(flat_in.size):
-            item = flat_in[i]
-            flat_out[i] = item.encode("utf-8") if isinstance(item, str) else item
-        return out
-    return values
-
-
-def _astype(values: Any, dtype: np.dtype[Any]) -> Any:
-    if dtype.kind == "T":
-        decoded = np.asarray(values, dtype=object)
-        decoded = (
-            np.vectorize(
-                lambda v: v.decode("utf-8") if isinstance(v, bytes) else v, otypes=[object]
-            )(decoded)
-            if decoded.size
-            else decoded
-        )
-        result = np.asarray(decoded).astype(dtype)
-        return result[()] if result.ndim == 0 and not isinstance(values, np.ndarray) else result
-    if isinstance(values, np.ndarray):
-        return values.astype(dtype)
-    return np.asarray(values).astype(dtype)[()]
-
-
-def _chunk_slices(
-    bounds: list[tuple[int, int]],
-    chunks: tuple[int, ...],
-    axis: int,
-    prefix: tuple[slice, ...],
-) -> Iterator[tuple[slice, ...]]:
-    if axis == len(bounds):
-        yield prefix
-        return
-    start, stop = bounds[axis]
-    size = chunks[axis]
-    position = start
-    while position < stop:
-        end = min(stop, (position // size + 1) * size)
-        yield from _chunk_slices(bounds, chunks, axis + 1, (*prefix, slice(position, end, 1)))
-        position = end
-
-
-def coerce_values(val: Any, info: DatasetInfo) -> np.ndarray:
-    """``val`` (numpy array, list, scalar, list of row tuples, h5py references) as a numpy
-    array that the conventions can store for a dataset described by ``info``."""
-    if isinstance(val, h5py.Dataset):
-        val = val[()]
-    val = to_model_values(val)
-    dtype = info.dtype
-    if info.kind is DataKind.COMPOUND or dtype.names is not None:
-        return _compound_array(val, dtype)
-    if info.kind in (DataKind.VLEN_STRING, DataKind.VLEN_BYTES, DataKind.REFERENCE):
-        return _object_array(val)
-    array = np.asarray(val)
-    if array.dtype.kind == "O" and dtype.kind != "O":
-        array = array.astype(dtype)
-    if dtype.kind in "SU" and array.dtype.kind in "SU":
-        return array.astype(dtype)
-    if array.dtype != dtype:
-        try:
-            array = array.astype(dtype, casting="unsafe")
-        except (TypeError, ValueError) as exc:
-            raise LindiShapeError(
-                f"cannot convert values of dtype {array.dtype} to {dtype}"
-            ) from exc
-    return array
-
-
-def _object_array(val: Any) -> np.ndarray:
-    if isinstance(val, np.ndarray):
-        return val if val.dtype.kind == "O" else val.astype(object)
-    if isinstance(val, (list, tuple)):
-        out = np.empty(len(val), dtype=object)
-        for i, item in enumerate(val):
-            out[i] = item
-        if len(val) and isinstance(val[0], (list, tuple, np.ndarray)):
-            return np.array(val, dtype=object)
-        return out
-    out = np.empty((), dtype=object)
-    out[()] = val
-    return out
-
-
-def _compound_array(val: Any, dtype: np.dtype[Any]) -> np.ndarray:
-    if isinstance(val, np.ndarray) and val.dtype.names is not None:
-        if val.dtype == dtype:
-            return val
-        out = np.empty(val.shape, dtype=dtype)
-        for name in dtype.names or ():
-            out[name] = val[name]
-        return out
-    if isinstance(val, np.void):
-        return np.array(val.item(), dtype=dtype)
-    if isinstance(val, tuple):
-        return np.array(val, dtype=dtype)
-    rows = [tuple(row) for row in val]
-    out = np.empty(len(rows), dtype=dtype)
-    for i, row in enumerate(rows):
-        out[i] = row
-    return out

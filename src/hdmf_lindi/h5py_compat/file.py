@@ -11,17 +11,26 @@ from typing import TYPE_CHECKING, Any, Literal
 import h5py
 
 from hdmf_lindi import _json
+from hdmf_lindi._paths import basename, join_path, normalize_path, parent_path
 from hdmf_lindi.conventions.model import NodeKind, Reference
 from hdmf_lindi.errors import (
     LindiFormatError,
     LindiReadOnlyError,
+    LindiSourceError,
     LindiUnsupportedError,
 )
-from hdmf_lindi.h5py_compat._paths import basename, join_path, normalize_path, parent_path
 from hdmf_lindi.h5py_compat._pending import PendingDataset
 from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
 from hdmf_lindi.h5py_compat.group import LindiH5pyGroup
 from hdmf_lindi.h5py_compat.reference import LindiH5pyReference
+from hdmf_lindi.opening import (
+    FileKind,
+    OpenedHierarchy,
+    open_hierarchy,
+    open_linked_file,
+    resolve_link_location,
+)
+from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
 
 if TYPE_CHECKING:
     from hdmf_lindi.conventions.model import DatasetInfo, Node
@@ -66,6 +75,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         self._writable = hierarchy.writable
         self._pending: dict[str, PendingDataset] = {}
         self._final_map: ReferenceMap | None = None
+        self._external: dict[str, LindiH5pyFile] = {}
         super().__init__(self, "/", "/")
 
     # ------------------------------------------------------------------ opening
@@ -76,7 +86,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         mode: FileMode = "r",
         local_cache: Any = None,
         staging_area: StagingArea | None = None,
-        inline_threshold: int | Literal["auto"] | None = "auto",
+        inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
     ) -> LindiH5pyFile:
         """Open a ``.lindi.json``, ``.lindi.tar`` or ``.lindi.d`` (local path or URL).
 
@@ -87,35 +97,32 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         mode
             ``"r"`` read; ``"r+"`` read/write (must exist); ``"a"`` read/write, created when
             missing; ``"w"`` create or replace; ``"w-"``/``"x"`` create, fail if it exists.
-            Changes are saved on :meth:`flush`/:meth:`close` (a remote file's edits stay in
-            memory: save them with :meth:`write_lindi_file`).
+            Changes are saved on :meth:`flush`/:meth:`close` (a new file appears under its name
+            on :meth:`close`; a remote file's edits stay in memory: save them with
+            :meth:`write_lindi_file`).
         local_cache
             A ``LocalCache`` for remote byte ranges.
         staging_area
             Where large new chunks are written (writable modes only).
         inline_threshold
             New chunks shorter than this many bytes are stored in the document, longer ones
-            in the staging area or the container's blobs; ``None`` keeps every chunk inline.
-            ``"auto"``: ``None`` for a ``.lindi.json`` without a staging area (it has no
-            blobs; as lindi 0.4.6 does, so that pynwb can write one), else the store's default.
-        """
-        from hdmf_lindi.storage.containers import container_kind_from_suffix
-        from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD, LindiStore
+            in the staging area or the container's blobs (a ``.lindi.json`` without a staging
+            area refuses them); chunks of strings, references and compound rows are always
+            inline. ``None`` keeps every chunk inline.
 
-        if inline_threshold == "auto":
-            is_json = container_kind_from_suffix(os.fspath(url_or_path)) == "json"
-            inline_threshold = (
-                None if is_json and staging_area is None else DEFAULT_INLINE_THRESHOLD
-            )
-        store_mode = "w-" if mode == "x" else mode
-        store = LindiStore.open(
+        Returns
+        -------
+        LindiH5pyFile
+            The open file.
+        """
+        opened = open_hierarchy(
             url_or_path,
-            store_mode,
-            local_cache,
+            mode,
+            local_cache=local_cache,
             staging_area=staging_area,
             inline_threshold=inline_threshold,
         )
-        return cls._from_store(store, filename=os.fspath(url_or_path))
+        return cls._from_opened(opened, filename=os.fspath(url_or_path))
 
     @classmethod
     def from_reference_file_system(
@@ -128,38 +135,53 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         """Open a reference file system: a ``.lindi.json``-style dict, or the path/URL of
         one. Edits (modes ``"r+"``, ``"a"``) stay in memory: export them with
         :meth:`to_reference_file_system` or :meth:`write_lindi_file`.
+
+        Parameters
+        ----------
+        rfs
+            The reference file system dict, or the path or URL of a LINDI file.
+        mode
+            ``"r"``, ``"r+"`` or ``"a"``.
+        staging_area
+            Where large new chunks are written (writable modes only).
+        local_cache
+            A ``LocalCache`` for remote byte ranges.
+
+        Returns
+        -------
+        LindiH5pyFile
+            The open file.
         """
-        from hdmf_lindi.storage.reference_map import ReferenceMap
+        from hdmf_lindi.hierarchy import Hierarchy
         from hdmf_lindi.storage.store import LindiStore
 
         if mode not in ("r", "r+", "a"):
             raise ValueError(
                 f"from_reference_file_system: mode must be 'r', 'r+' or 'a', got {mode!r}"
             )
-        read_only = mode == "r"
-        if staging_area is not None and read_only:
-            raise ValueError("a staging area needs a writable mode ('r+' or 'a')")
         if isinstance(rfs, dict):
-            reference_map = ReferenceMap.from_dict(rfs, source="<reference file system dict>")
-            store = LindiStore(
-                reference_map,
-                staging_area=staging_area,
-                local_cache=local_cache,
-                read_only=read_only,
-            )
-            return cls._from_store(store, filename="<reference file system>")
+            opened = open_hierarchy(rfs, mode, staging_area=staging_area, local_cache=local_cache)
+            return cls._from_opened(opened, filename=opened.location)
         if not isinstance(rfs, (str, os.PathLike)):
             raise TypeError(
                 f"from_reference_file_system: expected a dict, path or URL, got {type(rfs)}"
             )
-        source = LindiStore.open(rfs, "r", local_cache)
-        store = LindiStore(
-            source.reference_map.copy(),
-            router=source.router,
-            staging_area=staging_area,
-            read_only=read_only,
-        )
-        return cls._from_store(store, filename=os.fspath(rfs), also_close=source)
+        if staging_area is not None and mode == "r":
+            raise ValueError("a staging area needs a writable mode ('r+' or 'a')")
+        source = open_hierarchy(rfs, "r", local_cache=local_cache)
+        try:
+            store = LindiStore(
+                source.store.reference_map.copy(),
+                router=source.store.router,
+                staging_area=staging_area,
+                read_only=mode == "r",
+            )
+        except BaseException:
+            source.close(commit=False)
+            raise
+        opened = OpenedHierarchy(Hierarchy(store), store, source.kind, source.location, mode != "r")
+        opened.closers.append(lambda: source.close(commit=False))
+        return cls._from_opened(opened, filename=os.fspath(rfs))
 
     @classmethod
     def from_hdf5_file(
@@ -172,30 +194,52 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         """Open an HDF5 file (local path or URL) as LINDI: its metadata is translated once,
         its chunks are read from the HDF5 file by byte range.
 
-        With ``mode="r+"`` new objects can be added in memory (the HDF5 file is never
-        modified); save the result with :meth:`write_lindi_file`.
-        """
-        from hdmf_lindi.hdf5 import translate_source
-        from hdmf_lindi.storage.sources.router import is_remote_url
-        from hdmf_lindi.storage.store import LindiStore
+        Parameters
+        ----------
+        url_or_path
+            The HDF5/NWB file.
+        local_cache
+            A ``LocalCache`` for remote byte ranges.
+        mode
+            ``"r"``, or ``"r+"`` to add objects in memory (the HDF5 file is never modified);
+            save the result with :meth:`write_lindi_file`.
+        staging_area
+            Where large new chunks are written (mode ``"r+"`` only).
 
+        Returns
+        -------
+        LindiH5pyFile
+            The open file.
+        """
         if mode not in ("r", "r+"):
             raise ValueError(f"from_hdf5_file: mode must be 'r' or 'r+', got {mode!r}")
-        text = os.fspath(url_or_path)
-        result = translate_source(text, local_cache=local_cache)
-        store = LindiStore(
-            result.reference_map,
-            staging_area=staging_area,
+        opened = open_hierarchy(
+            url_or_path,
+            mode,
             local_cache=local_cache,
-            allow_local=not is_remote_url(text),
-            read_only=mode == "r",
+            staging_area=staging_area,
+            kind=FileKind.HDF5,
         )
-        return cls._from_store(store, filename=text)
+        return cls._from_opened(opened, filename=os.fspath(url_or_path))
 
     @classmethod
     def from_zarr_store(cls, store: Any, mode: Literal["r", "r+"] | None = None) -> LindiH5pyFile:
-        """Present a :class:`~hdmf_lindi.storage.store.LindiStore` as a file (writable when
-        the store is, unless ``mode="r"``)."""
+        """Present a :class:`~hdmf_lindi.storage.store.LindiStore` as a file.
+
+        Parameters
+        ----------
+        store
+            The store; it stays open when the file closes (the caller closes it).
+        mode
+            ``"r"`` read-only; ``"r+"`` writable (the store must be); ``None``: writable when
+            the store is.
+
+        Returns
+        -------
+        LindiH5pyFile
+            The file.
+        """
+        from hdmf_lindi.hierarchy import Hierarchy
         from hdmf_lindi.storage.store import LindiStore
 
         if not isinstance(store, LindiStore):
@@ -206,35 +250,23 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             store = store.with_read_only(True)
         elif mode == "r+" and store.read_only:
             raise LindiReadOnlyError(f"{store}: the store is read-only; cannot open with 'r+'")
-        location = store.container.location if store.container is not None else str(store)
-        return cls._from_store(store, filename=location, close_store=False)
+        hierarchy = Hierarchy(store)
+        return cls(hierarchy, filename=store.display_name, on_close=hierarchy.close)
 
     @classmethod
-    def _from_store(
-        cls,
-        store: LindiStore,
-        *,
-        filename: str,
-        also_close: LindiStore | None = None,
-        close_store: bool = True,
-    ) -> LindiH5pyFile:
-        from hdmf_lindi.hierarchy import Hierarchy
-
-        hierarchy = Hierarchy(store)
-
-        def release() -> None:
-            hierarchy.close()
-            if close_store:
-                store.close()
-            if also_close is not None:
-                also_close.close()
-
-        return cls(hierarchy, filename=filename, on_close=release)
+    def _from_opened(cls, opened: OpenedHierarchy, *, filename: str) -> LindiH5pyFile:
+        return cls(opened.hierarchy, filename=filename, on_close=opened.close)
 
     # ------------------------------------------------------------------ exporting
     def to_reference_file_system(self) -> dict[str, Any]:
         """The file as a reference file system dict (a deep copy, ``.lindi.json`` layout);
-        also available after :meth:`close`."""
+        also available after :meth:`close`.
+
+        Returns
+        -------
+        dict
+            ``{"version": 1, "refs": {...}, ...}``.
+        """
         document = self._reference_map().to_dict()
         return _json.loads(_json.dumps(document))
 
@@ -247,6 +279,13 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         """Write the file's current content to ``path``: ``*.lindi.json``, ``*.lindi.tar`` or
         ``*.lindi.d`` (chosen by suffix; replaced atomically). Chunk refs keep pointing where
         they point; inline chunks stay in the document. Also available after :meth:`close`.
+
+        Parameters
+        ----------
+        path
+            Where to write; its suffix chooses the layout.
+        generation_metadata
+            Stored as the document's ``generationMetadata``.
 
         Raises
         ------
@@ -337,8 +376,14 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             self._final_map = self._hierarchy_object.store.reference_map
             self._hierarchy_object = None
             on_close, self._on_close = self._on_close, None
-            if on_close is not None:
-                on_close()
+            externals = list(self._external.values())
+            self._external.clear()
+            try:
+                if on_close is not None:
+                    on_close()
+            finally:
+                for external in externals:
+                    external.close()
 
     def __enter__(self) -> LindiH5pyFile:
         return self
@@ -496,26 +541,20 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         raise KeyError(f"{self._filename}: cannot open {path!r} ({node.kind.value})")
 
     def _open_external(self, path: str, filename: str, target: str) -> Any:
-        """Follow an external link: open ``filename`` (relative to this file's directory)
-        with h5py or, for a LINDI file, with :meth:`from_lindi_file`."""
-        from hdmf_lindi.storage.sources.router import is_remote_url
-
-        if is_remote_url(filename) or os.path.isabs(filename):
-            location = filename
-        elif is_remote_url(self._filename):
-            location = self._filename.rsplit("/", 1)[0] + "/" + filename
-        else:
-            location = os.path.join(os.path.dirname(os.path.abspath(self._filename)), filename)
-        if ".lindi" in os.path.basename(location):
-            other: Any = LindiH5pyFile.from_lindi_file(location)
-        elif is_remote_url(location):
-            other = LindiH5pyFile.from_hdf5_file(location)
-        else:
-            if not os.path.exists(location):
+        """Follow an external link: open ``filename`` (relative to this file's directory;
+        LINDI or HDF5), kept open until this file closes."""
+        location = resolve_link_location(self._filename, filename)
+        other = self._external.get(location)
+        if other is None:
+            try:
+                opened = open_linked_file(self._filename, filename)
+            except LindiSourceError as exc:
                 raise KeyError(
-                    f"{self._filename}: external link {path!r} names missing file {location!r}"
-                )
-            other = h5py.File(location, "r")
+                    f"{self._filename}: external link {path!r} names a file that cannot be "
+                    f"opened ({exc})"
+                ) from exc
+            other = LindiH5pyFile._from_opened(opened, filename=location)
+            self._external[location] = other
         try:
             return other[target]
         except KeyError:
@@ -544,34 +583,5 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
                 f"{self._filename}: cannot dereference {ref!r}: not a reference read from a "
                 "LINDI file"
             )
-        reference = ref.reference
-        if reference.source not in (".", ""):
-            raise LindiUnsupportedError(
-                f"{self._filename}: reference to {reference.path!r} in another file "
-                f"({reference.source!r}) is not supported"
-            )
-        root = self._hierarchy.node("/")
-        root_id = root.attrs.get("object_id") if root is not None else None
-        if (
-            reference.source_object_id is not None
-            and root_id is not None
-            and str(root_id) != reference.source_object_id
-        ):
-            raise LindiFormatError(
-                f"{self._filename}: reference to {reference.path!r} was made in file "
-                f"{reference.source_object_id!r}, not this one ({root_id!r})"
-            )
-        try:
-            obj = self._open_path(reference.path)
-        except KeyError:
-            raise KeyError(
-                f"{self._filename}: reference to missing object {reference.path!r}"
-            ) from None
-        if reference.object_id is not None:
-            actual = obj.attrs.get("object_id")
-            if actual is not None and str(actual) != reference.object_id:
-                raise LindiFormatError(
-                    f"{self._filename}: reference to {reference.path!r} expected object_id "
-                    f"{reference.object_id!r}, found {actual!r}"
-                )
-        return obj
+        node = self._hierarchy.dereference(ref.reference)
+        return self._open_path(node.path)

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
+from hdmf_lindi._paths import basename, join_path, parent_path
 from hdmf_lindi.conventions.model import DataKind, NodeKind
 from hdmf_lindi.errors import LindiExistsError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat._create import dataset_info_for
-from hdmf_lindi.h5py_compat._paths import basename, join_path, parent_path
 from hdmf_lindi.h5py_compat.attributes import LindiH5pyAttributes
 from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
 from hdmf_lindi.h5py_compat.links import (
@@ -240,7 +240,20 @@ class LindiH5pyGroup(h5py.Group):
         return path
 
     def create_group(self, name: str, track_order: bool | None = None) -> LindiH5pyGroup:
-        """Create a group (and missing parents) at ``name``."""
+        """Create a group (and missing parents) at ``name``.
+
+        Parameters
+        ----------
+        name
+            The new group's path, relative to this group or absolute.
+        track_order
+            Accepted for h5py compatibility; LINDI keeps no creation order.
+
+        Returns
+        -------
+        LindiH5pyGroup
+            The new group.
+        """
         path = self._new_path(name, "create group")
         self._file_object._hierarchy.create_group(path)
         self._file_object._changed()
@@ -268,14 +281,27 @@ class LindiH5pyGroup(h5py.Group):
     ) -> LindiH5pyDataset:
         """Create a dataset, as ``h5py.Group.create_dataset``.
 
-        Supported keywords: ``chunks`` (tuple or ``True``), ``maxshape``, ``compression``
-        (``"gzip"`` or a level 0-9), ``compression_opts``, ``fillvalue``; ``shuffle``,
-        ``fletcher32``, ``track_order``, ``track_times`` are accepted and have no effect.
+        Parameters
+        ----------
+        name
+            The new dataset's path, relative to this group or absolute.
+        shape, dtype, data
+            As in h5py: the shape and dtype come from ``data`` when not given.
+        **kwds
+            ``chunks`` (tuple or ``True``), ``maxshape``, ``compression`` (``"gzip"`` or a
+            level 0-9), ``compression_opts``, ``fillvalue``, ``shuffle`` (chunked numeric data;
+            stored as a numcodecs ``shuffle`` filter); ``fletcher32``, ``track_order``,
+            ``track_times`` are accepted and have no effect.
+
+        Returns
+        -------
+        LindiH5pyDataset
+            The new dataset.
         """
         if name is None:
             raise LindiUnsupportedError("anonymous datasets (name=None) are not supported")
         path = self._new_path(name, "create dataset")
-        info, values = dataset_info_for(
+        info, values, codecs = dataset_info_for(
             shape=shape,
             dtype=dtype,
             data=data,
@@ -285,14 +311,31 @@ class LindiH5pyGroup(h5py.Group):
         if info.kind is DataKind.REFERENCE and values is None and 0 not in info.shape:
             self._file_object._add_pending(path, info)
         else:
-            self._file_object._hierarchy.create_dataset(path, info, data=values)
+            self._file_object._hierarchy.create_dataset(path, info, data=values, codecs=codecs)
         self._file_object._changed()
         return self._file_object._open_path(path)
 
     def require_dataset(
         self, name: str, shape: Any, dtype: Any, exact: bool = False, **kwds: Any
     ) -> LindiH5pyDataset:
-        """The dataset at ``name`` when its shape and dtype fit, else created."""
+        """The dataset at ``name`` when its shape and dtype fit, else created.
+
+        Parameters
+        ----------
+        name
+            The dataset's path.
+        shape, dtype
+            What the dataset must have (created with them when missing).
+        exact
+            Require exactly ``dtype`` (else a dtype it can be cast to is enough).
+        **kwds
+            Passed to :meth:`create_dataset` when creating.
+
+        Returns
+        -------
+        LindiH5pyDataset
+            The existing or new dataset.
+        """
         if name not in self:
             return self.create_dataset(name, shape=shape, dtype=dtype, **kwds)
         obj = self[name]
@@ -367,8 +410,24 @@ class LindiH5pyGroup(h5py.Group):
         expand_refs: bool = False,
         without_attrs: bool = False,
     ) -> None:
-        """Copy a group or dataset (values, attributes, links) to ``dest[name]``; ``source``
-        and ``dest`` may be objects or paths relative to this group."""
+        """Copy a group or dataset (values, attributes, links) to ``dest[name]``.
+
+        Parameters
+        ----------
+        source
+            The object to copy, or its path relative to this group.
+        dest
+            The group to copy into (or a path relative to this group: the copy's path when
+            ``name`` is not given and nothing is there).
+        name
+            The copy's name in ``dest`` (default: the source's name).
+        shallow
+            Copy only the immediate members of a group.
+        expand_soft, expand_external, expand_refs
+            Accepted for h5py compatibility; links and references are copied as they are.
+        without_attrs
+            Do not copy attributes.
+        """
         if isinstance(source, str):
             source = self[source]
         if isinstance(dest, str):
@@ -386,7 +445,15 @@ class LindiH5pyGroup(h5py.Group):
         _copy_object(source, dest, name, shallow=shallow, without_attrs=without_attrs)
 
     def move(self, source: str, dest: str) -> None:
-        """Move (rename) ``source`` to ``dest`` (values are copied, then the source deleted)."""
+        """Move (rename) ``source`` to ``dest`` (values are copied, then the source deleted).
+
+        Parameters
+        ----------
+        source
+            The path of the object to move, relative to this group or absolute.
+        dest
+            Its new path, relative to this group or absolute.
+        """
         src_path = join_path(self._target, source)
         dst_path = join_path(self._target, dest)
         if src_path == dst_path:

@@ -24,7 +24,11 @@ import h5py
 
 from hdmf_lindi.errors import LindiUnsupportedError
 
-__all__ = ["ChunkRefs", "chunked_refs", "contiguous_chunk_shape", "contiguous_refs"]
+__all__ = ["ChunkIndex", "ChunkRefs", "chunked_refs", "contiguous_chunk_shape", "contiguous_refs"]
+
+
+type ChunkIndex = tuple[int, ...]
+"""A chunk's position in the Zarr chunk grid."""
 
 
 @dataclass(slots=True)
@@ -32,12 +36,12 @@ class ChunkRefs:
     """The Zarr chunk shape of a referenced dataset and where each chunk's bytes are."""
 
     chunks: tuple[int, ...]
-    ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
-    """Chunk key (``"0.3"``) -> ``(byte offset, size)`` in the HDF5 file."""
-    inline: dict[str, bytes] = field(default_factory=dict)
-    """Chunk key -> bytes that must be stored inline (see the module docstring)."""
-    filter_masks: dict[str, int] = field(default_factory=dict)
-    """Chunk key -> HDF5 filter mask, for chunks stored with some filters skipped (bit ``i``
+    ranges: dict[ChunkIndex, tuple[int, int]] = field(default_factory=dict)
+    """Chunk grid index (``(0, 3)``) -> ``(byte offset, size)`` in the HDF5 file."""
+    inline: dict[ChunkIndex, bytes] = field(default_factory=dict)
+    """Chunk grid index -> bytes that must be stored inline (see the module docstring)."""
+    filter_masks: dict[ChunkIndex, int] = field(default_factory=dict)
+    """Chunk grid index -> HDF5 filter mask, for chunks stored with some filters skipped (bit ``i``
     set: filter ``i`` of the pipeline was not applied, e.g. an optional compressor that would
     have grown the chunk)."""
 
@@ -53,10 +57,6 @@ class ChunkRefs:
         return best_mask if best_count > unmasked else 0
 
 
-def _chunk_key(indices: tuple[int, ...]) -> str:
-    return ".".join(str(i) for i in indices) if indices else "0"
-
-
 def chunked_refs(dataset: h5py.Dataset) -> ChunkRefs:
     """Refs of every allocated chunk of a chunked dataset, in one ``chunk_iter`` pass
     (chunks stored with skipped filters are listed in ``filter_masks``)."""
@@ -67,7 +67,7 @@ def chunked_refs(dataset: h5py.Dataset) -> ChunkRefs:
         if info.byte_offset is None:
             return
         indices = tuple(o // c for o, c in zip(info.chunk_offset, chunks, strict=True))
-        key = _chunk_key(indices)
+        key = indices
         refs.ranges[key] = (int(info.byte_offset), int(info.size))
         if info.filter_mask:
             refs.filter_masks[key] = int(info.filter_mask)
@@ -132,10 +132,10 @@ def contiguous_refs(
     for indices in _grid(shape, chunks):
         start = base + sum(i * c * s for i, c, s in zip(indices, chunks, strides, strict=True))
         if start + chunk_bytes <= file_size:
-            refs.ranges[_chunk_key(indices)] = (start, chunk_bytes)
+            refs.ranges[indices] = (start, chunk_bytes)
             continue
         if start + chunk_bytes > data_end and data_end <= file_size:
-            refs.inline[_chunk_key(indices)] = _padded_tail(dataset, indices, chunks, chunk_bytes)
+            refs.inline[indices] = _padded_tail(dataset, indices, chunks, chunk_bytes)
             continue
         raise LindiUnsupportedError(
             f"{where}: contiguous data at bytes {base}..{data_end} lies past the end of the "

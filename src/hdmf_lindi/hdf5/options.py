@@ -21,7 +21,8 @@ class TranslateOptions:
     max_chunk_bytes
         Largest chunk a contiguous dataset is split into (chunked datasets keep their chunks).
     num_chunks_threshold
-        A chunked dataset with more chunks than this becomes an ``_EXTERNAL_ARRAY_LINK`` (read
+        A chunked dataset whose chunk grid (``ceil(shape / chunks)``, allocated or not, as
+        lindi 0.4.6 counts) has more chunks than this becomes an ``_EXTERNAL_ARRAY_LINK`` (read
         later through h5py) instead of listing every chunk; ``None`` lists them all.
     unsupported
         What to do with a dataset LINDI cannot describe (a filter without a numcodecs

@@ -1,9 +1,9 @@
 """Walk an open ``h5py.File`` once and lay it out as a LINDI v1 reference map.
 
 Every object goes through a conventions flavour (``write_group``, ``write_dataset``,
-``write_soft_link``, ...); this module never writes special attributes itself. Only the codec
-part of a referenced dataset's ``.zarray`` (``filters``/``compressor``) is set here, because it
-describes the HDF5 bytes the chunk refs point to.
+``write_soft_link``, ``chunk_key``, ...); this module never writes metadata keys or special
+attributes itself. A referenced dataset's codecs are passed to ``write_dataset`` as the HDF5
+filter pipeline, because they describe the HDF5 bytes the chunk refs point to.
 
 Decisions (see also :mod:`hdmf_lindi.hdf5.values` and :mod:`hdmf_lindi.hdf5.chunk_refs`):
 
@@ -24,6 +24,7 @@ Decisions (see also :mod:`hdmf_lindi.hdf5.values` and :mod:`hdmf_lindi.hdf5.chun
 from __future__ import annotations
 
 import functools
+import math
 import posixpath
 import warnings
 from collections.abc import Callable
@@ -35,7 +36,7 @@ import numpy as np
 from hdmf_lindi._version import __version__
 from hdmf_lindi.conventions.abc import Conventions
 from hdmf_lindi.conventions.chunks import encode_chunk
-from hdmf_lindi.conventions.datasets import compound_fields_from_dtype
+from hdmf_lindi.conventions.datasets import compound_fields_from_dtype, data_kind_of
 from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, ExternalArrayLink
 from hdmf_lindi.errors import LindiError, LindiFormatError, LindiUnsupportedError
@@ -117,13 +118,16 @@ class _Translator:
             generation["creationDate"] = options.creation_time
         self.meta = ReferenceMap(generation_metadata=generation, source=label)
         self.resolver = ReferenceResolver(h5file)
-        self.first_path: dict[Any, str] = {}
+        self.first_path: dict[int, str] = {}
+        """Object address -> the first path it was reached at (later hard links to it become
+        soft links)."""
         self.file_size = int(h5file.id.get_filesize())
 
     def where(self, path: str) -> str:
         return f"{self.label}:{path}"
 
     def run(self) -> ReferenceMap:
+        self.first_path[h5py.h5o.get_info(self.file["/"].id).addr] = "/"
         self._group(self.file, "/")
         return self.meta
 
@@ -185,6 +189,9 @@ class _Translator:
             raise LindiUnsupportedError(
                 f"{self.where(path)}: link of type {type(link).__name__} is not supported"
             )
+        # The hard link's target address tells objects apart without reading their headers
+        # (h5o.get_info would also measure a chunked dataset's whole chunk index).
+        link_info = group.id.links.get_info(name.encode())
         try:
             obj = group[name]
         except (KeyError, OSError, ValueError) as exc:
@@ -196,14 +203,12 @@ class _Translator:
                 stacklevel=2,
             )
             return
-        object_info = h5py.h5o.get_info(obj.id)
-        if object_info.rc > 1:
-            identity = (object_info.fileno, object_info.addr)
-            if identity in self.first_path:
-                self._notify(path)
-                self.conv.write_soft_link(self.meta, path, self.first_path[identity])
-                return
-            self.first_path[identity] = path
+        address = link_info.u
+        if address in self.first_path:
+            self._notify(path)
+            self.conv.write_soft_link(self.meta, path, self.first_path[address])
+            return
+        self.first_path[address] = path
         if isinstance(obj, h5py.Group):
             self._group(obj, path)
         else:
@@ -217,7 +222,7 @@ class _Translator:
         if dataset.shape is None:
             raise LindiUnsupportedError(f"{where}: dataset has a NULL dataspace")
         try:
-            kind = _data_kind(dataset.dtype, where)
+            kind = data_kind_of(dataset.dtype, where=where)
             if kind is DataKind.NUMERIC:
                 self._numeric_dataset(dataset, path, attrs)
             else:
@@ -288,7 +293,7 @@ class _Translator:
         codecs: list[dict[str, Any]] = []
         if layout == h5py.h5d.CHUNKED:
             threshold = self.options.num_chunks_threshold
-            if threshold is not None and dataset.id.get_num_chunks() > threshold:
+            if threshold is not None and _chunk_grid_size(dataset) > threshold:
                 self._external_array_link(dataset, path, attrs)
                 return
             refs = chunked_refs(dataset)
@@ -304,10 +309,9 @@ class _Translator:
                 where=where,
             )
         info = DatasetInfo(**base, chunks=refs.chunks)
-        zarray = dict(self.conv.write_dataset(self.meta, path, info, attrs))
-        zarray["filters"] = codecs or None
-        zarray["compressor"] = None
-        self.meta.set_json(self._key(path, ".zarray"), zarray)
+        zarray = self.conv.write_dataset(
+            self.meta, path, info, attrs, codecs={"filters": codecs, "compressor": None}
+        )
         self._write_refs(path, refs)
         if refs.filter_masks:
             self._reencode_masked_chunks(dataset, path, zarray, refs, mask)
@@ -322,15 +326,14 @@ class _Translator:
     ) -> None:
         """Chunks stored with another filter mask than the array's pipeline: their values,
         read through h5py, encoded with the array's codecs and stored inline."""
-        for chunk_key, mask in refs.filter_masks.items():
+        for indices, mask in refs.filter_masks.items():
             if mask == common_mask:
                 continue
-            indices = [int(i) for i in chunk_key.split(".")]
             selection = tuple(
                 slice(i * c, (i + 1) * c) for i, c in zip(indices, refs.chunks, strict=True)
             )
             values = self._read(functools.partial(dataset.__getitem__, selection), path)
-            self.meta.set_inline(self._key(path, chunk_key), encode_chunk(zarray, values))
+            self.meta.set_inline(self.conv.chunk_key(path, indices), encode_chunk(zarray, values))
 
     def _external_array_link(self, dataset: h5py.Dataset, path: str, attrs: dict[str, Any]) -> None:
         """Describe the dataset by shape and dtype only; readers get its values through h5py.
@@ -341,7 +344,7 @@ class _Translator:
         link = ExternalArrayLink(url=self.url, name=path)
         base = self._base_info(dataset, DataKind.NUMERIC)
         try:
-            kind = _data_kind(dataset.dtype, where)
+            kind = data_kind_of(dataset.dtype, where=where)
             fields = _compound_fields(dataset.dtype, where) if kind is DataKind.COMPOUND else None
         except LindiError:
             kind, fields = DataKind.VLEN_BYTES, None
@@ -374,18 +377,14 @@ class _Translator:
         stored = self.conv.encode_values(info, values)
         if stored.size == 0:
             return
-        chunk_key = ".".join("0" for _ in zarray["shape"]) or "0"
-        self.meta.set_inline(self._key(path, chunk_key), encode_chunk(zarray, stored))
+        origin = (0,) * len(zarray["shape"])
+        self.meta.set_inline(self.conv.chunk_key(path, origin), encode_chunk(zarray, stored))
 
     def _write_refs(self, path: str, refs: ChunkRefs) -> None:
-        for chunk_key, (offset, size) in refs.ranges.items():
-            self.meta.set_url(self._key(path, chunk_key), self.url, offset, size)
-        for chunk_key, data in refs.inline.items():
-            self.meta.set_inline(self._key(path, chunk_key), data)
-
-    def _key(self, path: str, name: str) -> str:
-        prefix = self.conv.zarr_path(path)
-        return f"{prefix}/{name}" if prefix else name
+        for indices, (offset, size) in refs.ranges.items():
+            self.meta.set_url(self.conv.chunk_key(path, indices), self.url, offset, size)
+        for indices, data in refs.inline.items():
+            self.meta.set_inline(self.conv.chunk_key(path, indices), data)
 
 
 def _compound_fields(dtype: np.dtype[Any], where: str) -> tuple[tuple[str, str], ...]:
@@ -396,43 +395,9 @@ def _whole(shape: tuple[int, ...] | None) -> tuple[int, ...]:
     return tuple(max(1, int(n)) for n in shape or ())
 
 
-def _data_kind(dtype: np.dtype[Any], where: str) -> DataKind:
-    if dtype.names:
-        for name in dtype.names:
-            field_dtype = dtype.fields[name][0]  # type: ignore[index]
-            if field_dtype.subdtype is not None or field_dtype.names:
-                raise LindiUnsupportedError(
-                    f"{where}: compound field {name!r} has dtype {field_dtype}; not supported"
-                )
-            if field_dtype.kind == "O" and not (
-                h5py.check_ref_dtype(field_dtype) is h5py.Reference
-                or h5py.check_string_dtype(field_dtype) is not None
-            ):
-                raise LindiUnsupportedError(
-                    f"{where}: compound field {name!r} is a variable-length sequence or region "
-                    "reference; not supported"
-                )
-        return DataKind.COMPOUND
-    if dtype.kind == "O":
-        ref = h5py.check_ref_dtype(dtype)
-        if ref is h5py.Reference:
-            return DataKind.REFERENCE
-        if ref is h5py.RegionReference:
-            raise LindiUnsupportedError(
-                f"{where}: region references are not supported (LINDI cannot represent "
-                "dataspace selections)"
-            )
-        string = h5py.check_string_dtype(dtype)
-        if string is not None:
-            return DataKind.VLEN_STRING
-        raise LindiUnsupportedError(
-            f"{where}: variable-length (ragged) {h5py.check_vlen_dtype(dtype)} data is not "
-            "supported"
-        )
-    if dtype.subdtype is not None:
-        raise LindiUnsupportedError(f"{where}: array dtype {dtype} is not supported")
-    if dtype.kind == "V":
-        raise LindiUnsupportedError(f"{where}: opaque dtype {dtype} is not supported")
-    if dtype.kind in "Mm":
-        raise LindiUnsupportedError(f"{where}: {dtype} (an HDF5 opaque type) is not supported")
-    return DataKind.NUMERIC
+def _chunk_grid_size(dataset: h5py.Dataset) -> int:
+    """The number of chunks in the dataset's chunk grid, allocated or not, from its shape alone
+    (as lindi 0.4.6 counts them; ``get_num_chunks`` would read the whole chunk index)."""
+    return math.prod(
+        -(-int(n) // int(c)) for n, c in zip(dataset.shape, dataset.chunks, strict=True)
+    )

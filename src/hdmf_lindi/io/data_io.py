@@ -23,6 +23,7 @@ from hdmf.utils import docval, popargs
 from numcodecs.abc import Codec
 
 from hdmf_lindi.errors import LindiUnsupportedError
+from hdmf_lindi.h5py_compat._filters import h5py_filter_codecs
 
 __all__ = ["LindiDataIO", "StorageSettings", "default_chunks", "storage_settings"]
 
@@ -192,12 +193,13 @@ def _settings_of(dataio: DataIO) -> dict[str, Any]:
     kind = type(dataio).__name__
     if isinstance(dataio, LindiDataIO):
         return _from_lindi(dataio.io_settings)
+    itemsize = _itemsize_of(dataio.data, getattr(dataio, "dtype", None))
     if kind == "H5DataIO" or "compression" in getattr(dataio, "io_settings", {}):
-        return _from_h5(dict(dataio.io_settings))
+        return _from_h5(dict(dataio.io_settings), itemsize)
     if kind == "ZarrDataIO":
         return _from_zarr(dict(dataio.io_settings))
     settings = getattr(dataio, "io_settings", None)
-    return _from_h5(dict(settings)) if isinstance(settings, Mapping) else {}
+    return _from_h5(dict(settings), itemsize) if isinstance(settings, Mapping) else {}
 
 
 def _from_lindi(io_settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -215,25 +217,34 @@ def _from_lindi(io_settings: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _from_h5(io_settings: Mapping[str, Any]) -> dict[str, Any]:
+def _from_h5(io_settings: Mapping[str, Any], itemsize: int) -> dict[str, Any]:
     out: dict[str, Any] = {
         k: io_settings[k] for k in ("chunks", "maxshape", "fillvalue") if k in io_settings
     }
-    compression = io_settings.get("compression")
-    opts = io_settings.get("compression_opts")
-    filters: list[CodecConfig] = []
-    if io_settings.get("shuffle"):
-        filters.append({"id": "shuffle"})
-    if compression in ("gzip", 1, True):
-        out["compressor"] = {"id": "zlib", "level": 4 if opts is None else int(opts)}
-    elif compression is not None and compression is not False:
-        raise LindiUnsupportedError(
-            f"H5DataIO compression {compression!r} has no lossless numcodecs equivalent that "
-            "LINDI can store; use 'gzip' or LindiDataIO(compressor=<numcodecs codec>)"
-        )
-    if filters:
-        out["filters"] = filters
+    codecs = h5py_filter_codecs(
+        shuffle=bool(io_settings.get("shuffle")),
+        compression=io_settings.get("compression"),
+        compression_opts=io_settings.get("compression_opts"),
+        itemsize=itemsize,
+    )
+    if codecs and codecs[-1]["id"] == "zlib":
+        out["compressor"] = codecs.pop()
+    if codecs:
+        out["filters"] = codecs
     return out
+
+
+def _itemsize_of(payload: Any, dtype: Any) -> int:
+    found = dtype if dtype is not None else getattr(payload, "dtype", None)
+    if found is None and payload is not None:
+        try:
+            found = np.asarray(payload).dtype
+        except (TypeError, ValueError):
+            found = None
+    try:
+        return max(1, np.dtype(found).itemsize) if found is not None else 1
+    except TypeError:
+        return 1
 
 
 def _from_zarr(io_settings: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 from hdmf.query import BuilderResolver, ContainerResolver, HDMFDataset, ReferenceResolver
 
+from hdmf_lindi.conventions import keys
 from hdmf_lindi.conventions.model import DatasetInfo, Reference
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class LindiDataset(HDMFDataset):
         return self.dataset.info.chunks
 
     def __getitem__(self, selection: Any) -> Any:
-        return _unwrap_scalar(self.dataset[selection])
+        return self.dataset[selection]
 
     def __len__(self) -> int:
         if not self.shape:
@@ -171,13 +172,9 @@ class _ReferenceDataset(_ReferenceResolvingDataset):
     """A dataset of object references."""
 
     def __getitem__(self, selection: Any) -> Any:
-        refs = _unwrap_scalar(self.dataset[selection])
+        refs = self.dataset[selection]
         if isinstance(refs, np.ndarray):
-            return (
-                [self._get_ref(ref) for ref in refs.ravel()]
-                if refs.ndim
-                else self._get_ref(refs[()])
-            )
+            return [self._get_ref(ref) for ref in refs.ravel()]
         return self._get_ref(refs)
 
     def __iter__(self) -> Any:
@@ -192,7 +189,7 @@ class _ReferenceDataset(_ReferenceResolvingDataset):
 class _TableDataset(_ReferenceResolvingDataset):
     """A compound dataset whose reference fields are resolved on access."""
 
-    _REF_FIELD: ClassVar[str] = "<REFERENCE>"
+    _REF_FIELD: ClassVar[str] = keys.REFERENCE_DTYPE_NAME
 
     def __init__(self, dataset: ArrayHandle, io: LindiIO) -> None:
         super().__init__(dataset, io)
@@ -255,13 +252,6 @@ class _TableDataset(_ReferenceResolvingDataset):
 
     def __iter__(self) -> Any:
         yield from self[...]
-
-
-def _unwrap_scalar(values: Any) -> Any:
-    """A 0-d result as the scalar h5py returns for ``ds[i]`` (numpy scalar, ``str``, ...)."""
-    if isinstance(values, np.ndarray) and values.ndim == 0:
-        return values[()]
-    return values
 
 
 def _object_fields(dtype: np.dtype[Any], columns: tuple[int, ...]) -> np.dtype[Any]:

@@ -14,11 +14,9 @@ HDF5/NWB files (local or URL, through the HDF5 translator: a remote ``.nwb`` ope
 from __future__ import annotations
 
 import os
-import posixpath
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import numpy as np
 from hdmf.backends.errors import UnsupportedOperation
@@ -28,10 +26,10 @@ from hdmf.build import Builder, BuildManager, GroupBuilder, ObjectMapper, TypeMa
 from hdmf.container import Container
 from hdmf.spec import NamespaceCatalog
 
-from hdmf_lindi.conventions.model import Reference
+from hdmf_lindi._paths import normalize_path
+from hdmf_lindi.conventions.model import NodeKind, Reference
 from hdmf_lindi.errors import LindiError, LindiReadOnlyError, LindiUnsupportedError
 from hdmf_lindi.io.datasets import LindiDataset
-from hdmf_lindi.io.opening import FileKind, OpenedFile, file_kind, is_url, open_file
 from hdmf_lindi.io.read import BuilderReader, restore_attribute_dtypes
 from hdmf_lindi.io.specs import (
     cache_spec,
@@ -40,6 +38,16 @@ from hdmf_lindi.io.specs import (
     spec_location,
 )
 from hdmf_lindi.io.write import BuilderWriter
+from hdmf_lindi.opening import (
+    FileKind,
+    OpenedHierarchy,
+    file_kind,
+    open_hierarchy,
+    open_linked_file,
+    resolve_link_location,
+)
+from hdmf_lindi.storage.sources import is_remote_url
+from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
 
 __all__ = ["LindiIO", "read_nwb"]
 
@@ -71,8 +79,9 @@ class LindiIO(HDMFIO):
         Namespace YAML path(s) or a ``TypeMap`` of extensions to add to pynwb's type map.
     inline_threshold
         Chunks smaller than this many bytes are kept in the JSON; larger ones go to the
-        ``.lindi.d``/``.lindi.tar`` blobs (or the staging area). ``None`` keeps everything in
-        the JSON (the only way to write large data into a plain ``.lindi.json``).
+        ``.lindi.d``/``.lindi.tar`` blobs (or the staging area; a plain ``.lindi.json``
+        without one refuses them). Chunks of strings, references and compound rows are always
+        kept in the JSON. ``None`` keeps everything in the JSON.
     staging_area
         A ``StagingArea`` receiving large chunks.
     herd_path
@@ -88,7 +97,7 @@ class LindiIO(HDMFIO):
         local_cache: Any = None,
         extensions: str | Iterable[str] | TypeMap | None = None,
         *,
-        inline_threshold: int | object | None = ...,
+        inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
         staging_area: Any = None,
         herd_path: str | None = None,
     ) -> None:
@@ -97,15 +106,12 @@ class LindiIO(HDMFIO):
         self._path = os.fspath(path)
         self._mode = mode
         self._local_cache = local_cache
-        self._store_options: dict[str, Any] = {}
-        if inline_threshold is not ...:
-            self._store_options["inline_threshold"] = inline_threshold
-        if staging_area is not None:
-            self._store_options["staging_area"] = staging_area
-        self._opened: OpenedFile | None = None
+        self._inline_threshold = inline_threshold
+        self._staging_area = staging_area
+        self._opened: OpenedHierarchy | None = None
         self._reader: BuilderReader | None = None
         self._root_builder: GroupBuilder | None = None
-        self._external: dict[str, tuple[OpenedFile, BuilderReader]] = {}
+        self._external: dict[str, tuple[OpenedHierarchy, BuilderReader]] = {}
         self._written = WriteStatusTracker()
         self._failed = False
         ObjectMapper.no_convert(LindiDataset)
@@ -127,7 +133,7 @@ class LindiIO(HDMFIO):
             manager = BuildManager(_nwb_type_map(extensions))
         elif isinstance(manager, TypeMap):
             manager = BuildManager(manager)
-        source = self._path if is_url(self._path) else os.path.abspath(self._path)
+        source = self._path if is_remote_url(self._path) else os.path.abspath(self._path)
         super().__init__(manager=manager, source=source, herd_path=herd_path)
 
     # ------------------------------------------------------------------ opening and closing
@@ -135,12 +141,20 @@ class LindiIO(HDMFIO):
         """Open the file (done by the constructor)."""
         if self._opened is not None:
             return
-        self._opened = open_file(
+        opened = open_hierarchy(
             self._path,
-            self._mode,
+            self._mode,  # type: ignore[arg-type]
             local_cache=self._local_cache,
-            store_options=self._store_options,
+            staging_area=self._staging_area,
+            inline_threshold=self._inline_threshold,
         )
+        if opened.kind is FileKind.HDF5 and self._mode != "r":
+            opened.close(commit=False)
+            raise LindiUnsupportedError(
+                f"{self._path}: an HDF5 file is opened read-only by LindiIO (mode "
+                f"{self._mode!r}); use NWBHDF5IO to modify it, or export it to LINDI"
+            )
+        self._opened = opened
 
     def close(self) -> None:
         """Close the file: save the changes of a successful write (a new file appears under its
@@ -175,7 +189,7 @@ class LindiIO(HDMFIO):
         """The open file's :class:`~hdmf_lindi.hierarchy.Hierarchy`."""
         return self._open_file().hierarchy
 
-    def _open_file(self) -> OpenedFile:
+    def _open_file(self) -> OpenedHierarchy:
         if self._opened is None:
             raise UnsupportedOperation(f"{self.source}: the file is closed")
         return self._opened
@@ -204,7 +218,28 @@ class LindiIO(HDMFIO):
         local_cache: Any = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """Load the namespaces cached in a file into ``namespace_catalog``."""
+        """Load the namespaces cached in a file into ``namespace_catalog``.
+
+        Parameters
+        ----------
+        namespace_catalog
+            Where to load them (a ``NamespaceCatalog`` or ``TypeMap``).
+        path
+            The file, when no open ``io`` is given.
+        namespaces
+            The namespaces to load (default: all cached).
+        io
+            An open LindiIO to read them from.
+        local_cache
+            A ``LocalCache`` for remote byte ranges.
+        **kwargs
+            ``file=``: an open hierarchy (as ``pynwb.validate`` passes it).
+
+        Returns
+        -------
+        dict
+            Namespace name -> the types it includes, as hdmf's ``load_namespaces``.
+        """
         if io is not None:
             return io.load_namespaces_io(namespace_catalog, namespaces)
         hierarchy = kwargs.get("file")
@@ -213,7 +248,7 @@ class LindiIO(HDMFIO):
             return load_cached_namespaces(hierarchy, namespace_catalog, namespaces)
         if path is None:
             raise ValueError("load_namespaces needs a path or an open LindiIO (io=)")
-        opened = open_file(os.fspath(path), "r", local_cache=local_cache)
+        opened = open_hierarchy(os.fspath(path), "r", local_cache=local_cache)
         try:
             return load_cached_namespaces(opened.hierarchy, namespace_catalog, namespaces)
         finally:
@@ -232,7 +267,7 @@ class LindiIO(HDMFIO):
         cls, path: str | os.PathLike[str], local_cache: Any = None
     ) -> dict[str, str]:
         """Names and versions of the namespaces cached in a file."""
-        opened = open_file(os.fspath(path), "r", local_cache=local_cache)
+        opened = open_hierarchy(os.fspath(path), "r", local_cache=local_cache)
         try:
             return cached_namespace_versions(opened.hierarchy)
         finally:
@@ -256,6 +291,18 @@ class LindiIO(HDMFIO):
     # ------------------------------------------------------------------ reading
     def read(self, skip_version_check: bool = False, **kwargs: Any) -> Container:
         """Read the file's root container (an ``NWBFile`` for NWB files).
+
+        Parameters
+        ----------
+        skip_version_check
+            Read files without (or with an old) ``nwb_version``.
+        **kwargs
+            Passed to ``HDMFIO.read``.
+
+        Returns
+        -------
+        hdmf.container.Container
+            The root container.
 
         Raises
         ------
@@ -319,35 +366,30 @@ class LindiIO(HDMFIO):
         return container
 
     def _reference_target(self, reference: Reference, *, where: str) -> str:
-        """The path a reference of this file points to."""
-        if reference.source not in (".", "", None):
-            raise LindiUnsupportedError(
-                f"{self.source}: {where}: reference into another file ({reference.source!r}) "
-                "is not supported"
-            )
-        path = reference.path if reference.path.startswith("/") else "/" + reference.path
-        return posixpath.normpath(path) if path != "/" else path
+        """The path of the object a reference of this file points to, after
+        :meth:`~hdmf_lindi.hierarchy.Hierarchy.dereference` checked that it is still the
+        object the reference was made to."""
+        try:
+            node = self._open_file().hierarchy.dereference(reference)
+        except LindiError as exc:
+            raise type(exc)(f"{where}: {exc}") from exc
+        if node.kind in (NodeKind.GROUP, NodeKind.DATASET):
+            return node.path
+        return normalize_path(reference.path)
 
     def _external_builder(self, filename: str, path: str) -> Builder:
         """The builder of ``path`` in the file an external link names."""
-        location = self._resolve_link_file(filename)
+        base = self.source or self._path
+        location = resolve_link_location(base, filename)
         entry = self._external.get(location)
         if entry is None:
-            opened = open_file(location, "r", local_cache=self._local_cache)
+            opened = open_linked_file(base, filename, local_cache=self._local_cache)
             reader = BuilderReader(
                 opened.hierarchy, self, location, self._written.set_written, self._external_builder
             )
             entry = (opened, reader)
             self._external[location] = entry
         return entry[1].builder_at(path)
-
-    def _resolve_link_file(self, filename: str) -> str:
-        if is_url(filename) or os.path.isabs(filename):
-            return filename
-        source = self.source or self._path
-        if is_url(source):
-            return urljoin(source, filename)
-        return os.path.normpath(os.path.join(os.path.dirname(source), filename))
 
     # ------------------------------------------------------------------ writing
     def write(
@@ -360,6 +402,21 @@ class LindiIO(HDMFIO):
         expandable: Iterable[str] = _EXPANDABLE,
     ) -> None:
         """Write ``container`` (the file's root, e.g. an ``NWBFile``) to the file.
+
+        Parameters
+        ----------
+        container
+            The root container.
+        cache_spec
+            Cache the namespaces used in the file (as ``NWBHDF5IO`` does).
+        link_data
+            Link datasets of other files instead of copying them.
+        exhaust_dci
+            Write ``DataChunkIterator`` data in full now.
+        herd
+            A HERD object to write alongside.
+        expandable
+            Type names whose datasets are made resizable along their first axis.
 
         Raises
         ------
@@ -389,7 +446,21 @@ class LindiIO(HDMFIO):
         export_source: str | None = None,
         expandable: Iterable[str] = _EXPANDABLE,
     ) -> None:
-        """Write a root ``GroupBuilder``."""
+        """Write a root ``GroupBuilder``.
+
+        Parameters
+        ----------
+        builder
+            The root builder.
+        link_data
+            Link datasets of other files instead of copying them.
+        exhaust_dci
+            Write ``DataChunkIterator`` data in full now.
+        export_source
+            The file the builders were read from, when exporting.
+        expandable
+            Type names whose datasets are made resizable along their first axis.
+        """
         self._check_writable()
         try:
             writer = BuilderWriter(
@@ -471,10 +542,20 @@ class LindiIO(HDMFIO):
     ) -> None:
         """Export what ``src_io`` (any hdmf backend) read into this new LINDI file.
 
-        ``container`` (or ``nwbfile``): the root container read (and maybe modified) through
-        ``src_io``; ``None`` exports the file as read. ``write_args``: arguments of
-        :meth:`write_builder` (``link_data=False`` copies datasets of other files instead of
-        linking them).
+        Parameters
+        ----------
+        src_io
+            The IO the container was read with.
+        container
+            The root container read (and maybe modified) through ``src_io``; ``None``
+            exports the file as read.
+        write_args
+            Arguments of :meth:`write_builder` (``link_data=False`` copies datasets of other
+            files instead of linking them).
+        cache_spec
+            Cache the namespaces (those of ``src_io``'s manager included).
+        nwbfile
+            Alias of ``container``.
         """
         if self._mode not in _CREATING_MODES:
             raise UnsupportedOperation(
@@ -486,7 +567,7 @@ class LindiIO(HDMFIO):
             container = nwbfile
         args = dict(write_args or {})
         source = src_io.source
-        if source is not None and not is_url(str(source)):
+        if source is not None and not is_remote_url(str(source)):
             source = os.path.abspath(str(source))
         args["export_source"] = source
         clear_cache = not args.get("link_data", True)
@@ -512,21 +593,25 @@ class LindiIO(HDMFIO):
         cache_spec: bool = True,
         **open_options: Any,
     ) -> None:
-        """Export ``src_io`` to a new LINDI file at ``path`` (mode ``"w"``)."""
+        """Export ``src_io`` to a new LINDI file at ``path`` (mode ``"w"``).
+
+        Parameters
+        ----------
+        path
+            The new ``.lindi.json`` / ``.lindi.tar`` / ``.lindi.d``.
+        src_io, container, write_args, cache_spec
+            As in :meth:`export`.
+        **open_options
+            Passed to :class:`LindiIO` (``inline_threshold``, ``staging_area``...).
+        """
         with cls(path, mode="w", **open_options) as io:
             io.export(src_io, container=container, write_args=write_args, cache_spec=cache_spec)
 
     # ------------------------------------------------------------------ convenience
     @classmethod
     def read_nwb(cls, path_or_url: str | os.PathLike[str], local_cache: Any = None) -> Container:
-        """Open ``path_or_url`` read-only and return the NWBFile (the IO stays open while the
-        file is in use: ``nwbfile.read_io.close()`` releases it)."""
-        io = cls(path_or_url, mode="r", local_cache=local_cache)
-        try:
-            return io.read()
-        except BaseException:
-            io.close()
-            raise
+        """Same as :func:`read_nwb`."""
+        return read_nwb(path_or_url, local_cache=local_cache)
 
     @property
     def file_kind(self) -> str:
@@ -542,11 +627,30 @@ class LindiIO(HDMFIO):
 def read_nwb(path_or_url: str | os.PathLike[str], local_cache: Any = None) -> Container:
     """Read an NWB file (LINDI or HDF5, local or URL) and return the NWBFile.
 
+    The file stays open while the NWBFile is in use: ``nwbfile.read_io.close()`` releases it.
+
+    Parameters
+    ----------
+    path_or_url
+        A ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar`` or HDF5/NWB path or URL.
+    local_cache
+        A ``LocalCache`` for remote byte ranges.
+
+    Returns
+    -------
+    pynwb.NWBFile
+        The file's root container.
+
     Examples
     --------
     >>> nwbfile = read_nwb("https://example.org/session.lindi.json")  # doctest: +SKIP
     """
-    return LindiIO.read_nwb(path_or_url, local_cache=local_cache)
+    io = LindiIO(path_or_url, mode="r", local_cache=local_cache)
+    try:
+        return io.read()
+    except BaseException:
+        io.close()
+        raise
 
 
 def _nwb_type_map(extensions: str | Iterable[str] | TypeMap | None) -> TypeMap:

@@ -9,7 +9,6 @@ builder, as in HDF5IO.
 
 from __future__ import annotations
 
-import posixpath
 import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ import numpy as np
 from hdmf.backends.warnings import BrokenLinkWarning
 from hdmf.build import Builder, DatasetBuilder, GroupBuilder, LinkBuilder, ReferenceBuilder
 
+from hdmf_lindi._paths import basename, normalize_path, parent_path
 from hdmf_lindi.conventions.model import DataKind, ExternalLink, Node, NodeKind, Reference
 from hdmf_lindi.errors import LindiFormatError
 from hdmf_lindi.io.datasets import (
@@ -83,7 +83,7 @@ class BuilderReader:
 
     def builder_at(self, path: str) -> Builder:
         """The builder of the object at ``path`` (links followed), read if not yet built."""
-        path = _normalise(path)
+        path = normalize_path(path)
         built = self._built.get(path)
         if built is not None:
             return built
@@ -132,14 +132,14 @@ class BuilderReader:
             elif isinstance(built, DatasetBuilder):
                 datasets.append(built)
         builder = GroupBuilder(
-            name or posixpath.basename(node.path),
+            name or basename(node.path),
             groups=groups,
             datasets=datasets,
             links=links,
             attributes=self._read_attrs(node),
             source=self._source,
         )
-        builder.location = posixpath.dirname(node.path)
+        builder.location = parent_path(node.path)
         self._remember(node.path, builder)
         return builder
 
@@ -207,8 +207,8 @@ class BuilderReader:
                 ]
             else:
                 kwargs["data"] = LindiDataset(handle, self._io)
-        builder = DatasetBuilder(name or posixpath.basename(node.path), **kwargs)
-        builder.location = posixpath.dirname(node.path)
+        builder = DatasetBuilder(name or basename(node.path), **kwargs)
+        builder.location = parent_path(node.path)
         self._remember(node.path, builder)
         return builder
 
@@ -243,13 +243,6 @@ class BuilderReader:
     def _remember(self, path: str, builder: Builder) -> None:
         self._built[path] = builder
         self._mark_read(builder)
-
-
-def _normalise(path: str) -> str:
-    if not path.startswith("/"):
-        path = "/" + path
-    normalised = posixpath.normpath(path)
-    return "/" if normalised in ("/", "//") else normalised
 
 
 # ----------------------------------------------------------------------------- attribute dtypes

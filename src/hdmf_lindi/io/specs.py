@@ -9,8 +9,6 @@ HDF5IO, so files cached by either backend look the same.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import h5py
@@ -154,30 +152,10 @@ def load_cached_namespaces(
     return result
 
 
-@contextmanager
-def _inline_everything(store: Any) -> Iterator[None]:
-    """Keep every chunk written inside the block in the JSON: cached specs are metadata, read
-    with the file's structure, and lindi 0.4.6 keeps them inline too."""
-    if not hasattr(store, "_inline_threshold"):
-        yield
-        return
-    previous = store._inline_threshold
-    store._inline_threshold = None
-    try:
-        yield
-    finally:
-        store._inline_threshold = previous
-
-
 def cache_spec(hierarchy: Hierarchy, catalog: NamespaceCatalog, root_object_id: Any) -> None:
     """Write every namespace of ``catalog`` not yet cached, and point ``.specloc`` at the group.
 
-    The spec documents always stay inline in the JSON, whatever the inline threshold."""
-    with _inline_everything(hierarchy.store):
-        _cache_spec(hierarchy, catalog, root_object_id)
-
-
-def _cache_spec(hierarchy: Hierarchy, catalog: NamespaceCatalog, root_object_id: Any) -> None:
+    The spec documents are string datasets, which the store always keeps inline."""
     location = spec_location(hierarchy)
     if location is None:
         location = DEFAULT_SPEC_GROUP

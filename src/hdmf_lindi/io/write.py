@@ -11,7 +11,6 @@ copied by the ``link_data`` rules of HDF5IO; copies go block by block, never who
 from __future__ import annotations
 
 import os
-import posixpath
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -23,12 +22,28 @@ from hdmf.build import Builder, DatasetBuilder, GroupBuilder, LinkBuilder, Refer
 from hdmf.container import Container
 from hdmf.data_utils import AbstractDataChunkIterator, DataIO
 from hdmf.query import HDMFDataset
-from hdmf.spec import DtypeSpec, RefSpec
 
+from hdmf_lindi._paths import join_path, parent_path
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, NodeKind, Reference
 from hdmf_lindi.errors import LindiError
-from hdmf_lindi.io.data_io import StorageSettings, default_chunks, storage_settings
+from hdmf_lindi.io.data_io import StorageSettings, storage_settings
 from hdmf_lindi.io.datasets import LindiDataset, _ReferenceResolvingDataset
+from hdmf_lindi.io.write_values import (
+    REF,
+    as_values,
+    attribute_value,
+    bytes_as_text,
+    compound_dtype,
+    field_specs,
+    info_for,
+    is_ref,
+    is_reference_value,
+    iterator_chunks,
+    resolve_dtype,
+    row_items,
+    source_dtype,
+)
+from hdmf_lindi.storage.sources import is_remote_url
 
 if TYPE_CHECKING:
     from hdmf.build import BuildManager
@@ -39,39 +54,6 @@ __all__ = ["BuilderWriter"]
 
 COPY_BLOCK_BYTES = 64 * 2**20
 """Datasets copied from another file move in blocks of about this many bytes."""
-
-REFERENCE_FIELD = "<REFERENCE>"
-_TEXT = h5py.string_dtype()
-_BINARY = h5py.special_dtype(vlen=bytes)
-_REF = h5py.ref_dtype
-
-_SPEC_DTYPES: dict[str, Any] = {
-    "float": np.float32,
-    "float32": np.float32,
-    "double": np.float64,
-    "float64": np.float64,
-    "long": np.int64,
-    "int64": np.int64,
-    "int": np.int32,
-    "int32": np.int32,
-    "short": np.int16,
-    "int16": np.int16,
-    "int8": np.int8,
-    "uint64": np.uint64,
-    "uint": np.uint32,
-    "uint32": np.uint32,
-    "uint16": np.uint16,
-    "uint8": np.uint8,
-    "bool": np.bool_,
-    "text": _TEXT,
-    "utf": _TEXT,
-    "utf8": _TEXT,
-    "utf-8": _TEXT,
-    "ascii": _BINARY,
-    "bytes": _BINARY,
-    "isodatetime": _TEXT,
-    "datetime": _TEXT,
-}
 
 
 class BuilderWriter:
@@ -138,11 +120,11 @@ class BuilderWriter:
     # ------------------------------------------------------------------ groups and links
     def _write_children(self, path: str, builder: GroupBuilder) -> None:
         for group in builder.groups.values():
-            self._write_group(_join(path, group.name), group)
+            self._write_group(join_path(path, group.name), group)
         for dataset in builder.datasets.values():
-            self._write_dataset(_join(path, dataset.name), dataset)
+            self._write_dataset(join_path(path, dataset.name), dataset)
         for link in builder.links.values():
-            self._write_link(_join(path, link.name), link)
+            self._write_link(join_path(path, link.name), link)
 
     def _write_group(self, path: str, builder: GroupBuilder) -> None:
         written = self._is_written(builder)
@@ -191,18 +173,21 @@ class BuilderWriter:
                 self._set_written(builder)
                 return
         if isinstance(dtype_spec, list):
-            fields = [(str(spec["name"]), spec["dtype"]) for spec in _field_specs(dtype_spec)]
-            if any(_is_ref(dtype) for _, dtype in fields):
+            fields = [(str(spec["name"]), spec["dtype"]) for spec in field_specs(dtype_spec)]
+            if any(is_ref(dtype) for _, dtype in fields):
                 self._write_compound_with_refs(path, data, fields, settings, attributes)
                 self._set_written(builder)
                 return
             values = self._compound_values(data, fields, path)
-            info = replace(
-                _info_for(values.shape, values.dtype, settings),
-                compound_fields=_compound_field_names(fields),
+            info = info_for(
+                values.shape,
+                values.dtype,
+                settings,
+                kind=DataKind.COMPOUND,
+                where=self._where(path),
             )
             self._create(path, info, values, attributes, codecs=settings.codecs)
-        elif _is_ref(dtype_spec) or isinstance(data, ReferenceBuilder):
+        elif is_ref(dtype_spec) or isinstance(data, ReferenceBuilder):
             self._write_references(path, data, settings, attributes)
             self._set_written(builder)
             return
@@ -211,15 +196,15 @@ class BuilderWriter:
                 raise LindiError(
                     f"{self._source}: cannot create empty dataset {path!r} without shape and dtype"
                 )
-            dtype = _resolve_dtype(settings.dtype, None)
-            info = _info_for(tuple(settings.shape), dtype, settings)
+            dtype = resolve_dtype(settings.dtype, None)
+            info = info_for(tuple(settings.shape), dtype, settings, where=self._where(path))
             self._create(path, info, None, attributes, codecs=settings.codecs)
         elif isinstance(data, AbstractDataChunkIterator):
             self._setup_iterative(path, data, dtype_spec, settings, attributes)
         else:
-            dtype = _resolve_dtype(dtype_spec, data)
-            values = _as_values(data, dtype, path)
-            info = _info_for(values.shape, dtype, settings)
+            dtype = resolve_dtype(dtype_spec, data)
+            values = as_values(data, dtype, path)
+            info = info_for(values.shape, dtype, settings, where=self._where(path))
             self._create(path, info, values, attributes, codecs=settings.codecs)
         self._set_written(builder)
 
@@ -238,6 +223,9 @@ class BuilderWriter:
             return settings
         maxshape = tuple(builder.matched_spec_shape)
         return replace(settings, maxshape=maxshape, chunks=settings.chunks or True)
+
+    def _where(self, path: str) -> str:
+        return f"{self._source}:{path}"
 
     def _create(
         self,
@@ -266,7 +254,7 @@ class BuilderWriter:
         (a reference dataset being copied: its references are rewritten)."""
         origin_file, origin_path = origin
         if link_data:
-            parent = posixpath.dirname(path)
+            parent = parent_path(path)
             if self._export_source is None:
                 if _same_file(origin_file, self._source):
                     if origin_path != path:
@@ -281,7 +269,7 @@ class BuilderWriter:
             elif not _same_file(origin_file, self._export_source) and origin_file is not None:
                 self._hierarchy.create_external_link(path, self._relative(origin_file), origin_path)
                 return True
-            elif parent != posixpath.dirname(origin_path):
+            elif parent != parent_path(origin_path):
                 self._hierarchy.create_soft_link(path, origin_path)
                 return True
         if isinstance(data, _ReferenceResolvingDataset):
@@ -293,11 +281,11 @@ class BuilderWriter:
         self, path: str, data: Any, builder: DatasetBuilder, settings: StorageSettings
     ) -> None:
         shape = tuple(data.shape)
-        dtype = _source_dtype(data)
+        dtype = source_dtype(data)
         if not shape:
             value = data[()]
-            values = _as_values(value, dtype, path)
-            info = _info_for((), dtype, settings)
+            values = as_values(value, dtype, path)
+            info = info_for((), dtype, settings, where=self._where(path))
             self._create(path, info, values, builder.attributes, codecs=settings.codecs)
             return
         source_chunks = getattr(data, "chunks", None)
@@ -307,10 +295,10 @@ class BuilderWriter:
             maxshape = tuple(data.maxshape)
             if maxshape != shape:
                 settings = replace(settings, maxshape=maxshape)
-        info = _info_for(shape, dtype, settings)
+        info = info_for(shape, dtype, settings, where=self._where(path))
         nbytes = int(np.prod(shape, dtype=np.int64)) * max(1, info.dtype.itemsize)
         if nbytes <= COPY_BLOCK_BYTES:
-            values = _as_values(data[...], info.dtype, path)
+            values = as_values(data[...], info.dtype, path)
             self._create(path, info, values, builder.attributes, codecs=settings.codecs)
             return
         self._create(path, info, None, builder.attributes, codecs=settings.codecs)
@@ -320,7 +308,7 @@ class BuilderWriter:
             step = max(info.chunks[0], step - step % info.chunks[0])
         for start in range(0, shape[0], step):
             block = slice(start, min(shape[0], start + step))
-            self._hierarchy.write(path, block, _as_values(data[block], info.dtype, path))
+            self._hierarchy.write(path, block, as_values(data[block], info.dtype, path))
 
     def _setup_iterative(
         self,
@@ -332,7 +320,7 @@ class BuilderWriter:
     ) -> None:
         shape = tuple(data.recommended_data_shape())
         maxshape = settings.maxshape if settings.maxshape is not None else data.maxshape
-        dtype = _resolve_dtype(dtype_spec, None) if dtype_spec is not None else None
+        dtype = resolve_dtype(dtype_spec, None) if dtype_spec is not None else None
         if dtype is None or (isinstance(dtype_spec, str) and dtype_spec == "numeric"):
             dtype = np.dtype(data.dtype)
         chunks = settings.chunks
@@ -341,12 +329,12 @@ class BuilderWriter:
             chunks = (
                 tuple(recommended)
                 if recommended is not None
-                else _iterator_chunks(data, shape, maxshape, np.dtype(dtype))
+                else iterator_chunks(data, shape, maxshape, np.dtype(dtype))
             )
         settings = replace(
             settings, chunks=chunks, maxshape=tuple(maxshape) if maxshape is not None else None
         )
-        info = _info_for(shape, np.dtype(dtype), settings)
+        info = info_for(shape, np.dtype(dtype), settings, where=self._where(path))
         self._create(path, info, None, attributes, codecs=settings.codecs)
         if self._exhaust_dci:
             while self._write_chunk(path, data):
@@ -387,14 +375,20 @@ class BuilderWriter:
         if isinstance(data, (ReferenceBuilder, Builder, Container)):
             value = np.empty((), dtype=object)
             value[()] = self.reference_to(data, where=path)
-            info = DatasetInfo(shape=(), dtype=np.dtype(_REF), kind=DataKind.REFERENCE)
+            info = DatasetInfo(shape=(), dtype=np.dtype(REF), kind=DataKind.REFERENCE)
             self._create(path, info, value, attributes)
             return
         items = list(data)
         values = np.empty(len(items), dtype=object)
         for i, item in enumerate(items):
             values[i] = self.reference_to(item, where=path)
-        info = _info_for((len(items),), np.dtype(_REF), settings, kind=DataKind.REFERENCE)
+        info = info_for(
+            (len(items),),
+            np.dtype(REF),
+            settings,
+            kind=DataKind.REFERENCE,
+            where=self._where(path),
+        )
         self._create(path, info, values, attributes, codecs=settings.codecs)
 
     def _write_compound_with_refs(
@@ -406,28 +400,29 @@ class BuilderWriter:
         attributes: Mapping[str, Any],
     ) -> None:
         rows = list(data.resolve(self._manager) if hasattr(data, "resolve") else data)
-        dtype = _compound_dtype(fields)
-        ref_columns = [i for i, (_, field_dtype) in enumerate(fields) if _is_ref(field_dtype)]
+        dtype = compound_dtype(fields)
+        ref_columns = [i for i, (_, field_dtype) in enumerate(fields) if is_ref(field_dtype)]
         values = np.empty(len(rows), dtype=dtype)
         for i, row in enumerate(rows):
-            items = _row_items(row)
+            items = row_items(row)
             for column in ref_columns:
                 items[column] = self.reference_to(row[column], where=path)
-            values[i] = tuple(_plain(item) for item in items)
-        info = _info_for((len(rows),), dtype, settings, kind=DataKind.COMPOUND)
-        info = replace(info, compound_fields=_compound_field_names(fields))
+            values[i] = tuple(bytes_as_text(item) for item in items)
+        info = info_for(
+            (len(rows),), dtype, settings, kind=DataKind.COMPOUND, where=self._where(path)
+        )
         self._create(path, info, values, attributes, codecs=settings.codecs)
 
     def _compound_values(self, data: Any, fields: list[tuple[str, Any]], path: str) -> np.ndarray:
-        dtype = _compound_dtype(fields)
+        dtype = compound_dtype(fields)
         if np.ndim(data) == 0 and not isinstance(data, (list, tuple)):
             value = np.empty((), dtype=dtype)
-            value[()] = tuple(_plain(item) for item in _row_items(data))
+            value[()] = tuple(bytes_as_text(item) for item in row_items(data))
             return value
         rows = list(data)
         values = np.empty(len(rows), dtype=dtype)
         for i, row in enumerate(rows):
-            values[i] = tuple(_plain(item) for item in _row_items(row))
+            values[i] = tuple(bytes_as_text(item) for item in row_items(row))
         return values
 
     def reference_to(self, target: Any, *, where: str = "?") -> Reference | None:
@@ -478,10 +473,10 @@ class BuilderWriter:
         for key, value in attributes.items():
             if written and key in existing:
                 continue
-            if _is_reference_value(value):
+            if is_reference_value(value):
                 plain[key] = self._attribute_reference(path, key, value)
             else:
-                plain[key] = _attribute_value(value)
+                plain[key] = attribute_value(value)
         if plain:
             self._hierarchy.set_attrs(path, plain)
 
@@ -495,7 +490,7 @@ class BuilderWriter:
     def path_of(self, builder: Builder) -> str:
         """Absolute path of ``builder`` in the file (its ``location`` when set, as HDF5IO)."""
         if builder.location is not None:
-            return posixpath.normpath(posixpath.join(builder.location, builder.name))
+            return join_path(builder.location, builder.name)
         names: list[str] = []
         current = builder
         while current.parent is not None:
@@ -506,24 +501,16 @@ class BuilderWriter:
         return "/" + "/".join(reversed(names))
 
     def _relative(self, target_file: str) -> str:
-        if _is_url(target_file) or self._source is None or _is_url(self._source):
+        if is_remote_url(target_file) or self._source is None or is_remote_url(self._source):
             return target_file
         return os.path.relpath(target_file, os.path.dirname(self._source))
 
 
 # ---------------------------------------------------------------------------------- helpers
-def _join(parent: str, name: str) -> str:
-    return f"/{name}" if parent == "/" else f"{parent}/{name}"
-
-
-def _is_url(value: str) -> bool:
-    return "://" in value
-
-
 def _same_file(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return False
-    if _is_url(a) or _is_url(b):
+    if is_remote_url(a) or is_remote_url(b):
         return a == b
     return os.path.abspath(a) == os.path.abspath(b)
 
@@ -545,294 +532,3 @@ def _dataset_origin(data: Any) -> tuple[str | None, str] | None:
         inner = data.dset
         return os.path.abspath(inner.file.filename), str(inner.name)
     return None
-
-
-def _field_specs(dtype: list[Any]) -> list[dict[str, Any]]:
-    specs: list[dict[str, Any]] = []
-    for field in dtype:
-        if isinstance(field, DtypeSpec):
-            specs.append({"name": field.name, "dtype": field.dtype})
-        else:
-            specs.append({"name": field["name"], "dtype": field["dtype"]})
-    return specs
-
-
-def _is_ref(dtype: Any) -> bool:
-    if isinstance(dtype, DtypeSpec):
-        return _is_ref(dtype.dtype)
-    if isinstance(dtype, RefSpec):
-        return True
-    if isinstance(dtype, dict):
-        return "reftype" in dtype or _is_ref(dtype.get("dtype"))
-    if isinstance(dtype, str):
-        return dtype in ("object", "ref", "reference", "region")
-    if isinstance(dtype, np.dtype):
-        return h5py.check_dtype(ref=dtype) is not None
-    return False
-
-
-def _resolve_dtype(dtype: Any, data: Any) -> np.dtype[Any]:
-    """The numpy dtype to store: from the spec dtype when given, else from the data."""
-    if isinstance(dtype, DtypeSpec):
-        dtype = dtype.dtype
-    if isinstance(dtype, str):
-        if dtype == "numeric":
-            dtype = None
-        elif dtype in _SPEC_DTYPES:
-            return np.dtype(_SPEC_DTYPES[dtype])
-        else:
-            dtype = np.dtype(dtype)
-    if isinstance(dtype, (np.dtype, type)):
-        resolved = np.dtype(dtype)
-        if resolved.kind in "UT":  # unicode, numpy 2 StringDType
-            return _TEXT
-        if resolved.kind == "O" and data is not None:
-            return _infer_dtype(data)
-        return resolved
-    if data is None:
-        raise LindiError("cannot determine the dtype of a dataset without data")
-    return _infer_dtype(data)
-
-
-def _infer_dtype(data: Any) -> np.dtype[Any]:
-    if isinstance(data, str):
-        return _TEXT
-    if isinstance(data, bytes):
-        return _BINARY
-    if hasattr(data, "dtype") and not isinstance(data, np.generic | np.ndarray):
-        dtype = np.dtype(data.dtype) if not isinstance(data.dtype, (list, str)) else None
-        if dtype is not None and dtype.kind not in "OUT":
-            return dtype
-        if dtype is not None and h5py.check_string_dtype(dtype) is not None:
-            return dtype
-        shape = tuple(getattr(data, "shape", ()) or ())
-        if dtype is not None and shape and all(shape):
-            first = data[(0,) * len(shape)]
-            return _infer_dtype(first.item() if isinstance(first, np.generic) else first)
-        if dtype is not None and dtype.kind in "UT":
-            return _TEXT
-    if isinstance(data, np.ndarray | np.generic):
-        if data.dtype.kind in "UT":
-            return _TEXT
-        if data.dtype.kind != "O":
-            return data.dtype
-        first = next(iter(data.ravel()), None) if isinstance(data, np.ndarray) else data
-        return _infer_dtype(first) if first is not None else _TEXT
-    if isinstance(data, (list, tuple)):
-        flat: Any = data
-        while isinstance(flat, (list, tuple)) and flat:
-            if isinstance(flat[0], (list, tuple, np.ndarray)) and not isinstance(flat[0], str):
-                flat = flat[0]
-            else:
-                break
-        if isinstance(flat, np.ndarray):
-            return _infer_dtype(flat)
-        if not flat:
-            return np.dtype(np.float64)
-        first = flat[0]
-        if isinstance(first, str):
-            return _TEXT
-        if isinstance(first, bytes):
-            return _BINARY
-        return np.asarray(data).dtype
-    if isinstance(data, bool):
-        return np.dtype(np.bool_)
-    if isinstance(data, int):
-        return np.dtype(np.int64)
-    if isinstance(data, float):
-        return np.dtype(np.float64)
-    inferred = np.asarray(data).dtype
-    return _TEXT if inferred.kind in "UT" else inferred
-
-
-def _kind_of(dtype: np.dtype[Any]) -> DataKind:
-    string_info = h5py.check_string_dtype(dtype)
-    if string_info is not None and string_info.length is None:
-        return DataKind.VLEN_STRING if string_info.encoding == "utf-8" else DataKind.VLEN_BYTES
-    if h5py.check_vlen_dtype(dtype) is bytes:
-        return DataKind.VLEN_BYTES
-    if h5py.check_vlen_dtype(dtype) is str:
-        return DataKind.VLEN_STRING
-    if h5py.check_dtype(ref=dtype) is not None:
-        return DataKind.REFERENCE
-    if dtype.names is not None:
-        return DataKind.COMPOUND
-    return DataKind.NUMERIC
-
-
-def _as_values(data: Any, dtype: np.dtype[Any], path: str) -> np.ndarray:
-    """``data`` as a numpy array of what the hierarchy stores (strings as ``str``/``bytes``
-    objects, numbers in ``dtype``)."""
-    kind = _kind_of(dtype)
-    if kind is DataKind.VLEN_STRING:
-        return _object_array(data, _to_str)
-    if kind is DataKind.VLEN_BYTES:
-        return _object_array(data, _to_bytes)
-    if isinstance(data, (str, bytes)) and dtype.kind not in "SU":
-        raise LindiError(f"cannot store the string {data!r} in the {dtype} dataset {path!r}")
-    try:
-        return np.asarray(data, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise LindiError(f"cannot store the data of {path!r} as {dtype}: {exc}") from exc
-
-
-def _object_array(data: Any, convert: Callable[[Any], Any]) -> np.ndarray:
-    if isinstance(data, (str, bytes)) or np.ndim(data) == 0:
-        value = data[()] if isinstance(data, np.ndarray) else data
-        out = np.empty((), dtype=object)
-        out[()] = convert(value)
-        return out
-    source = np.asarray(data[...] if hasattr(data, "dtype") and hasattr(data, "shape") else data)
-    if source.dtype.kind != "O":
-        source = source.astype(object)
-    items = [convert(item) for item in source.ravel()]
-    converted = np.empty(len(items), dtype=object)
-    converted[:] = items
-    return converted.reshape(source.shape)
-
-
-def _to_str(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if isinstance(value, np.str_):
-        return str(value)
-    if not isinstance(value, str):
-        return str(value)
-    return value
-
-
-def _to_bytes(value: Any) -> bytes:
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, np.bytes_):
-        return bytes(value)
-    if not isinstance(value, bytes):
-        raise LindiError(f"expected bytes, got {value!r}")
-    return value
-
-
-def _source_dtype(data: Any) -> np.dtype[Any]:
-    dtype = data.dtype
-    if isinstance(dtype, np.dtype):
-        if dtype.kind == "O" and type(data).__name__ == "StrDataset":
-            return _TEXT
-        return dtype
-    return _infer_dtype(data[...])
-
-
-def _compound_dtype(fields: list[tuple[str, Any]]) -> np.dtype[Any]:
-    return np.dtype(
-        [
-            (name, _REF if _is_ref(field_dtype) else _resolve_dtype(field_dtype, None))
-            for name, field_dtype in fields
-        ]
-    )
-
-
-def _compound_field_names(fields: list[tuple[str, Any]]) -> tuple[tuple[str, str], ...]:
-    names: list[tuple[str, str]] = []
-    for name, field_dtype in fields:
-        if _is_ref(field_dtype):
-            names.append((name, REFERENCE_FIELD))
-            continue
-        resolved = _resolve_dtype(field_dtype, None)
-        if _kind_of(resolved) is DataKind.VLEN_STRING:
-            names.append((name, "str"))
-        elif _kind_of(resolved) is DataKind.VLEN_BYTES:
-            names.append((name, "bytes"))
-        else:
-            names.append((name, resolved.name if resolved.kind != "S" else resolved.str))
-    return tuple(names)
-
-
-def _iterator_chunks(
-    data: AbstractDataChunkIterator,
-    shape: tuple[int, ...],
-    maxshape: Any,
-    dtype: np.dtype[Any],
-) -> tuple[int, ...]:
-    """Chunks for an iterative write: one buffer of a ``DataChunkIterator`` along its axis
-    (so each buffer fills whole chunks), else about 4 MiB sized from the maximum shape."""
-    if not shape:
-        return ()
-    full = tuple(
-        (m if m is not None else max(s, 2**40))
-        for s, m in zip(shape, maxshape or shape, strict=False)
-    )
-    chunks = list(default_chunks(full, dtype))
-    buffer_size = getattr(data, "buffer_size", None)
-    axis = getattr(data, "iter_axis", 0) or 0
-    if isinstance(buffer_size, int) and buffer_size > 0 and axis < len(chunks):
-        row_bytes = max(1, dtype.itemsize) * int(
-            np.prod([c for i, c in enumerate(chunks) if i != axis], dtype=np.int64)
-        )
-        chunks[axis] = max(1, min(buffer_size, (16 * 2**20) // row_bytes))
-    return tuple(chunks)
-
-
-def _row_items(row: Any) -> list[Any]:
-    """The fields of one compound row (np.void, 0-d structured array, tuple or list)."""
-    if isinstance(row, np.ndarray) and row.ndim == 0:
-        row = row[()]
-    if isinstance(row, np.void):
-        return [row[i] for i in range(len(row.dtype.names or ()))]
-    return list(row)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    return value
-
-
-def _info_for(
-    shape: tuple[int, ...],
-    dtype: np.dtype[Any],
-    settings: StorageSettings,
-    kind: DataKind | None = None,
-) -> DatasetInfo:
-    """The DatasetInfo of a dataset to create: chunks chosen when not given (one chunk for
-    small data; about 4 MiB otherwise, and for resizable datasets)."""
-    kind = kind if kind is not None else _kind_of(dtype)
-    chunks: tuple[int, ...] | None
-    if shape == ():
-        chunks = None
-    elif isinstance(settings.chunks, tuple):
-        chunks = tuple(int(c) for c in settings.chunks)
-    else:
-        chunks = default_chunks(shape, dtype)
-    maxshape = settings.maxshape
-    if maxshape is not None and tuple(maxshape) == tuple(shape):
-        maxshape = None
-    return DatasetInfo(
-        shape=tuple(int(s) for s in shape),
-        dtype=dtype,
-        kind=kind,
-        chunks=chunks,
-        maxshape=tuple(maxshape) if maxshape is not None else None,
-        fillvalue=settings.fillvalue,
-    )
-
-
-def _is_reference_value(value: Any) -> bool:
-    if isinstance(value, (Container, Builder, ReferenceBuilder)):
-        return True
-    if isinstance(value, (list, tuple)) and value:
-        return isinstance(value[0], (Container, Builder, ReferenceBuilder))
-    return False
-
-
-def _attribute_value(value: Any) -> Any:
-    """An attribute value as the hierarchy takes it (numpy scalars/arrays, str, bytes)."""
-    if isinstance(value, (set, frozenset)):
-        value = sorted(value)
-    if isinstance(value, (list, tuple)):
-        items = list(value)
-        if items and isinstance(items[0], (str, bytes)):
-            return np.array([_to_str(item) for item in items], dtype=object)
-        return np.array(items)
-    if isinstance(value, np.ndarray) and value.dtype.kind in "UT":
-        return value.astype(object)
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    return value

@@ -145,7 +145,26 @@ class LocalCache:
     # -- reading -------------------------------------------------------------------------
 
     def get(self, url: str, offset: int, size: int | None) -> bytes | None:
-        """The cached bytes of ``url`` at ``offset`` (``size`` None: the whole object), or None."""
+        """The cached bytes of ``url`` at ``offset`` (``size`` None: the whole object).
+
+        Parameters
+        ----------
+        url
+            The remote URL the bytes came from.
+        offset, size
+            The byte range as it was stored with :meth:`put` (``size`` None: the whole
+            object); only an exact match is a hit.
+
+        Returns
+        -------
+        bytes or None
+            The cached bytes, or None when they are not cached.
+
+        Raises
+        ------
+        LindiSourceError
+            When the cache database cannot be read.
+        """
         return self.get_many([(url, offset, size)])[0]
 
     def get_many(self, keys: Sequence[tuple[str, int, int | None]]) -> list[bytes | None]:
@@ -196,7 +215,27 @@ class LocalCache:
     # -- writing -------------------------------------------------------------------------
 
     def put(self, url: str, offset: int, size: int | None, data: bytes) -> None:
-        """Store ``data`` as the bytes of ``url`` at ``offset`` (``size`` None: whole object)."""
+        """Store ``data`` as the bytes of ``url`` at ``offset`` (``size`` None: whole object).
+
+        Entries larger than ``max_item_bytes`` are skipped; the least recently used entries
+        are evicted when the cache grows over ``max_size_bytes``.
+
+        Parameters
+        ----------
+        url
+            The remote URL the bytes came from.
+        offset, size
+            The byte range (``size`` None: the whole object).
+        data
+            The bytes; ``len(data)`` must equal ``size`` when ``size`` is given.
+
+        Raises
+        ------
+        ValueError
+            When ``len(data) != size``.
+        LindiSourceError
+            When the cache database cannot be written.
+        """
         self.put_many([(url, offset, size, data)])
 
     def put_many(self, items: Iterable[tuple[str, int, int | None, bytes]]) -> None:

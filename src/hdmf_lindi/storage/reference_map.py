@@ -152,7 +152,26 @@ class ReferenceMap:
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_dict(cls, document: Mapping[str, Any], *, source: str = "<dict>") -> ReferenceMap:
-        """Build a map from a parsed ``.lindi.json`` document, validating every ref."""
+        """Build a map from a parsed ``.lindi.json`` document, validating every ref.
+
+        Parameters
+        ----------
+        document
+            ``{"version": 1, "refs": {...}, "templates": {...}}`` (templates are expanded), or a
+            kerchunk version 0 document (the refs themselves).
+        source
+            Where the document came from, for error messages.
+
+        Returns
+        -------
+        ReferenceMap
+            The validated map.
+
+        Raises
+        ------
+        LindiFormatError
+            When the document, a key or a ref value is malformed.
+        """
         if not isinstance(document, Mapping):
             raise LindiFormatError(f"{source}: a LINDI document is a JSON object")
         if "refs" in document:
@@ -182,7 +201,25 @@ class ReferenceMap:
 
     @classmethod
     def from_bytes(cls, data: bytes, *, source: str = "<bytes>") -> ReferenceMap:
-        """Parse and validate a ``.lindi.json`` document."""
+        """Parse and validate a ``.lindi.json`` document.
+
+        Parameters
+        ----------
+        data
+            The JSON text, as bytes.
+        source
+            Where the bytes came from, for error messages.
+
+        Returns
+        -------
+        ReferenceMap
+            The validated map.
+
+        Raises
+        ------
+        LindiFormatError
+            When ``data`` is not JSON or not a valid LINDI document (see :meth:`from_dict`).
+        """
         try:
             document = _json.loads(data)
         except ValueError as exc:
@@ -233,7 +270,20 @@ class ReferenceMap:
         return _json.dumps(self.to_dict(use_templates=use_templates))
 
     def write(self, path: str | os.PathLike[str], *, use_templates: bool = True) -> None:
-        """Write the document to a local file atomically (temporary file + rename)."""
+        """Write the document to a local file atomically (temporary file + rename).
+
+        Parameters
+        ----------
+        path
+            Local file to create or replace.
+        use_templates
+            Whether repeated URLs are written as templates (see :meth:`to_dict`).
+
+        Raises
+        ------
+        OSError
+            When the file cannot be written; an existing file is then left unchanged.
+        """
         atomic_write_bytes(path, self.dumps(use_templates=use_templates))
 
     def copy(self) -> ReferenceMap:
@@ -304,23 +354,84 @@ class ReferenceMap:
 
     # ------------------------------------------------------------------ mutation
     def set_json(self, key: str, value: Any) -> None:
-        """Store a metadata object (a JSON-ready dict or list)."""
+        """Store a metadata object (a JSON-ready dict or list).
+
+        Parameters
+        ----------
+        key
+            Zarr key, e.g. ``"group/.zattrs"``.
+        value
+            The JSON-ready object; kept as is (callers must not mutate it afterwards).
+
+        Raises
+        ------
+        LindiFormatError
+            When ``value`` holds a NaN or infinite float, which JSON cannot represent.
+        """
+        try:
+            _json.check_finite(value, where=f"{self.source}: {key!r}")
+        except ValueError as exc:
+            raise LindiFormatError(str(exc)) from None
         self._set(key, value)
 
     def set_inline(self, key: str, data: bytes) -> None:
-        """Store bytes inline (text when ASCII, else ``base64:``)."""
+        """Store bytes inline (text when ASCII, else ``base64:``).
+
+        Parameters
+        ----------
+        key
+            Zarr key, e.g. ``"data/0.0"``.
+        data
+            The bytes to store in the document.
+
+        Raises
+        ------
+        LindiFormatError
+            When ``key`` is empty or starts with ``/``.
+        """
         self._set(key, encode_inline_bytes(bytes(data)))
 
     def set_url(
         self, key: str, url: str, offset: int | None = None, size: int | None = None
     ) -> None:
-        """Store a reference to ``url`` (the whole object, or ``size`` bytes at ``offset``)."""
+        """Store a reference to ``url`` (the whole object, or ``size`` bytes at ``offset``).
+
+        Parameters
+        ----------
+        key
+            Zarr key, e.g. ``"data/0.0"``.
+        url
+            URL or path of the bytes (relative refs such as ``./blobs/x`` are allowed).
+        offset, size
+            Byte range within ``url``; both given or both None (the whole object).
+
+        Raises
+        ------
+        ValueError
+            When only one of ``offset`` and ``size`` is given.
+        LindiFormatError
+            When ``key`` is empty or starts with ``/``.
+        """
         if (offset is None) != (size is None):
             raise ValueError("offset and size are given together or not at all")
         self._set(key, [url] if offset is None else [url, int(offset), int(size)])  # type: ignore[arg-type]
 
     def set_raw(self, key: str, value: RefValue) -> None:
-        """Store an already-encoded ref value (validated)."""
+        """Store an already-encoded ref value (validated).
+
+        Parameters
+        ----------
+        key
+            Zarr key.
+        value
+            A ref value as it appears in ``refs``: a JSON object, an inline string, or
+            ``[url]`` / ``[url, offset, size]``.
+
+        Raises
+        ------
+        LindiFormatError
+            When ``key`` or ``value`` is not a valid ref.
+        """
         self._set(key, _validated(key, value, {}, self.source))
 
     def delete(self, key: str) -> None:

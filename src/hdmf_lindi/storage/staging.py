@@ -99,7 +99,27 @@ class StagingArea:
         return path
 
     def store_file(self, relpath: str, value: bytes) -> str:
-        """Write ``value`` to ``relpath`` (temporary file + rename); return the absolute path."""
+        """Write ``value`` to ``relpath`` (temporary file + rename).
+
+        Parameters
+        ----------
+        relpath
+            Path inside the staging area (``/``-separated, may not leave it).
+        value
+            The bytes to write; an existing file at ``relpath`` is replaced.
+
+        Returns
+        -------
+        str
+            The absolute path of the written file.
+
+        Raises
+        ------
+        LindiSecurityError
+            When ``relpath`` would leave the staging area.
+        LindiSourceError
+            When the file cannot be written.
+        """
         path = self.get_full_path(relpath)
         try:
             atomic_write_bytes(path, bytes(value))
@@ -108,10 +128,30 @@ class StagingArea:
         return path
 
     def write_blob(self, key: str, data: bytes) -> list[Any]:
-        """Stage the chunk of Zarr key ``key``; return ``[absolute path, 0, size]``.
+        """Stage the chunk of Zarr key ``key``.
 
         A key written again gets a new file (``<key>.v2``, ...), so refs already handed out
-        keep naming the bytes they named."""
+        keep naming the bytes they named.
+
+        Parameters
+        ----------
+        key
+            Zarr key of the chunk, e.g. ``"acquisition/es/data/0.0"``.
+        data
+            The encoded chunk.
+
+        Returns
+        -------
+        list
+            The ref value ``[absolute path, 0, len(data)]``.
+
+        Raises
+        ------
+        LindiSecurityError
+            When ``key`` would leave the staging area.
+        LindiSourceError
+            When the file cannot be written.
+        """
         relpath, version = key, 1
         while os.path.lexists(self.get_full_path(relpath)):
             version += 1
@@ -139,7 +179,24 @@ class StagingArea:
         ``.lindi.d`` / ``.lindi.tar`` container) and point the refs at the copies.
 
         The staged files are left in place (:meth:`cleanup` removes them); the caller saves
-        the map. Returns the number of refs rewritten.
+        the map.
+
+        Parameters
+        ----------
+        reference_map
+            The map whose refs into this staging area are rewritten in place.
+        blob_writer
+            Where the blobs go (its :meth:`~BlobWriter.write_blob` returns the new refs).
+
+        Returns
+        -------
+        int
+            The number of refs rewritten.
+
+        Raises
+        ------
+        LindiSourceError
+            When a staged file is missing, unreadable or shorter than its ref says.
         """
         rewritten = 0
         for key in list(reference_map.keys()):

@@ -17,6 +17,8 @@ Writes
   to put a large chunk: writing one raises :class:`~hdmf_lindi.errors.LindiUnsupportedError`
   unless ``inline_threshold=None`` (inline everything) or a staging area is given. We refuse
   rather than silently bloat the JSON with megabytes of base64.
+* Chunks of object-dtype arrays (``.zarray`` dtype ``"|O"``: strings, references, compound
+  rows, cached specs) are always inline, whatever their size, as lindi 0.4.6 does.
 """
 
 from __future__ import annotations
@@ -25,32 +27,32 @@ import asyncio
 import os
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self, overload
 
 import orjson
 from zarr.abc.store import (
     ByteRequest,
-    OffsetByteRequest,
-    RangeByteRequest,
     Store,
-    SuffixByteRequest,
 )
 from zarr.core.buffer import Buffer, default_buffer_prototype
 from zarr.core.sync import sync
 
 from hdmf_lindi.errors import (
-    LindiFormatError,
     LindiReadOnlyError,
     LindiSourceError,
     LindiUnsupportedError,
 )
-from hdmf_lindi.storage.containers import Container, TarContainer, container_for
+from hdmf_lindi.storage._read_plan import (
+    ReadPlan,
+    check_byte_range,
+    plan_read,
+    plan_url_read,
+)
+from hdmf_lindi.storage.containers import Container, container_for
 from hdmf_lindi.storage.reference_map import (
     InlineRef,
     ReferenceMap,
     ResolvedRef,
-    UrlRef,
     is_metadata_key,
 )
 from hdmf_lindi.storage.sources.router import SourceRouter
@@ -70,24 +72,6 @@ type OpenMode = Literal["r", "r+", "a", "w", "w-"]
 _MODES = ("r", "r+", "a", "w", "w-")
 
 
-@dataclass(slots=True)
-class _ReadPlan:
-    """How to get the bytes of one request: ``data`` when known without I/O, else a router
-    read of ``(url, offset, size)`` followed by an optional slice."""
-
-    data: bytes | None = None
-    url: str = ""
-    offset: int | None = None
-    size: int | None = None
-    post_slice: tuple[int, int | None] | None = None
-
-    def finish(self, raw: bytes) -> bytes:
-        if self.post_slice is None:
-            return raw
-        start, stop = self.post_slice
-        return raw[start:stop]
-
-
 class _SharedState:
     """Write bookkeeping shared by a store and its :meth:`LindiStore.with_read_only` copies."""
 
@@ -97,23 +81,6 @@ class _SharedState:
         self.lock = threading.RLock()
         self.dirty = False
         self.saved_revision = saved_revision
-
-
-def _check_byte_range(byte_range: Any) -> None:
-    if byte_range is not None and not isinstance(
-        byte_range, RangeByteRequest | OffsetByteRequest | SuffixByteRequest
-    ):
-        raise ValueError(f"Unexpected byte_range, got {byte_range}.")
-
-
-def _slice_bytes(data: bytes, byte_range: ByteRequest | None) -> bytes:
-    if byte_range is None:
-        return data
-    if isinstance(byte_range, RangeByteRequest):
-        return data[byte_range.start : byte_range.end]
-    if isinstance(byte_range, OffsetByteRequest):
-        return data[byte_range.offset :]
-    return data[max(0, len(data) - byte_range.suffix) :]
 
 
 class LindiStore(Store):
@@ -137,12 +104,21 @@ class LindiStore(Store):
         Passed to the :class:`SourceRouter` built when ``router`` is not given.
     read_only
         Refuse writes.
+    display_name
+        What error messages call this store's file (default: the container's location); set
+        when the container is a temporary file standing in for the user's target.
 
     Notes
     -----
     Use :meth:`LindiStore.open` to open a ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar``.
     Metadata should be read straight from :attr:`reference_map`: going through the async Zarr
     API costs far more per key.
+
+    zarr reads an unsharded array with one :meth:`get` per chunk, at most
+    ``zarr.config["async.concurrency"]`` (default 10) at a time; the gets in flight together
+    are coalesced into few requests, so remote reads of many chunks take fewer round trips
+    with ``zarr.config.set({"async.concurrency": 64})`` (not set by this package; see
+    ``benchmarks/bench_remote_chunks.py``).
     """
 
     supports_writes: bool = True
@@ -161,6 +137,7 @@ class LindiStore(Store):
         allow_local: bool | None = None,
         local_cache: Any = None,
         read_only: bool = False,
+        display_name: str | None = None,
     ) -> None:
         super().__init__(read_only=read_only)
         if inline_threshold is not None and inline_threshold < 0:
@@ -170,6 +147,7 @@ class LindiStore(Store):
             reference_map if reference_map is not None else ReferenceMap(source=source)
         )
         self._container = container
+        self._display_name = display_name
         self._staging_area = staging_area
         self._inline_threshold = inline_threshold
         self._router_options: dict[str, Any] = {
@@ -194,6 +172,7 @@ class LindiStore(Store):
         staging_area: StagingArea | None = None,
         inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
         allow_local: bool | None = None,
+        display_name: str | None = None,
     ) -> Self: ...
 
     @overload
@@ -210,9 +189,16 @@ class LindiStore(Store):
         staging_area: StagingArea | None = None,
         inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
         allow_local: bool | None = None,
+        display_name: str | None = None,
         **store_kwargs: Any,
     ) -> Self | Coroutine[Any, Any, Self]:
         """Open a ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar``, local or remote.
+
+        .. important::
+           Called with keyword arguments only (no ``path_or_url``), this is zarr's async
+           ``Store.open``: it returns a coroutine (await it) that constructs the store from the
+           keyword arguments. Pass ``path_or_url`` (positionally or by name) for the
+           synchronous open described here.
 
         Parameters
         ----------
@@ -232,6 +218,8 @@ class LindiStore(Store):
             Chunks shorter than this many bytes are stored inline; ``None``: all inline.
         allow_local
             Whether refs may name local files (default: only when the LINDI file is local).
+        display_name
+            What error messages call the file (default: its location).
 
         Returns
         -------
@@ -249,6 +237,7 @@ class LindiStore(Store):
                 inline_threshold=inline_threshold,
                 allow_local=allow_local,
                 local_cache=local_cache,
+                display_name=display_name,
                 **store_kwargs,
             )
         if store_kwargs:
@@ -260,6 +249,7 @@ class LindiStore(Store):
             staging_area=staging_area,
             inline_threshold=inline_threshold,
             allow_local=allow_local,
+            display_name=display_name,
         )
 
     @classmethod
@@ -272,6 +262,7 @@ class LindiStore(Store):
         staging_area: StagingArea | None,
         inline_threshold: int | None,
         allow_local: bool | None,
+        display_name: str | None = None,
     ) -> Self:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -287,7 +278,10 @@ class LindiStore(Store):
                 raise LindiReadOnlyError(f"{container.location}: cannot create a remote file")
             if mode == "w-" and container.exists():
                 raise LindiSourceError(f"{container.location}: already exists (mode 'w-')")
-            reference_map = ReferenceMap({".zgroup": {"zarr_format": 2}}, source=container.location)
+            reference_map = ReferenceMap(
+                {".zgroup": {"zarr_format": 2}},
+                source=display_name if display_name is not None else container.location,
+            )
             container.create(reference_map)
         elif not container.exists():
             raise LindiSourceError(f"{container.location}: no such LINDI file")
@@ -299,6 +293,7 @@ class LindiStore(Store):
             allow_local=allow_local,
             local_cache=local_cache,
             read_only=mode == "r",
+            display_name=display_name,
         )
         if reference_map is None:
             store._reference_map = sync(container.load(store._router))
@@ -352,6 +347,13 @@ class LindiStore(Store):
         return self._router
 
     @property
+    def display_name(self) -> str:
+        """What error messages call this store's file."""
+        if self._display_name is not None:
+            return self._display_name
+        return self._container.location if self._container is not None else "<memory>"
+
+    @property
     def staging_area(self) -> StagingArea | None:
         """Where large new chunks go, if anywhere."""
         return self._staging_area
@@ -388,7 +390,7 @@ class LindiStore(Store):
         byte_range: ByteRequest | None = None,
     ) -> Buffer | None:
         # docstring inherited
-        _check_byte_range(byte_range)
+        check_byte_range(byte_range)
         if prototype is None:
             prototype = default_buffer_prototype()
         if not self._is_open:
@@ -404,11 +406,11 @@ class LindiStore(Store):
         key_ranges: Iterable[tuple[str, ByteRequest | None]],
     ) -> list[Buffer | None]:
         # docstring inherited
-        plans: list[_ReadPlan | None] = []
+        plans: list[ReadPlan | None] = []
         for key, byte_range in key_ranges:
-            _check_byte_range(byte_range)
+            check_byte_range(byte_range)
             plans.append(self._plan(key, byte_range))
-        by_router: dict[int, tuple[SourceRouter, list[_ReadPlan]]] = {}
+        by_router: dict[int, tuple[SourceRouter, list[ReadPlan]]] = {}
         for plan in plans:
             if plan is not None and plan.data is None:
                 router = self._router_for(plan.url)
@@ -432,7 +434,7 @@ class LindiStore(Store):
             return len(ref.data)
         if ref.size is not None:
             return ref.size
-        return len(await self._execute(self._plan_ref(key, ref, None)))
+        return len(await self._execute(plan_url_read(key, ref, None, self._container)))
 
     def get_sync(
         self,
@@ -442,8 +444,31 @@ class LindiStore(Store):
         byte_range: ByteRequest | None = None,
     ) -> Buffer | None:
         """Synchronous :meth:`get` (used by zarr's synchronous codec pipeline); URL refs are
-        read through the router's synchronous API."""
-        _check_byte_range(byte_range)
+        read through the router's synchronous API.
+
+        Parameters
+        ----------
+        key
+            Zarr key, e.g. ``"data/0.0"`` or ``"group/.zattrs"``.
+        prototype
+            Buffer prototype for the result (default: zarr's default buffer prototype).
+        byte_range
+            Part of the value to return (``RangeByteRequest``, ``OffsetByteRequest`` or
+            ``SuffixByteRequest``); None: all of it.
+
+        Returns
+        -------
+        Buffer or None
+            The value's bytes, or None when ``key`` is not in the store.
+
+        Raises
+        ------
+        LindiSourceError
+            When the bytes a ref names cannot be read.
+        LindiSecurityError
+            When a ref names a local file that this store may not read.
+        """
+        check_byte_range(byte_range)
         if prototype is None:
             prototype = default_buffer_prototype()
         if not self._is_open:
@@ -461,54 +486,10 @@ class LindiStore(Store):
     def _resolve(self, key: str) -> ResolvedRef | None:
         return self._reference_map.resolve(key)
 
-    def _plan(self, key: str, byte_range: ByteRequest | None) -> _ReadPlan | None:
-        ref = self._resolve(key)
-        if ref is None:
-            return None
-        if isinstance(ref, InlineRef):
-            return _ReadPlan(data=_slice_bytes(ref.data, byte_range))
-        return self._plan_ref(key, ref, byte_range)
+    def _plan(self, key: str, byte_range: ByteRequest | None) -> ReadPlan | None:
+        return plan_read(key, self._resolve(key), byte_range, self._container)
 
-    def _plan_ref(self, key: str, ref: UrlRef, byte_range: ByteRequest | None) -> _ReadPlan:
-        url, offset, size = self._locate(key, ref)
-        if size is None:
-            if byte_range is None:
-                return _ReadPlan(url=url)
-            if isinstance(byte_range, RangeByteRequest):
-                length = max(0, byte_range.end - byte_range.start)
-                if length == 0:
-                    return _ReadPlan(data=b"")
-                return _ReadPlan(url=url, offset=offset + byte_range.start, size=length)
-            # the object's size is unknown: read it whole, then slice
-            return _ReadPlan(url=url, post_slice=_as_slice(byte_range))
-        if byte_range is None:
-            start, stop = 0, size
-        elif isinstance(byte_range, RangeByteRequest):
-            start, stop = min(byte_range.start, size), min(byte_range.end, size)
-        elif isinstance(byte_range, OffsetByteRequest):
-            start, stop = min(byte_range.offset, size), size
-        else:
-            start, stop = max(0, size - byte_range.suffix), size
-        if stop <= start:
-            return _ReadPlan(data=b"")
-        return _ReadPlan(url=url, offset=offset + start, size=stop - start)
-
-    def _locate(self, key: str, ref: UrlRef) -> tuple[str, int, int | None]:
-        """(url, offset, size) of a URL ref, with ``.lindi.tar`` members resolved here so
-        that reads never depend on the router knowing about archives."""
-        container = self._container
-        if isinstance(container, TarContainer) and ref.url.startswith("./"):
-            located = container.resolve_member(ref.url)
-            if located is None:
-                raise LindiFormatError(
-                    f"{container.location}: ref {key!r} names {ref.url!r}, which is not a "
-                    "member of the archive"
-                )
-            size = ref.size if ref.size is not None else container.member_size(ref.url)
-            return located[0], located[1] + ref.offset, size
-        return ref.url, ref.offset, ref.size
-
-    async def _execute(self, plan: _ReadPlan) -> bytes:
+    async def _execute(self, plan: ReadPlan) -> bytes:
         if plan.data is not None:
             return plan.data
         raw = await self._router_for(plan.url).read(plan.url, plan.offset, plan.size)
@@ -573,7 +554,21 @@ class LindiStore(Store):
         self._delete_keys(self._reference_map.list_prefix(prefix))
 
     def set_sync(self, key: str, value: Buffer) -> None:
-        """Synchronous :meth:`set`."""
+        """Synchronous :meth:`set`.
+
+        Parameters
+        ----------
+        key
+            Zarr key, e.g. ``"data/0.0"``.
+        value
+            The bytes: metadata (``.zarray``, ``.zattrs``, ...) is kept as JSON, chunks go
+            inline, to the staging area or to the container's blobs by size.
+
+        Raises
+        ------
+        ValueError
+            When the store was opened read-only (zarr's ``Store._check_writable``).
+        """
         self._check_writable()
         if not self._is_open:
             self._is_open = True
@@ -594,18 +589,35 @@ class LindiStore(Store):
         return value.to_bytes()
 
     def _goes_to_blob(self, key: str, data: bytes) -> bool:
+        """Whether a chunk is written as a blob: chunks of ``inline_threshold`` bytes or more,
+        except those of object-dtype arrays (strings, references, compound rows: always inline,
+        as lindi 0.4.6 does)."""
         if is_metadata_key(key) or self._inline_threshold is None:
             return False
-        return len(data) >= self._inline_threshold
+        if len(data) < self._inline_threshold:
+            return False
+        return not self._is_object_array_chunk(key)
+
+    def _is_object_array_chunk(self, key: str) -> bool:
+        """Whether ``key`` is a chunk of a Zarr v2 array whose ``.zarray`` dtype is ``"|O"``
+        (the nearest ``.zarray`` above the key)."""
+        reference_map = self._reference_map
+        prefix = key
+        while "/" in prefix:
+            prefix = prefix.rsplit("/", 1)[0]
+            if prefix + "/.zarray" in reference_map:
+                return _has_object_dtype(reference_map.get_json(prefix + "/.zarray"))
+        if ".zarray" in reference_map:
+            return _has_object_dtype(reference_map.get_json(".zarray"))
+        return False
 
     def _blob_writer(self, key: str, size: int) -> BlobWriter:
         if self._staging_area is not None:
             return self._staging_area
         writer = self._container.blob_writer if self._container is not None else None
         if writer is None:
-            where = self._container.location if self._container is not None else "<memory>"
             raise LindiUnsupportedError(
-                f"{where}: chunk {key!r} is {size} bytes (inline_threshold is "
+                f"{self.display_name}: chunk {key!r} is {size} bytes (inline_threshold is "
                 f"{self._inline_threshold}) and this store has nowhere to put blobs: open it "
                 "with a staging_area, use a .lindi.d / .lindi.tar, or pass inline_threshold=None "
                 "to keep every chunk inline"
@@ -695,12 +707,8 @@ class LindiStore(Store):
         super().close()
 
 
-def _as_slice(byte_range: ByteRequest) -> tuple[int, int | None]:
-    if isinstance(byte_range, RangeByteRequest):
-        return byte_range.start, byte_range.end
-    if isinstance(byte_range, OffsetByteRequest):
-        return byte_range.offset, None
-    return -byte_range.suffix if byte_range.suffix else 0, None if byte_range.suffix else 0
+def _has_object_dtype(zarray: Any) -> bool:
+    return isinstance(zarray, dict) and zarray.get("dtype") == "|O"
 
 
 def _parse_json_container(data: bytes) -> dict[str, Any] | list[Any] | None:

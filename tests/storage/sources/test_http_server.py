@@ -159,23 +159,39 @@ def test_redirect(served: ServedDirectory) -> None:
     assert (status, headers["Location"]) == (307, "http://127.0.0.1:1/x")
 
 
-def test_latency_applies_per_request_concurrently(served: ServedDirectory) -> None:
-    served.latency = 0.2
+def test_requests_are_served_concurrently(served: ServedDirectory) -> None:
+    served.hold_until_in_flight(8)  # nothing is answered until all eight overlap
     results: list[int] = []
 
     def fetch() -> None:
         results.append(_get(served, "/data.bin", {"Range": "bytes=0-0"})[0])
 
     threads = [threading.Thread(target=fetch) for _ in range(8)]
-    started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
     assert results == [206] * 8
-    # Eight requests served in parallel: far less than 8 x 0.2 s, at least one latency.
-    assert 0.2 <= elapsed < 1.2
+    assert served.max_in_flight == 8
+    served.reset_max_in_flight()
+    assert (served.in_flight, served.max_in_flight) == (0, 0)
+
+
+def test_gate_lets_requests_through_after_its_timeout(served: ServedDirectory) -> None:
+    served.hold_until_in_flight(3, timeout=0.05)
+    assert _get(served, "/data.bin", {"Range": "bytes=0-0"})[0] == 206
+    assert served.max_in_flight == 1
+    assert _get(served, "/data.bin", {"Range": "bytes=0-0"})[0] == 206  # the gate stays open
+    served.reset_max_in_flight()
+    assert served.max_in_flight == 0
+
+
+def test_latency_delays_each_request(served: ServedDirectory) -> None:
+    served.latency = 0.05
+    started = time.monotonic()
+    assert _get(served, "/data.bin", {"Range": "bytes=0-0"})[0] == 206
+    # a lower bound only: load can make a request slower, never faster
+    assert time.monotonic() - started >= 0.05
 
 
 def test_serve_directory_context_manager(tmp_path: Path) -> None:

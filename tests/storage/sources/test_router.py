@@ -4,6 +4,8 @@ batching and the sync API."""
 from __future__ import annotations
 
 import asyncio
+import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -218,6 +220,31 @@ def test_errors_are_not_cached(payload_server: ServedDirectory, tmp_path: Path) 
     payload_server.fail("/data.bin", 404)
     with pytest.raises(LindiSourceError, match="404"):
         router.read_sync(url, 0, 10)
+    assert len(cache) == 0
+
+
+class _ReadOnlyCache(LocalCache):
+    """A cache whose writes always fail, as on a full disk."""
+
+    def put_many(self, items: Iterable[tuple[str, int, int | None, bytes]]) -> None:
+        raise LindiSourceError(f"{self.database_path}: cache write failed: disk full")
+
+
+def test_cache_write_failure_warns_once_and_reads_go_on(
+    payload_server: ServedDirectory, tmp_path: Path
+) -> None:
+    cache = _ReadOnlyCache(cache_dir=tmp_path / "full-cache")
+    router = SourceRouter(local_cache=cache, retry_config=FAST_RETRIES)
+    url = payload_server.url_for("data.bin")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert router.read_sync(url, 0, 100) == PAYLOAD[:100]
+        assert router.read_sync(url, 5000, 100) == PAYLOAD[5000:5100]
+        assert router.read_sync(url) == PAYLOAD
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert len(messages) == 1
+    assert str(tmp_path / "full-cache") in messages[0]
+    assert "disk full" in messages[0]
     assert len(cache) == 0
 
 

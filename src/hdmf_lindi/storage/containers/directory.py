@@ -11,6 +11,7 @@ no longer referenced are removed only after the new ``lindi.json`` is in place.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -120,10 +121,12 @@ class DirectoryContainer(Container):
                     f"{self.location}: refusing to replace a non-empty directory that is not a "
                     f".lindi.d (no {DOCUMENT_NAME})"
                 )
-            shutil.rmtree(os.path.join(self.location, BLOBS_DIR), ignore_errors=True)
         os.makedirs(self.location, exist_ok=True)
         self._forgotten.clear()
+        # the old blobs go only once the new lindi.json is in place: a crash in between
+        # leaves unreferenced files, never a lindi.json pointing at deleted ones
         self.save(reference_map)
+        self._remove_stale_blobs(reference_map)
 
     def save(self, reference_map: ReferenceMap) -> None:
         self._check_local_writable()
@@ -135,12 +138,36 @@ class DirectoryContainer(Container):
         if self._forgotten:
             self._remove_unreferenced(reference_map)
 
-    def _remove_unreferenced(self, reference_map: ReferenceMap) -> None:
+    @staticmethod
+    def _referenced_urls(reference_map: ReferenceMap) -> set[str]:
         referenced: set[str] = set()
         for key in reference_map:
             value = reference_map.get_raw(key)
             if isinstance(value, list) and value and isinstance(value[0], str):
                 referenced.add(value[0])
+        return referenced
+
+    def _remove_stale_blobs(self, reference_map: ReferenceMap) -> None:
+        """Delete every file under ``blobs/`` that ``reference_map`` does not name."""
+        blobs_root = os.path.join(self.location, BLOBS_DIR)
+        if not os.path.isdir(blobs_root):
+            return
+        referenced = self._referenced_urls(reference_map)
+        if not any(url.startswith(f"./{BLOBS_DIR}/") for url in referenced):
+            shutil.rmtree(blobs_root, ignore_errors=True)
+            return
+        for dir_path, _dir_names, file_names in os.walk(blobs_root, topdown=False):
+            for file_name in file_names:
+                file_path = os.path.join(dir_path, file_name)
+                relative = os.path.relpath(file_path, self.location).replace(os.sep, "/")
+                if f"./{relative}" not in referenced:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(file_path)
+            with contextlib.suppress(OSError):
+                os.rmdir(dir_path)  # only succeeds once empty
+
+    def _remove_unreferenced(self, reference_map: ReferenceMap) -> None:
+        referenced = self._referenced_urls(reference_map)
         for url in sorted(self._forgotten - referenced):
             try:
                 name = url[2:]

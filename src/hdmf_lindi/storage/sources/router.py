@@ -5,15 +5,22 @@ Every byte the package reads by URL goes through here: local paths and ``file://
 in the same event-loop turn are batched per URL and coalesced by the backend; remote ranges go
 through the ``LocalCache`` when one is given. ``read_sync``/``read_many_sync``/``size_sync``
 serve synchronous callers from a private background event loop.
+
+``https://`` URLs always go through the plain HTTP source, also when the host is an object
+store (``*.s3.amazonaws.com``, ``storage.googleapis.com``, ``*.blob.core.windows.net``, ...):
+public and presigned URLs work as they are, without credentials or the store's own API. Use an
+``s3://``, ``gs://`` or ``az://`` URL to read through the object-store source (credentials,
+endpoint and region from the environment or the ``*_options`` arguments).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import posixpath
+import threading
 import urllib.parse
+import warnings
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -113,6 +120,13 @@ class SourceRouter:
     Refs are checked before anything is read: relative refs may not leave the base
     (``./blobs/../../x`` raises ``LindiSecurityError``), and local files are refused (also
     ``LindiSecurityError``) when ``allow_local`` is false.
+
+    ``https://`` URLs always use the HTTP source, even when they name an S3, GCS or Azure host
+    (public or presigned URLs need nothing else); ``s3://``, ``gs://`` and ``az://`` URLs use
+    the object-store source with its credentials and options.
+
+    A failure to write ``local_cache`` does not fail the read: it is reported once per cache
+    directory with a ``RuntimeWarning``.
     """
 
     def __init__(
@@ -351,8 +365,24 @@ class SourceRouter:
         run_sync(self.write(url, data))
 
 
+_cache_dirs_warned: set[str] = set()
+_cache_dirs_warned_lock = threading.Lock()
+
+
 def _put_quietly(cache: LocalCache, items: Sequence[tuple[str, int, int | None, bytes]]) -> None:
     # A cache that cannot be written (full disk, locked for too long) must not fail a read
-    # whose bytes are already in hand.
-    with contextlib.suppress(LindiSourceError):
+    # whose bytes are already in hand: warn once per cache directory and go on.
+    try:
         cache.put_many(items)
+    except LindiSourceError as exc:
+        cache_dir = str(cache.cache_dir)
+        with _cache_dirs_warned_lock:
+            if cache_dir in _cache_dirs_warned:
+                return
+            _cache_dirs_warned.add(cache_dir)
+        warnings.warn(
+            f"hdmf_lindi: cannot write to the local cache in {cache_dir} ({exc}); reads go on "
+            "without caching (warned once per cache directory)",
+            RuntimeWarning,
+            stacklevel=2,
+        )

@@ -1,1 +1,0 @@
-"""hdmf_lindi.cloud."""

@@ -1,0 +1,97 @@
+"""Small Zarr v2 arrays decoded straight from a reference map, without zarr.
+
+Most datasets of an NWB file are small and every chunk of theirs is inline in the JSON; decoding
+them here costs microseconds where a zarr array costs ~0.14 ms per call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from hdmf_lindi.conventions.abc import MetadataMap
+from hdmf_lindi.conventions.chunks import chunk_dtype, decode_chunk, encode_chunk
+from hdmf_lindi.conventions.fill_values import decode_fill_value
+
+__all__ = ["decode_inline_array", "encode_array_chunks"]
+
+
+def decode_inline_array(
+    meta: MetadataMap, key_prefix: str, *, max_bytes: int, where: str = "?"
+) -> np.ndarray | None:
+    """The whole stored array at ``key_prefix`` (``""`` or ``"a/b/"``) when its ``.zarray`` is
+    there, it holds at most ``max_bytes`` and every chunk is inline or missing (fill value);
+    ``None`` otherwise (the caller reads it through zarr)."""
+    zarray = meta.get_json(f"{key_prefix}.zarray")
+    if not isinstance(zarray, dict):
+        return None
+    shape = tuple(int(n) for n in zarray["shape"])
+    chunks = tuple(int(n) for n in zarray["chunks"])
+    dtype = chunk_dtype(zarray)
+    if dtype.itemsize * math.prod(shape) > max_bytes:
+        return None
+    separator = zarray.get("dimension_separator", ".")
+    grid = [range(math.ceil(s / c)) if c else range(0) for s, c in zip(shape, chunks, strict=True)]
+    blocks: list[tuple[tuple[int, ...], bytes]] = []
+    resolve = getattr(meta, "resolve", None)
+    if resolve is None:
+        return None
+    from hdmf_lindi.storage.reference_map import InlineRef
+
+    for index in itertools.product(*grid):
+        key = key_prefix + (separator.join(map(str, index)) if index else "0")
+        ref = resolve(key)
+        if ref is None:
+            continue
+        if not isinstance(ref, InlineRef):
+            return None
+        blocks.append((index, ref.data))
+    out = _filled(shape, dtype, zarray.get("fill_value"), where)
+    for index, data in blocks:
+        chunk = decode_chunk(zarray, data, key=f"{where}: {key_prefix}{'.'.join(map(str, index))}")
+        region = tuple(
+            slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, chunks, shape, strict=True)
+        )
+        crop = tuple(slice(0, r.stop - r.start) for r in region)
+        out[region] = chunk.reshape(chunks)[crop] if chunks else chunk
+    return out
+
+
+def _filled(shape: tuple[int, ...], dtype: np.dtype[Any], fill: Any, where: str) -> np.ndarray:
+    if dtype == np.dtype(object):
+        out = np.empty(shape, dtype=object)
+        out[...] = None if fill in (0, None) else fill
+        return out
+    value = decode_fill_value(dtype, fill, where=where)
+    if value is None:
+        return np.zeros(shape, dtype=dtype)
+    return np.full(shape, value, dtype=dtype)
+
+
+def encode_array_chunks(
+    meta: MetadataMap, key_prefix: str, stored: np.ndarray, *, where: str = "?"
+) -> list[tuple[str, bytes]] | None:
+    """Every chunk of the whole array at ``key_prefix`` encoded from ``stored`` (the full stored
+    array), as ``(key, bytes)``; ``None`` when there is no ``.zarray`` or the shapes disagree.
+
+    Writing a small dataset this way costs microseconds per chunk; zarr costs milliseconds."""
+    zarray = meta.get_json(f"{key_prefix}.zarray")
+    if not isinstance(zarray, dict):
+        return None
+    shape = tuple(int(n) for n in zarray["shape"])
+    chunks = tuple(int(n) for n in zarray["chunks"])
+    if tuple(stored.shape) != shape:
+        return None
+    separator = zarray.get("dimension_separator", ".")
+    grid = [range(math.ceil(s / c)) if c else range(0) for s, c in zip(shape, chunks, strict=True)]
+    out: list[tuple[str, bytes]] = []
+    for index in itertools.product(*grid):
+        region = tuple(
+            slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, chunks, shape, strict=True)
+        )
+        key = key_prefix + (separator.join(map(str, index)) if index else "0")
+        out.append((key, encode_chunk(zarray, np.ascontiguousarray(stored[region]))))
+    return out

@@ -1,0 +1,61 @@
+"""h5py's ``shuffle`` / ``compression`` / ``compression_opts`` dataset options as numcodecs
+configurations (shared by ``create_dataset`` and LindiIO's ``H5DataIO`` support)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hdmf_lindi.errors import LindiUnsupportedError
+from hdmf_lindi.hdf5.filters import FilterSpec, pipeline_to_codecs
+
+__all__ = ["h5py_filter_codecs"]
+
+_H5PY_COMPRESSION_FILTERS = {"gzip": 1, "lzf": 32000, "szip": 4}
+_H5PY_DEFAULT_GZIP_LEVEL = 4
+
+
+def h5py_filter_codecs(
+    *,
+    shuffle: bool,
+    compression: Any,
+    compression_opts: Any,
+    itemsize: int,
+    where: str = "H5DataIO",
+) -> list[dict[str, Any]]:
+    """Numcodecs configs for h5py's ``shuffle``/``compression``/``compression_opts``, in
+    HDF5 pipeline order, via the HDF5 filter mapping of :mod:`hdmf_lindi.hdf5.filters`.
+
+    As in h5py, ``compression`` is ``"gzip"``/``"lzf"``/``"szip"``, a gzip level 0-9, or the
+    id of an HDF5 filter plugin (``compression_opts``: its settings).
+
+    Raises
+    ------
+    LindiUnsupportedError
+        A filter without a numcodecs equivalent (lzf, szip, unknown plugins).
+    """
+    pipeline: list[FilterSpec] = []
+    if shuffle:
+        pipeline.append((2, (), "shuffle"))
+    if compression is not None and compression is not False:
+        pipeline.append(_compression_filter(compression, compression_opts, where))
+    return pipeline_to_codecs(pipeline, itemsize=itemsize, where=where)
+
+
+def _compression_filter(compression: Any, compression_opts: Any, where: str) -> FilterSpec:
+    if isinstance(compression, int) and not isinstance(compression, bool):
+        if compression in range(10):
+            return (1, (compression,), "deflate")
+        opts = () if compression_opts is None else tuple(int(v) for v in compression_opts)
+        return (compression, opts, f"plugin {compression}")
+    filter_id = _H5PY_COMPRESSION_FILTERS.get(str(compression))
+    if filter_id is None:
+        raise LindiUnsupportedError(
+            f"{where}: compression {compression!r} has no lossless numcodecs equivalent that "
+            "LINDI can store; use 'gzip' or LindiDataIO(compressor=<numcodecs codec>)"
+        )
+    if filter_id != 1:
+        return (filter_id, (), str(compression))
+    level = _H5PY_DEFAULT_GZIP_LEVEL if compression_opts is None else int(compression_opts)
+    if not 0 <= level <= 9:
+        raise ValueError(f"{where}: gzip level {level} is not within 0-9")
+    return (1, (level,), "deflate")

@@ -1,0 +1,177 @@
+"""Selections and values of ``LindiH5pyDataset`` reads and writes, in h5py's conventions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import h5py
+import numpy as np
+
+from hdmf_lindi.conventions.model import DataKind, DatasetInfo
+from hdmf_lindi.errors import LindiShapeError
+from hdmf_lindi.h5py_compat.reference import to_model_values
+
+__all__ = [
+    "chunk_slices",
+    "coerce_values",
+    "compound_array",
+    "full_mask",
+    "normalized_selection",
+    "object_array",
+    "selection_shape",
+    "split_field_names",
+    "str_to_bytes",
+    "values_as_dtype",
+]
+
+
+def split_field_names(args: Any) -> tuple[tuple[str, ...], Any]:
+    """Separate compound field names from the index part of an h5py selection."""
+    parts = args if isinstance(args, tuple) else (args,)
+    names = tuple(x for x in parts if isinstance(x, str))
+    if not names:
+        return (), args
+    rest = tuple(x for x in parts if not isinstance(x, str))
+    return names, (rest[0] if len(rest) == 1 else rest)
+
+
+def normalized_selection(selection: Any) -> Any:
+    """Lists of indices/booleans as numpy arrays (h5py accepts both)."""
+    if isinstance(selection, list):
+        return np.asarray(selection)
+    if isinstance(selection, tuple):
+        return tuple(np.asarray(s) if isinstance(s, list) else s for s in selection)
+    return selection
+
+
+def full_mask(selection: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A boolean mask covering the whole (multi-dimensional) dataset, if that is the
+    selection."""
+    if isinstance(selection, np.ndarray) and selection.dtype == np.bool_ and selection.ndim > 1:
+        if selection.shape != shape:
+            raise LindiShapeError(
+                f"boolean mask of shape {selection.shape} does not match the dataset shape {shape}"
+            )
+        return selection
+    return None
+
+
+def selection_shape(shape: tuple[int, ...], selection: Any) -> tuple[int, ...]:
+    """The shape ``dataset[selection]`` has, computed without reading anything."""
+    virtual = np.lib.stride_tricks.as_strided(
+        np.zeros(1, dtype=np.int8), shape=shape, strides=(0,) * len(shape)
+    )
+    try:
+        return tuple(virtual[selection].shape)
+    except (IndexError, TypeError) as exc:
+        raise LindiShapeError(f"invalid selection {selection!r} for shape {shape}: {exc}") from None
+
+
+def str_to_bytes(values: Any) -> Any:
+    """Variable-length strings as h5py returns them from datasets: ``bytes``."""
+    if isinstance(values, str):
+        return values.encode("utf-8")
+    if isinstance(values, np.ndarray) and values.dtype.kind in "OU":
+        out = np.empty(values.shape, dtype=object)
+        flat_in, flat_out = values.reshape(-1), out.reshape(-1)
+        for i in range(flat_in.size):
+            item = flat_in[i]
+            flat_out[i] = item.encode("utf-8") if isinstance(item, str) else item
+        return out
+    return values
+
+
+def values_as_dtype(values: Any, dtype: np.dtype[Any]) -> Any:
+    if dtype.kind == "T":
+        decoded = np.asarray(values, dtype=object)
+        decoded = (
+            np.vectorize(
+                lambda v: v.decode("utf-8") if isinstance(v, bytes) else v, otypes=[object]
+            )(decoded)
+            if decoded.size
+            else decoded
+        )
+        result = np.asarray(decoded).astype(dtype)
+        return result[()] if result.ndim == 0 and not isinstance(values, np.ndarray) else result
+    if isinstance(values, np.ndarray):
+        return values.astype(dtype)
+    return np.asarray(values).astype(dtype)[()]
+
+
+def chunk_slices(
+    bounds: list[tuple[int, int]],
+    chunks: tuple[int, ...],
+    axis: int,
+    prefix: tuple[slice, ...],
+) -> Iterator[tuple[slice, ...]]:
+    if axis == len(bounds):
+        yield prefix
+        return
+    start, stop = bounds[axis]
+    size = chunks[axis]
+    position = start
+    while position < stop:
+        end = min(stop, (position // size + 1) * size)
+        yield from chunk_slices(bounds, chunks, axis + 1, (*prefix, slice(position, end, 1)))
+        position = end
+
+
+def coerce_values(val: Any, info: DatasetInfo) -> np.ndarray:
+    """``val`` (numpy array, list, scalar, list of row tuples, h5py references) as a numpy
+    array that the conventions can store for a dataset described by ``info``."""
+    if isinstance(val, h5py.Dataset):
+        val = val[()]
+    val = to_model_values(val)
+    dtype = info.dtype
+    if info.kind is DataKind.COMPOUND or dtype.names is not None:
+        return compound_array(val, dtype)
+    if info.kind in (DataKind.VLEN_STRING, DataKind.VLEN_BYTES, DataKind.REFERENCE):
+        return object_array(val)
+    array = np.asarray(val)
+    if array.dtype.kind == "O" and dtype.kind != "O":
+        array = array.astype(dtype)
+    if dtype.kind in "SU" and array.dtype.kind in "SU":
+        return array.astype(dtype)
+    if array.dtype != dtype:
+        try:
+            array = array.astype(dtype, casting="unsafe")
+        except (TypeError, ValueError) as exc:
+            raise LindiShapeError(
+                f"cannot convert values of dtype {array.dtype} to {dtype}"
+            ) from exc
+    return array
+
+
+def object_array(val: Any) -> np.ndarray:
+    if isinstance(val, np.ndarray):
+        return val if val.dtype.kind == "O" else val.astype(object)
+    if isinstance(val, (list, tuple)):
+        out = np.empty(len(val), dtype=object)
+        for i, item in enumerate(val):
+            out[i] = item
+        if len(val) and isinstance(val[0], (list, tuple, np.ndarray)):
+            return np.array(val, dtype=object)
+        return out
+    out = np.empty((), dtype=object)
+    out[()] = val
+    return out
+
+
+def compound_array(val: Any, dtype: np.dtype[Any]) -> np.ndarray:
+    if isinstance(val, np.ndarray) and val.dtype.names is not None:
+        if val.dtype == dtype:
+            return val
+        out = np.empty(val.shape, dtype=dtype)
+        for name in dtype.names or ():
+            out[name] = val[name]
+        return out
+    if isinstance(val, np.void):
+        return np.array(val.item(), dtype=dtype)
+    if isinstance(val, tuple):
+        return np.array(val, dtype=dtype)
+    rows = [tuple(row) for row in val]
+    out = np.empty(len(rows), dtype=dtype)
+    for i, row in enumerate(rows):
+        out[i] = row
+    return out

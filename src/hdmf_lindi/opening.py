@@ -1,0 +1,372 @@
+"""Opening a file as a :class:`~hdmf_lindi.hierarchy.Hierarchy`: the one opener behind both
+front ends (``LindiH5pyFile`` and ``LindiIO``).
+
+:func:`open_hierarchy` takes a LINDI file (``.lindi.json``, ``.lindi.d``, ``.lindi.tar``, local
+or URL), an HDF5/NWB file (local or URL, translated on the fly) or a reference file system
+dict. New files (mode ``"w"``, ``"w-"``/``"x"``, ``"a"`` of a missing file) are written under a
+temporary name beside the target and renamed into place by
+:meth:`OpenedHierarchy.close` with ``commit=True``: a failed write leaves no half-written file,
+and an existing file is replaced only by a complete one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urljoin
+
+from hdmf_lindi.errors import LindiFormatError, LindiSourceError, LindiUnsupportedError
+from hdmf_lindi.storage.containers import container_kind_from_suffix
+from hdmf_lindi.storage.sources import is_remote_url
+from hdmf_lindi.storage.sources.router import _local_path_of
+from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
+
+if TYPE_CHECKING:
+    from hdmf_lindi.hierarchy import Hierarchy
+    from hdmf_lindi.storage.staging import StagingArea
+    from hdmf_lindi.storage.store import LindiStore
+
+__all__ = [
+    "FileKind",
+    "OpenMode",
+    "OpenedHierarchy",
+    "file_kind",
+    "local_path",
+    "open_hierarchy",
+    "open_linked_file",
+    "resolve_link_location",
+]
+
+type OpenMode = Literal["r", "r+", "a", "w", "w-", "x"]
+_MODES = ("r", "r+", "a", "w", "w-", "x")
+_CREATING_MODES = ("w", "w-", "x")
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_HDF5_USERBLOCK_OFFSETS = (0, 512, 1024, 2048, 4096)
+_RFS_NAME = "<reference file system>"
+
+
+class FileKind(Enum):
+    """What a source holds."""
+
+    LINDI = "lindi"
+    HDF5 = "hdf5"
+
+
+def local_path(source: str) -> str:
+    """The local path of a path or ``file://`` URL."""
+    return _local_path_of(source)
+
+
+def _sniff(head: bytes, where: str) -> FileKind:
+    for offset in _HDF5_USERBLOCK_OFFSETS:
+        if head[offset : offset + 8] == _HDF5_SIGNATURE:
+            return FileKind.HDF5
+    if head[257:262] == b"ustar" or head.lstrip()[:1] == b"{":
+        return FileKind.LINDI
+    raise LindiFormatError(
+        f"{where}: unknown file type: neither a LINDI file (.lindi.json/.lindi.d/.lindi.tar) "
+        "nor an HDF5/NWB file"
+    )
+
+
+def file_kind(source: str, *, local_cache: Any = None) -> FileKind:
+    """Whether ``source`` (an existing local path or a URL) holds a LINDI or an HDF5 file: a
+    LINDI suffix or a directory says LINDI, else the first bytes decide.
+
+    Raises
+    ------
+    LindiSourceError
+        The path does not exist / the URL cannot be read.
+    LindiFormatError
+        The content is neither.
+    """
+    if is_remote_url(source):
+        if container_kind_from_suffix(source) is not None:
+            return FileKind.LINDI
+        from zarr.core.sync import sync
+
+        from hdmf_lindi.storage.sources.router import SourceRouter
+
+        router = SourceRouter(local_cache=local_cache)
+        try:
+            head = router.read_sync(source, 0, 512)
+        except OSError as exc:
+            raise LindiSourceError(f"{source}: cannot be read ({exc})") from exc
+        finally:
+            sync(router.close())
+        return _sniff(head, source)
+    path = local_path(source)
+    if os.path.isdir(path):
+        return FileKind.LINDI
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_HDF5_USERBLOCK_OFFSETS[-1] + 8)
+    except FileNotFoundError as exc:
+        raise LindiSourceError(f"{path}: no such file") from exc
+    except OSError as exc:
+        raise LindiSourceError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    return _sniff(head, path)
+
+
+@dataclass
+class OpenedHierarchy:
+    """An open file: its hierarchy and store, and what closing it has to do.
+
+    Attributes
+    ----------
+    hierarchy
+        The file's hierarchy.
+    store
+        The store under it.
+    kind
+        What the file is.
+    location
+        The path or URL the user named (a temporary file stands in for it while creating).
+    writable
+        Whether writes are allowed.
+    closers
+        Called by :meth:`close` after the store is closed (release what the file needs).
+    """
+
+    hierarchy: Hierarchy
+    store: LindiStore
+    kind: FileKind
+    location: str
+    writable: bool
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    _temporary: _TemporarySibling | None = None
+    _closed: bool = False
+
+    def close(self, *, commit: bool = True) -> None:
+        """Close (idempotent). With ``commit`` save the changes (a new file is renamed into
+        place); else discard them (a new file is deleted, an existing one keeps its last
+        saved state)."""
+        if self._closed:
+            return
+        self._closed = True
+        temporary, self._temporary = self._temporary, None
+        try:
+            try:
+                self.hierarchy.close()
+                if not commit:
+                    self.store.forget_changes()
+                self.store.close()
+            finally:
+                for closer in self.closers:
+                    closer()
+                self.closers.clear()
+        except BaseException:
+            if temporary is not None:
+                temporary.discard()
+            raise
+        if temporary is None:
+            return
+        if commit:
+            temporary.commit()
+        else:
+            temporary.discard()
+
+
+class _TemporarySibling:
+    """A private temporary directory beside ``target`` holding the new file under the
+    target's own name until :meth:`commit` moves it into place."""
+
+    def __init__(self, target: str) -> None:
+        self.target = os.path.abspath(target)
+        parent = os.path.dirname(self.target)
+        os.makedirs(parent, exist_ok=True)
+        name = os.path.basename(self.target.rstrip(os.sep))
+        self._directory = tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
+        self.path = os.path.join(self._directory, name)
+
+    def commit(self) -> None:
+        """Move the new file to the target; an existing target is moved aside first and
+        removed only once the new file is in place (files and directories alike)."""
+        try:
+            if os.path.isdir(self.target) or (
+                os.path.lexists(self.target) and os.path.isdir(self.path)
+            ):
+                old = os.path.join(self._directory, ".replaced")
+                os.replace(self.target, old)
+                try:
+                    os.replace(self.path, self.target)
+                except BaseException:
+                    os.replace(old, self.target)
+                    raise
+            else:
+                os.replace(self.path, self.target)
+        finally:
+            shutil.rmtree(self._directory, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Delete the new file."""
+        shutil.rmtree(self._directory, ignore_errors=True)
+
+
+def open_hierarchy(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    mode: OpenMode = "r",
+    *,
+    local_cache: Any = None,
+    staging_area: StagingArea | None = None,
+    inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
+    allow_local: bool | None = None,
+    kind: FileKind | None = None,
+) -> OpenedHierarchy:
+    """Open ``source`` as a hierarchy.
+
+    Parameters
+    ----------
+    source
+        A ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar`` or HDF5/NWB path or URL, or a
+        reference file system dict (``{"version": 1, "refs": ...}``; edits stay in memory).
+    mode
+        ``"r"`` read; ``"r+"`` read/write, must exist; ``"a"`` read/write, created when
+        missing; ``"w"`` create (replacing what is there once complete); ``"w-"``/``"x"``
+        create, fail if it exists. An HDF5 file opens ``"r"`` or ``"r+"`` (edits in memory:
+        the HDF5 file is never modified).
+    local_cache
+        A ``LocalCache`` for remote byte ranges.
+    staging_area
+        Where large new chunks are written (writable modes only).
+    inline_threshold
+        New chunks shorter than this many bytes are stored in the document; larger ones go to
+        the staging area or the container's blobs (a bare ``.lindi.json`` refuses them).
+        Chunks of object-dtype arrays are always inline. ``None`` keeps every chunk inline.
+    allow_local
+        Whether refs may name local files (default: only when the file is local).
+    kind
+        What an existing ``source`` holds, when known (else sniffed by :func:`file_kind`).
+
+    Returns
+    -------
+    OpenedHierarchy
+        Close it with :meth:`OpenedHierarchy.close`.
+
+    Raises
+    ------
+    LindiSourceError
+        ``"r"``/``"r+"`` of a missing file; ``"w-"``/``"x"`` of an existing one.
+    LindiUnsupportedError
+        Creating a remote file or one whose name has no LINDI suffix; writing an HDF5 file in
+        another mode than ``"r+"``.
+    """
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+    if staging_area is not None and mode == "r":
+        raise ValueError("a staging area needs a writable mode ('r+', 'a', 'w', 'w-', 'x')")
+    store_options: dict[str, Any] = {
+        "local_cache": local_cache,
+        "staging_area": staging_area,
+        "inline_threshold": inline_threshold,
+        "allow_local": allow_local,
+    }
+    if isinstance(source, Mapping):
+        return _open_reference_file_system(source, mode, store_options)
+    text = os.fspath(source)
+    remote = is_remote_url(text)
+    location = text if remote else local_path(text)
+    exists = remote or os.path.lexists(location)
+    if mode in ("r", "r+") and not exists:
+        raise LindiSourceError(f"{location}: no such file (mode {mode!r})")
+    if mode in ("w-", "x") and exists:
+        raise LindiSourceError(f"{location}: already exists (mode {mode!r})")
+    if kind is not FileKind.HDF5 and (mode in _CREATING_MODES or not exists):
+        return _create(location, remote, store_options)
+    if kind is None:
+        kind = file_kind(text, local_cache=local_cache)
+    if kind is FileKind.HDF5:
+        return _open_hdf5(text, mode, store_options)
+    from hdmf_lindi.hierarchy import Hierarchy
+    from hdmf_lindi.storage.store import LindiStore
+
+    store = LindiStore.open(location, "r" if mode == "r" else "r+", **store_options)
+    return OpenedHierarchy(Hierarchy(store), store, FileKind.LINDI, location, mode != "r")
+
+
+def _create(location: str, remote: bool, store_options: dict[str, Any]) -> OpenedHierarchy:
+    from hdmf_lindi.hierarchy import Hierarchy
+    from hdmf_lindi.storage.store import LindiStore
+
+    if remote:
+        raise LindiUnsupportedError(f"{location}: cannot create a remote file")
+    if container_kind_from_suffix(location) is None:
+        raise LindiUnsupportedError(
+            f"{location}: new LINDI files are named *.lindi.json, *.lindi.tar or *.lindi.d "
+            "(use h5py / NWBHDF5IO to write HDF5)"
+        )
+    temporary = _TemporarySibling(location)
+    try:
+        store = LindiStore.open(temporary.path, "w", display_name=location, **store_options)
+    except BaseException:
+        temporary.discard()
+        raise
+    return OpenedHierarchy(
+        Hierarchy(store), store, FileKind.LINDI, location, True, _temporary=temporary
+    )
+
+
+def _open_hdf5(source: str, mode: OpenMode, store_options: dict[str, Any]) -> OpenedHierarchy:
+    from hdmf_lindi.hdf5 import translate_source
+    from hdmf_lindi.hierarchy import Hierarchy
+    from hdmf_lindi.storage.store import LindiStore
+
+    if mode not in ("r", "r+"):
+        raise LindiUnsupportedError(
+            f"{source}: an HDF5 file opens read-only or 'r+' with edits kept in memory, not "
+            f"{mode!r}; write LINDI to a *.lindi.json / *.lindi.tar / *.lindi.d"
+        )
+    options = dict(store_options)
+    if options["allow_local"] is None:
+        options["allow_local"] = not is_remote_url(source)
+    result = translate_source(source, local_cache=options["local_cache"])
+    store = LindiStore(result.reference_map, read_only=mode == "r", **options)
+    return OpenedHierarchy(Hierarchy(store), store, FileKind.HDF5, source, mode == "r+")
+
+
+def _open_reference_file_system(
+    document: Mapping[str, Any], mode: OpenMode, store_options: dict[str, Any]
+) -> OpenedHierarchy:
+    from hdmf_lindi.hierarchy import Hierarchy
+    from hdmf_lindi.storage.reference_map import ReferenceMap
+    from hdmf_lindi.storage.store import LindiStore
+
+    if mode not in ("r", "r+", "a"):
+        raise ValueError(f"a reference file system dict opens 'r', 'r+' or 'a', not {mode!r}")
+    reference_map = ReferenceMap.from_dict(document, source=_RFS_NAME)
+    store = LindiStore(reference_map, read_only=mode == "r", **store_options)
+    return OpenedHierarchy(Hierarchy(store), store, FileKind.LINDI, _RFS_NAME, mode != "r")
+
+
+def resolve_link_location(base: str, filename: str) -> str:
+    """Where the file an external link names is: ``filename`` when it is absolute or a URL,
+    else relative to the directory of ``base`` (the linking file's path or URL)."""
+    if is_remote_url(filename) or os.path.isabs(filename):
+        return filename
+    if is_remote_url(base):
+        return urljoin(base, filename)
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(base)), filename))
+
+
+def open_linked_file(base: str, filename: str, *, local_cache: Any = None) -> OpenedHierarchy:
+    """Open, read-only, the file an external link of ``base`` names (see
+    :func:`resolve_link_location`); the caller closes it.
+
+    Raises
+    ------
+    LindiSourceError
+        The file does not exist.
+    """
+    location = resolve_link_location(base, filename)
+    try:
+        return open_hierarchy(location, "r", local_cache=local_cache)
+    except LindiSourceError as exc:
+        raise LindiSourceError(
+            f"{base}: external link to {filename!r}: {location!r} cannot be opened ({exc})"
+        ) from exc
