@@ -343,8 +343,8 @@ def _make_handler(served: ServedDirectory) -> type[BaseHTTPRequestHandler]:
                 self._send_text(404, f"not found: {path}\n", send_body)
                 return
 
-            data = file_path.read_bytes()
-            size = len(data)
+            stat = file_path.stat()
+            size = stat.st_size
             status = 200
             start, end = 0, size
             range_header = self.headers.get("Range")
@@ -363,7 +363,9 @@ def _make_handler(served: ServedDirectory) -> type[BaseHTTPRequestHandler]:
                     status = 206
 
             self._record(path, parsed.query, status)
-            stat = file_path.stat()
+            with file_path.open("rb") as f:  # only the requested range: files may be large
+                f.seek(start)
+                data = f.read(end - start)
             self.send_response(status)
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Accept-Ranges", "bytes")
@@ -377,13 +379,13 @@ def _make_handler(served: ServedDirectory) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Connection", "close")
                 self.end_headers()
                 if send_body:
-                    self.wfile.write(data[start : start + (end - start) // 2])
+                    self.wfile.write(data[: (end - start) // 2])
                     self.wfile.flush()
                 self.close_connection = True
                 return
             self.end_headers()
             if send_body:
-                self.wfile.write(data[start:end])
+                self.wfile.write(data)
 
         def _send_text(self, status: int, text: str, send_body: bool) -> None:
             body = text.encode()
