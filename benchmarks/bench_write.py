@@ -27,6 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=["small", "full"], default="small")
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs per writer")
+    parser.add_argument("--skip-zarr", action="store_true", help="leave NWBZarrIO out (slow)")
     args = parser.parse_args()
 
     from hdmf_zarr.nwb import NWBZarrIO
@@ -57,6 +58,8 @@ def main() -> None:
         ("LindiIO (.lindi.d)", "sample.nwb.lindi.d", lindi_io),
         ("NWBZarrIO (.nwb.zarr)", "sample.nwb.zarr", zarr_io),
     ]
+    if args.skip_zarr:
+        writers = [w for w in writers if w[2] is not zarr_io]
     results: list[Result] = []
     for name, filename, write in writers:
         best = float("inf")
