@@ -62,7 +62,7 @@ def test_corpus_file(name: str) -> None:
                 translate_source(path, options=options)
             message = str(caught.value)
             assert type(caught.value).__name__ == error_class, message
-            assert str(path) in message, message
+            assert name in message, message  # the file is named (symlinks may be resolved)
             assert re.escape(fragment) and fragment in message, message
             return
         ref_map = translate_source(path, options=options).reference_map
