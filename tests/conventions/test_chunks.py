@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from zarr.storage import MemoryStore
 
-from hdmf_lindi.conventions.chunks import decode_chunk, encode_chunk
+from hdmf_lindi.conventions.chunks import decode_chunk, encode_chunk, encode_region_chunks
 from hdmf_lindi.conventions.datasets import DEFAULT_COMPRESSOR, JSON2_FILTER
 from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
 from tests.conventions.conftest import json2_dtype, load_map, ref_bytes
@@ -273,3 +273,81 @@ def test_too_long_strings_are_refused_not_cut() -> None:
     assert decode_chunk(
         _v2_zarray("<U2", [1]), encode_chunk(_v2_zarray("<U2", [1]), np.array(["é"]))
     ).tolist() == ["é"]
+
+
+# ---------------------------------------------------------------------- blocks of chunks
+@st.composite
+def _aligned_blocks(
+    draw: st.DrawFn,
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """(array shape, chunk shape, block start, block shape) with the block on the chunk grid."""
+    ndim = draw(st.integers(1, 3))
+    chunks = tuple(draw(st.integers(1, 4)) for _ in range(ndim))
+    shape = tuple(draw(st.integers(1, 12)) for _ in range(ndim))
+    start: list[int] = []
+    size: list[int] = []
+    for n, c in zip(shape, chunks, strict=True):
+        first = c * draw(st.integers(0, (n - 1) // c))
+        ends = [e for e in range(first + c, n, c)] + [n]
+        stop = draw(st.sampled_from(ends))
+        start.append(first)
+        size.append(stop - first)
+    return shape, chunks, tuple(start), tuple(size)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=80)
+@given(_aligned_blocks(), st.sampled_from([None, dict(DEFAULT_COMPRESSOR)]))
+def test_region_chunks_are_the_bytes_zarr_writes(
+    case: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]],
+    compressor: Any,
+) -> None:
+    """A block on the chunk grid, encoded by us, gives the very chunks zarr stores for it."""
+    shape, chunks, start, size = case
+    values = np.arange(int(np.prod(size)), dtype="<i4").reshape(size) + 1
+    store = MemoryStore()
+    array = zarr.create_array(
+        store,
+        shape=shape,
+        chunks=chunks,
+        dtype="<i4",
+        compressors=numcodecs.get_codec(dict(compressor)) if compressor else None,
+        zarr_format=2,
+        fill_value=0,
+        config={"write_empty_chunks": True},
+    )
+    array[tuple(slice(a, a + n) for a, n in zip(start, size, strict=True))] = values
+    zarray = {**_v2_zarray("<i4", list(chunks), None, compressor), "shape": list(shape)}
+    ours = encode_region_chunks(zarray, "", start, values)
+    assert ours is not None
+    encoded = dict(ours)
+    assert set(encoded) == {k for k in store._store_dict if not k.startswith(".")}
+    for key, data in encoded.items():
+        assert data == store._store_dict[key].to_bytes(), key
+
+
+def test_region_chunks_refuse_blocks_off_the_grid() -> None:
+    zarray = {**_v2_zarray("<f8", [4, 4]), "shape": [10, 8]}
+    block = np.zeros((4, 4))
+    assert encode_region_chunks(zarray, "a/", (0, 0), block) is not None
+    assert encode_region_chunks(zarray, "a/", (2, 0), block) is None  # starts mid-chunk
+    assert encode_region_chunks(zarray, "a/", (0, 0), np.zeros((3, 4))) is None  # ends mid-chunk
+    assert encode_region_chunks(zarray, "a/", (8, 4), np.zeros((2, 4))) is not None  # array edge
+    assert encode_region_chunks(zarray, "a/", (8, 4), np.zeros((4, 4))) is None  # past the edge
+    assert encode_region_chunks(zarray, "a/", (0,), block) is None  # wrong rank
+
+
+def test_region_chunk_keys_and_edge_padding() -> None:
+    zarray = {**_v2_zarray("<i2", [2, 3], fill=-1), "shape": [3, 3], "dimension_separator": "/"}
+    chunks = encode_region_chunks(zarray, "g/d/", (0, 0), np.arange(9, dtype="<i2").reshape(3, 3))
+    assert chunks is not None
+    encoded = dict(chunks)
+    assert list(encoded) == ["g/d/0/0", "g/d/1/0"]
+    edge = decode_chunk(zarray, encoded["g/d/1/0"])
+    np.testing.assert_array_equal(edge, [[6, 7, 8], [-1, -1, -1]])
+
+
+def test_region_chunks_of_a_scalar() -> None:
+    zarray = {**_v2_zarray("<f8", []), "shape": []}
+    chunks = encode_region_chunks(zarray, "s/", (), np.asarray(2.5))
+    assert chunks is not None
+    assert [(k, decode_chunk(zarray, v).tolist()) for k, v in chunks] == [("s/0", 2.5)]

@@ -11,7 +11,7 @@ reference map: fast, no zarr calls), and opens chunked data through zarr arrays.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -68,12 +68,14 @@ class Conventions(ABC):
         when the metadata alone cannot tell a dataset's kind (LINDI v1: reference or string).
         """
 
-    def encode_whole_array(
-        self, meta: MetadataMap, path: str, stored: np.ndarray
-    ) -> list[tuple[str, bytes]] | None:
-        """Every chunk of the dataset at ``path`` encoded from the full stored array, as
-        ``(key, bytes)`` for the store; ``None`` when the caller must write through zarr (the
-        default for flavours without a fast path)."""
+    def encode_region(
+        self, meta: MetadataMap, path: str, start: tuple[int, ...], stored: np.ndarray
+    ) -> Iterator[tuple[str, bytes]] | None:
+        """The chunks of the dataset at ``path`` that the block ``stored`` (stored values)
+        placed at ``start`` covers, encoded as ``(key, bytes)`` for the store, lazily.
+
+        ``None`` when the block is not aligned to the chunk grid or the flavour has no fast
+        path (the default): the caller writes through zarr."""
         return None
 
     def read_inline_array(

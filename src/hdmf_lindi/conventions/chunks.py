@@ -13,7 +13,8 @@ A missing chunk is the caller's business (fill it with the array's fill value).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -26,7 +27,14 @@ from hdmf_lindi import _json
 from hdmf_lindi.conventions.fill_values import decode_fill_value
 from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
 
-__all__ = ["chunk_dtype", "decode_chunk", "encode_chunk", "get_codec"]
+__all__ = [
+    "ChunkCodec",
+    "chunk_dtype",
+    "decode_chunk",
+    "encode_chunk",
+    "encode_region_chunks",
+    "get_codec",
+]
 
 _PICKLE_CODEC_IDS = frozenset({"pickle"})
 
@@ -87,6 +95,82 @@ def _order(zarray: Mapping[str, Any]) -> str:
     return str(order)
 
 
+class ChunkCodec:
+    """Encodes and decodes the chunks of one Zarr v2 array: the ``.zarray`` is read once.
+
+    Parameters
+    ----------
+    zarray
+        The array's ``.zarray`` metadata (``dtype``, ``chunks``, ``order``, ``filters``,
+        ``compressor``, ``fill_value``).
+    """
+
+    __slots__ = ("_compressor", "_filters", "_zarray", "chunk_shape", "dtype", "order")
+
+    def __init__(self, zarray: Mapping[str, Any]) -> None:
+        self._zarray = zarray
+        self.dtype = chunk_dtype(zarray)
+        self.chunk_shape = _chunk_shape(zarray)
+        self.order = _order(zarray)
+        self._filters, self._compressor = _codecs(zarray)
+
+    def encode(self, chunk: np.ndarray) -> bytes:
+        """The stored bytes of one chunk. A smaller array (an edge chunk) is padded with the
+        fill value to the chunk shape, as zarr stores edge chunks."""
+        dtype = self.dtype
+        values = np.asarray(chunk)
+        if dtype.kind in "SU":
+            _check_fixed_length(values, dtype)
+        if dtype.kind != "O" or values.dtype.kind != "O":
+            values = values.astype(dtype, copy=False)
+        if values.shape != self.chunk_shape:
+            values = _padded(values, self.chunk_shape, self._zarray, dtype)
+        values = np.asarray(values, order=self.order)  # type: ignore[call-overload]
+        data: Any = values
+        for codec in self._filters:
+            data = codec.encode(data)
+        if ensure_ndarray_like(data).dtype == object:
+            raise LindiFormatError(
+                f"object array chunks need an object codec (json2, vlen-utf8, vlen-bytes) among "
+                f"the filters; got {self._zarray.get('filters')!r}"
+            )
+        if self._compressor is not None:
+            data = self._compressor.encode(data)
+        return ensure_bytes(data)
+
+    def decode(self, data: bytes, *, key: str = "?") -> np.ndarray:
+        """The values of one chunk (a writable array of the chunk shape) from its stored
+        bytes; ``key`` names the chunk in errors."""
+        dtype, shape, order = self.dtype, self.chunk_shape, self.order
+        filters, compressor = self._filters, self._compressor
+        try:
+            decoded: Any = compressor.decode(data) if compressor is not None else data
+            for codec in reversed(filters):
+                decoded = codec.decode(decoded)
+        except Exception as exc:
+            raise LindiFormatError(f"{key}: chunk could not be decoded ({exc})") from exc
+        array = ensure_ndarray_like(decoded)
+        if dtype.kind == "O":
+            if array.dtype != object:
+                raise LindiFormatError(f"{key}: object array chunk decoded to dtype {array.dtype}")
+            if array.size != int(np.prod(shape)):
+                raise LindiFormatError(
+                    f"{key}: chunk holds {array.size} elements, expected {list(shape)}"
+                )
+            return array.reshape(-1, order="A").reshape(shape, order=order)
+        expected = int(np.prod(shape)) * dtype.itemsize
+        if array.nbytes != expected:
+            raise LindiFormatError(
+                f"{key}: chunk decodes to {array.nbytes} bytes, expected {expected} "
+                f"({list(shape)} x {dtype})"
+            )
+        flat = np.frombuffer(
+            ensure_bytes(array) if not array.flags.c_contiguous else array, np.uint8
+        )
+        values = flat.view(dtype).reshape(shape, order=order)  # type: ignore[call-overload]
+        return values.copy(order=order) if not values.flags.writeable else values
+
+
 def encode_chunk(zarray: Mapping[str, Any], chunk: np.ndarray) -> bytes:
     """Encode one chunk as Zarr v2 stores it.
 
@@ -104,29 +188,48 @@ def encode_chunk(zarray: Mapping[str, Any], chunk: np.ndarray) -> bytes:
     bytes
         The stored bytes.
     """
-    dtype = chunk_dtype(zarray)
-    shape = _chunk_shape(zarray)
-    order = _order(zarray)
-    values = np.asarray(chunk)
-    if dtype.kind in "SU":
-        _check_fixed_length(values, dtype)
-    if dtype.kind != "O" or values.dtype.kind != "O":
-        values = values.astype(dtype, copy=False)
-    if values.shape != shape:
-        values = _padded(values, shape, zarray, dtype)
-    values = np.asarray(values, order=order)  # type: ignore[call-overload]
-    filters, compressor = _codecs(zarray)
-    data: Any = values
-    for codec in filters:
-        data = codec.encode(data)
-    if ensure_ndarray_like(data).dtype == object:
-        raise LindiFormatError(
-            f"object array chunks need an object codec (json2, vlen-utf8, vlen-bytes) among "
-            f"the filters; got {zarray.get('filters')!r}"
-        )
-    if compressor is not None:
-        data = compressor.encode(data)
-    return ensure_bytes(data)
+    return ChunkCodec(zarray).encode(chunk)
+
+
+def encode_region_chunks(
+    zarray: Mapping[str, Any], key_prefix: str, start: Sequence[int], values: np.ndarray
+) -> Iterator[tuple[str, bytes]] | None:
+    """The chunks that the block ``values``, placed at ``start`` in the array, covers whole,
+    encoded as ``(key, bytes)`` in chunk order (lazily: one chunk in memory at a time).
+
+    ``None`` when the block is not aligned to the chunk grid: along every axis it must start
+    at a multiple of the chunk size and end at one too, or at the array's edge (an edge chunk
+    is padded with the fill value, as zarr stores it). The caller then writes through zarr,
+    which reads and merges the chunks the block covers in part.
+    """
+    shape = tuple(int(n) for n in zarray["shape"])
+    chunks = _chunk_shape(zarray)
+    start = tuple(int(i) for i in start)
+    if not (len(start) == len(shape) == len(chunks) == values.ndim):
+        return None
+    for first, length, chunk, size in zip(start, values.shape, chunks, shape, strict=True):
+        stop = first + length
+        if chunk <= 0 or first < 0 or stop > size or first % chunk:
+            return None
+        if stop % chunk and stop != size:
+            return None
+    codec = ChunkCodec(zarray)
+    separator = str(zarray.get("dimension_separator", "."))
+    grid = [
+        range(first // chunk, -(-(first + length) // chunk))
+        for first, length, chunk in zip(start, values.shape, chunks, strict=True)
+    ]
+
+    def chunks_of_block() -> Iterator[tuple[str, bytes]]:
+        for index in itertools.product(*grid):
+            local = tuple(
+                slice(i * c - first, min((i + 1) * c, size) - first)
+                for i, c, size, first in zip(index, chunks, shape, start, strict=True)
+            )
+            key = key_prefix + (separator.join(map(str, index)) if index else "0")
+            yield key, codec.encode(values[local])
+
+    return chunks_of_block()
 
 
 def _check_fixed_length(values: np.ndarray, dtype: np.dtype[Any]) -> None:
@@ -182,31 +285,4 @@ def decode_chunk(zarray: Mapping[str, Any], data: bytes, *, key: str = "?") -> n
     LindiFormatError
         When the bytes do not decode to the chunk shape.
     """
-    dtype = chunk_dtype(zarray)
-    shape = _chunk_shape(zarray)
-    order = _order(zarray)
-    filters, compressor = _codecs(zarray)
-    try:
-        decoded: Any = compressor.decode(data) if compressor is not None else data
-        for codec in reversed(filters):
-            decoded = codec.decode(decoded)
-    except Exception as exc:
-        raise LindiFormatError(f"{key}: chunk could not be decoded ({exc})") from exc
-    array = ensure_ndarray_like(decoded)
-    if dtype.kind == "O":
-        if array.dtype != object:
-            raise LindiFormatError(f"{key}: object array chunk decoded to dtype {array.dtype}")
-        if array.size != int(np.prod(shape)):
-            raise LindiFormatError(
-                f"{key}: chunk holds {array.size} elements, expected {list(shape)}"
-            )
-        return array.reshape(-1, order="A").reshape(shape, order=order)
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if array.nbytes != expected:
-        raise LindiFormatError(
-            f"{key}: chunk decodes to {array.nbytes} bytes, expected {expected} "
-            f"({list(shape)} x {dtype})"
-        )
-    flat = np.frombuffer(ensure_bytes(array) if not array.flags.c_contiguous else array, np.uint8)
-    values = flat.view(dtype).reshape(shape, order=order)  # type: ignore[call-overload]
-    return values.copy(order=order) if not values.flags.writeable else values
+    return ChunkCodec(zarray).decode(data, key=key)

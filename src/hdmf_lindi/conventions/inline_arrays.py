@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from hdmf_lindi.conventions.abc import MetadataMap
-from hdmf_lindi.conventions.chunks import chunk_dtype, decode_chunk, encode_chunk
+from hdmf_lindi.conventions.chunks import ChunkCodec, chunk_dtype
 from hdmf_lindi.conventions.fill_values import decode_fill_value
 
-__all__ = ["decode_inline_array", "encode_array_chunks"]
+__all__ = ["decode_inline_array"]
 
 
 def decode_inline_array(
@@ -50,8 +50,9 @@ def decode_inline_array(
             return None
         blocks.append((index, ref.data))
     out = _filled(shape, dtype, zarray.get("fill_value"), where)
+    codec = ChunkCodec(zarray)
     for index, data in blocks:
-        chunk = decode_chunk(zarray, data, key=f"{where}: {key_prefix}{'.'.join(map(str, index))}")
+        chunk = codec.decode(data, key=f"{where}: {key_prefix}{'.'.join(map(str, index))}")
         region = tuple(
             slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, chunks, shape, strict=True)
         )
@@ -69,29 +70,3 @@ def _filled(shape: tuple[int, ...], dtype: np.dtype[Any], fill: Any, where: str)
     if value is None:
         return np.zeros(shape, dtype=dtype)
     return np.full(shape, value, dtype=dtype)
-
-
-def encode_array_chunks(
-    meta: MetadataMap, key_prefix: str, stored: np.ndarray, *, where: str = "?"
-) -> list[tuple[str, bytes]] | None:
-    """Every chunk of the whole array at ``key_prefix`` encoded from ``stored`` (the full stored
-    array), as ``(key, bytes)``; ``None`` when there is no ``.zarray`` or the shapes disagree.
-
-    Writing a small dataset this way costs microseconds per chunk; zarr costs milliseconds."""
-    zarray = meta.get_json(f"{key_prefix}.zarray")
-    if not isinstance(zarray, dict):
-        return None
-    shape = tuple(int(n) for n in zarray["shape"])
-    chunks = tuple(int(n) for n in zarray["chunks"])
-    if tuple(stored.shape) != shape:
-        return None
-    separator = zarray.get("dimension_separator", ".")
-    grid = [range(math.ceil(s / c)) if c else range(0) for s, c in zip(shape, chunks, strict=True)]
-    out: list[tuple[str, bytes]] = []
-    for index in itertools.product(*grid):
-        region = tuple(
-            slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, chunks, shape, strict=True)
-        )
-        key = key_prefix + (separator.join(map(str, index)) if index else "0")
-        out.append((key, encode_chunk(zarray, np.ascontiguousarray(stored[region]))))
-    return out

@@ -7,7 +7,7 @@ attributes (see :mod:`hdmf_lindi.conventions.keys` and ``docs/conventions.md``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, Final, Protocol, runtime_checkable
 
 import numpy as np
@@ -15,7 +15,7 @@ from numcodecs.compat import ensure_bytes
 
 from hdmf_lindi.conventions import keys
 from hdmf_lindi.conventions.abc import Conventions, MetadataMap
-from hdmf_lindi.conventions.chunks import get_codec
+from hdmf_lindi.conventions.chunks import encode_region_chunks, get_codec
 from hdmf_lindi.conventions.dataset_values import decode_values, encode_values
 from hdmf_lindi.conventions.datasets import (
     dataset_info_from_zarray,
@@ -402,16 +402,16 @@ class LindiV1Conventions(Conventions):
             meta.delete(key)
 
     # ------------------------------------------------------------------------------ values
-    def encode_whole_array(
-        self, meta: MetadataMap, path: str, stored: np.ndarray
-    ) -> list[tuple[str, bytes]] | None:
-        """All chunks of a whole-array write, encoded without zarr (see ``inline_arrays``)."""
-        from hdmf_lindi.conventions.inline_arrays import encode_array_chunks
-
+    def encode_region(
+        self, meta: MetadataMap, path: str, start: tuple[int, ...], stored: np.ndarray
+    ) -> Iterator[tuple[str, bytes]] | None:
+        """Chunks of a block aligned to the chunk grid, encoded without zarr
+        (see :func:`~hdmf_lindi.conventions.chunks.encode_region_chunks`)."""
         prefix = self.zarr_path(path)
-        return encode_array_chunks(
-            meta, f"{prefix}/" if prefix else "", stored, where=_source(meta)
-        )
+        zarray = meta.get_json(f"{prefix}/.zarray" if prefix else ".zarray")
+        if not isinstance(zarray, dict):
+            return None
+        return encode_region_chunks(zarray, f"{prefix}/" if prefix else "", start, stored)
 
     def read_inline_array(
         self, meta: MetadataMap, path: str, *, max_bytes: int

@@ -12,11 +12,13 @@ import datetime
 import os
 import secrets
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from hdmf_lindi.errors import LindiSecurityError, LindiSourceError
+from hdmf_lindi.storage.containers.abc import pack_name, pack_refs
 from hdmf_lindi.storage.reference_map import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.reference_map import ReferenceMap
 
 __all__ = ["StagedFile", "StagingArea"]
+
+_CONSOLIDATE_PACK_BYTES = 32 << 20
+"""How many bytes of staged chunks :meth:`StagingArea.consolidate` packs into one blob."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +157,30 @@ class StagingArea:
         LindiSourceError
             When the file cannot be written.
         """
-        relpath, version = key, 1
-        while os.path.lexists(self.get_full_path(relpath)):
+        return [self._store_new_file(key, bytes(data)), 0, len(data)]
+
+    def write_blobs(self, items: Sequence[tuple[str, bytes]]) -> list[list[Any]]:
+        """Stage many chunks as one file (a pack: their bytes one after another).
+
+        Parameters
+        ----------
+        items
+            ``(Zarr key, encoded chunk)`` pairs; the file is named after the first key.
+
+        Returns
+        -------
+        list
+            One ref value ``[absolute path, offset, size]`` per item, in order.
+        """
+        path = self._store_new_file(pack_name(items), b"".join(data for _key, data in items))
+        return pack_refs(path, items)
+
+    def _store_new_file(self, relpath: str, data: bytes) -> str:
+        candidate, version = relpath, 1
+        while os.path.lexists(self.get_full_path(candidate)):
             version += 1
-            relpath = f"{key}.v{version}"
-        return [self.store_file(relpath, data), 0, len(data)]
+            candidate = f"{relpath}.v{version}"
+        return self.store_file(candidate, data)
 
     def staged_files(self) -> list[StagedFile]:
         """Every file in the area, sorted by relative path."""
@@ -176,7 +200,8 @@ class StagingArea:
 
     def consolidate(self, reference_map: ReferenceMap, blob_writer: BlobWriter) -> int:
         """Copy every staged blob ``reference_map`` refers to into ``blob_writer`` (a
-        ``.lindi.d`` / ``.lindi.tar`` container) and point the refs at the copies.
+        ``.lindi.d`` / ``.lindi.tar`` container) and point the refs at the copies. The copies
+        are packed (:meth:`~BlobWriter.write_blobs`, up to 32 MiB a blob).
 
         The staged files are left in place (:meth:`cleanup` removes them); the caller saves
         the map.
@@ -199,28 +224,50 @@ class StagingArea:
             When a staged file is missing, unreadable or shorter than its ref says.
         """
         rewritten = 0
+        pack: list[tuple[str, bytes]] = []
+        pack_bytes = 0
+
+        def write_pack() -> None:
+            refs = (
+                blob_writer.write_blobs(pack)
+                if len(pack) > 1
+                else [blob_writer.write_blob(*pack[0])]
+            )
+            for (key, _data), ref in zip(pack, refs, strict=True):
+                reference_map.set_raw(key, ref)
+            pack.clear()
+
         for key in list(reference_map.keys()):
             value = reference_map.get_raw(key)
             if not (isinstance(value, list) and value and isinstance(value[0], str)):
                 continue
             if not self.contains(value[0]):
                 continue
-            path = value[0]
-            try:
-                with open(path, "rb") as f:
-                    if len(value) == 3:
-                        f.seek(int(value[1]))
-                        data = f.read(int(value[2]))
-                    else:
-                        data = f.read()
-            except OSError as exc:
-                raise LindiSourceError(
-                    f"{path}: staged blob of {key!r} unreadable ({exc})"
-                ) from exc
-            if len(value) == 3 and len(data) != int(value[2]):
-                raise LindiSourceError(
-                    f"{path}: staged blob of {key!r} has {len(data)} bytes, expected {value[2]}"
-                )
-            reference_map.set_raw(key, blob_writer.write_blob(key, data))
+            data = self._read_staged(key, value)
+            pack.append((key, data))
+            pack_bytes += len(data)
             rewritten += 1
+            if pack_bytes >= _CONSOLIDATE_PACK_BYTES:
+                write_pack()
+                pack_bytes = 0
+        if pack:
+            write_pack()
         return rewritten
+
+    @staticmethod
+    def _read_staged(key: str, value: list[Any]) -> bytes:
+        path = value[0]
+        try:
+            with open(path, "rb") as f:
+                if len(value) == 3:
+                    f.seek(int(value[1]))
+                    data = f.read(int(value[2]))
+                else:
+                    data = f.read()
+        except OSError as exc:
+            raise LindiSourceError(f"{path}: staged blob of {key!r} unreadable ({exc})") from exc
+        if len(value) == 3 and len(data) != int(value[2]):
+            raise LindiSourceError(
+                f"{path}: staged blob of {key!r} has {len(data)} bytes, expected {value[2]}"
+            )
+        return data

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from hdmf_lindi.errors import LindiReadOnlyError, LindiSourceError
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.reference_map import ReferenceMap
     from hdmf_lindi.storage.sources.router import SourceRouter
 
-__all__ = ["BlobWriter", "Container", "MemberResolver", "is_url"]
+__all__ = ["BlobWriter", "Container", "MemberResolver", "is_url", "pack_name", "pack_refs"]
 
 type MemberResolver = Callable[[str], tuple[str, int] | None]
 
@@ -44,6 +44,30 @@ class BlobWriter(Protocol):
     def write_blob(self, key: str, data: bytes) -> list[Any]:
         """Store ``data`` for the Zarr key ``key``; return ``[url, offset, size]``."""
         ...
+
+    def write_blobs(self, items: Sequence[tuple[str, bytes]]) -> list[list[Any]]:
+        """Store many chunks as one blob (a *pack*: their bytes one after another); return
+        one ``[url, offset, size]`` per item, in order, all naming the pack."""
+        ...
+
+
+def pack_name(items: Sequence[tuple[str, bytes]]) -> str:
+    """The Zarr-key-like name of a pack of chunks: ``<dir of first key>/pack-<first>-<count>``
+    (e.g. ``acq/data/pack-0.0-5000``); never a chunk key, so never a chunk's own blob name."""
+    first = items[0][0]
+    parent, _, name = first.rpartition("/")
+    pack = f"pack-{name}-{len(items)}"
+    return f"{parent}/{pack}" if parent else pack
+
+
+def pack_refs(url: str, items: Sequence[tuple[str, bytes]]) -> list[list[Any]]:
+    """The ``[url, offset, size]`` of each item of a pack written at ``url``."""
+    refs: list[list[Any]] = []
+    offset = 0
+    for _key, data in items:
+        refs.append([url, offset, len(data)])
+        offset += len(data)
+    return refs
 
 
 class Container(ABC):

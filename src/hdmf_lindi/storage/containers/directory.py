@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hdmf_lindi.errors import LindiFormatError, LindiSecurityError, LindiSourceError
-from hdmf_lindi.storage.containers.abc import Container
+from hdmf_lindi.storage.containers.abc import Container, pack_name, pack_refs
 from hdmf_lindi.storage.reference_map import ReferenceMap, atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -89,6 +90,17 @@ class DirectoryContainer(Container):
     # ------------------------------------------------------------------ writing
     def write_blob(self, key: str, data: bytes) -> list[Any]:
         """Write one chunk as ``blobs/<key>`` (or a new version of it) and return its ref."""
+        name = self._write_new_blob(key, bytes(data))
+        return [f"./{name}", 0, len(data)]
+
+    def write_blobs(self, items: Sequence[tuple[str, bytes]]) -> list[list[Any]]:
+        """Write many chunks as one file ``blobs/<pack name>``; refs are byte ranges of it."""
+        name = self._write_new_blob(pack_name(items), b"".join(data for _key, data in items))
+        return pack_refs(f"./{name}", items)
+
+    def _write_new_blob(self, key: str, data: bytes) -> str:
+        """Write ``blobs/<key>`` (``.v2``, ... when taken; a ref may still name the old bytes)
+        and return its name relative to the directory."""
         self._check_local_writable()
         name = blob_name_for_key(key, source=self.location)
         path = os.path.join(self.location, name)
@@ -99,10 +111,10 @@ class DirectoryContainer(Container):
             candidate = f"{name}.v{version}"
             candidate_path = f"{path}.v{version}"
         try:
-            atomic_write_bytes(candidate_path, bytes(data))
+            atomic_write_bytes(candidate_path, data)
         except OSError as exc:
             raise LindiSourceError(f"{candidate_path}: cannot write blob ({exc})") from exc
-        return [f"./{candidate}", 0, len(data)]
+        return candidate
 
     def forget_blob(self, ref: Any) -> None:
         if isinstance(ref, list) and ref and isinstance(ref[0], str):

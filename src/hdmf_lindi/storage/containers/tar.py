@@ -24,10 +24,11 @@ which the operating system may tear only if the machine itself fails during that
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hdmf_lindi.errors import LindiFormatError, LindiSourceError
-from hdmf_lindi.storage.containers.abc import Container, MemberResolver
+from hdmf_lindi.storage.containers.abc import Container, MemberResolver, pack_name, pack_refs
 from hdmf_lindi.storage.containers.directory import blob_name_for_key
 from hdmf_lindi.storage.containers.tar_format import (
     BLOCK_SIZE,
@@ -171,13 +172,24 @@ class TarContainer(Container):
     def write_blob(self, key: str, data: bytes) -> list[Any]:
         """Append one chunk as member ``blobs/<key>`` (``.v2``, ... when that name is taken)."""
         self._check_local_writable()
-        name = blob_name_for_key(key, source=self.location)
+        name = self._free_name(blob_name_for_key(key, source=self.location))
+        member = self._append(name, bytes(data))
+        return [f"./{member.name}", 0, member.size]
+
+    def write_blobs(self, items: Sequence[tuple[str, bytes]]) -> list[list[Any]]:
+        """Append many chunks as one member ``blobs/<pack name>``; refs are byte ranges of it
+        (lindi 0.4.6 reads ``["./blobs/...", offset, size]`` the same way)."""
+        self._check_local_writable()
+        name = self._free_name(blob_name_for_key(pack_name(items), source=self.location))
+        member = self._append(name, b"".join(data for _key, data in items))
+        return pack_refs(f"./{member.name}", items)
+
+    def _free_name(self, name: str) -> str:
         candidate, version = name, 1
         while candidate in self._by_name:
             version += 1
             candidate = f"{name}.v{version}"
-        member = self._append(candidate, bytes(data))
-        return [f"./{member.name}", 0, member.size]
+        return candidate
 
     def save(self, reference_map: ReferenceMap) -> None:
         self._check_local_writable()

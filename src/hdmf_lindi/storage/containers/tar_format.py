@@ -47,6 +47,8 @@ ENTRY_DATA_OFFSET = BLOCK_SIZE
 INDEX_NAME = ".tar_index.json"
 LINDI_JSON_NAME = "lindi.json"
 INITIAL_PADDED_SIZE = 8192
+_MIB = 1 << 20
+_LARGE_DOCUMENT_BYTES = _MIB
 _USTAR_MAGIC = b"ustar\x0000"
 
 
@@ -81,7 +83,12 @@ def blocks_for(size: int) -> int:
 
 
 def padded_size(content_size: int, initial: int = INITIAL_PADDED_SIZE) -> int:
-    """The slot size lindi 0.4.6 gives a growing JSON member."""
+    """The slot size of a growing JSON member: lindi 0.4.6's (the smallest power of two from
+    ``initial`` up that holds four times the content) for documents up to 1 MiB; above that,
+    twice the content in whole MiB (a 10 MB document of chunk refs would otherwise take a
+    64 MB slot). A document that outgrows its slot moves to a new one at the end."""
+    if content_size > _LARGE_DOCUMENT_BYTES:
+        return -(-2 * content_size // _MIB) * _MIB
     total = initial
     while total < content_size * 4:
         total *= 2
