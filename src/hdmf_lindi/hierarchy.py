@@ -485,10 +485,13 @@ class Hierarchy:
                 raise LindiShapeError(
                     f"{node.path}: new shape {shape} exceeds maxshape {tuple(maxshape)}"
                 )
-        self._array(node.path).resize(shape)
+        if all(n >= o for n, o in zip(shape, info.shape, strict=True)):
+            # metadata only (zarr's resize walks every chunk of the old shape: an iterator
+            # that grows a dataset row by row would take quadratic time)
+            self._conventions.grow_dataset(self._meta, node.path, shape)
+        else:
+            self._array(node.path).resize(shape)  # drops the chunks outside the new shape
         self._invalidate(node.path)
-        # the conventions keep maxshape and other special attributes in the array's attributes;
-        # zarr's resize rewrote the array metadata only.
 
     def set_attrs(self, path: str, attrs: Mapping[str, Any]) -> None:
         """Set (add or replace) attributes of the object at ``path``."""

@@ -3,11 +3,13 @@ cannot share ours). Tests and benchmarks run scripts with it to prove compatibil
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,31 +23,45 @@ class UpstreamUnavailable(RuntimeError):
 
 
 def upstream_python() -> Path:
-    """The interpreter of the lindi 0.4.6 environment, created on first use."""
+    """The interpreter of the lindi 0.4.6 environment, created on first use (once: pytest-xdist
+    workers wait for each other on a lock file; a failed install is remembered for an hour so
+    that each test does not try again)."""
     python = UPSTREAM_VENV / "bin" / "python"
     stamp = UPSTREAM_VENV / ".installed"
+    failed = UPSTREAM_VENV.with_name(UPSTREAM_VENV.name + ".failed")
     if python.exists() and stamp.exists():
         return python
-    try:
-        if not python.exists():
+    UPSTREAM_VENV.parent.mkdir(parents=True, exist_ok=True)
+    with open(UPSTREAM_VENV.with_name(UPSTREAM_VENV.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if python.exists() and stamp.exists():
+            return python
+        if failed.exists() and time.time() - failed.stat().st_mtime < 3600:
+            raise UpstreamUnavailable(failed.read_text())
+        try:
+            if not python.exists():
+                subprocess.run(
+                    [sys.executable, "-m", "venv", str(UPSTREAM_VENV)],
+                    check=True,
+                    capture_output=True,
+                    timeout=300,
+                )
             subprocess.run(
-                [sys.executable, "-m", "venv", str(UPSTREAM_VENV)],
+                [str(python), "-m", "pip", "install", "--quiet", *UPSTREAM_REQUIREMENTS],
                 check=True,
                 capture_output=True,
+                timeout=600,
             )
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", *UPSTREAM_REQUIREMENTS],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        output = getattr(exc, "stderr", b"") or b""
-        raise UpstreamUnavailable(
-            f"cannot install {UPSTREAM_REQUIREMENTS} into {UPSTREAM_VENV}: "
-            f"{output.decode(errors='replace')[-500:]}"
-        ) from exc
-    stamp.touch()
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            output = getattr(exc, "stderr", b"") or b""
+            message = (
+                f"cannot install {UPSTREAM_REQUIREMENTS} into {UPSTREAM_VENV}: "
+                f"{output.decode(errors='replace')[-500:]}"
+            )
+            failed.write_text(message)
+            raise UpstreamUnavailable(message) from exc
+        stamp.touch()
+        failed.unlink(missing_ok=True)
     return python
 
 

@@ -172,6 +172,31 @@ def test_data_chunk_iterator_streams_into_blobs(tmp_path: Path) -> None:
     assert document["shape"] == [buffers * rows, columns]
 
 
+@pytest.mark.parametrize("suffix", [".lindi.tar", ".lindi.d"])
+def test_row_by_row_iterator_is_written_in_whole_chunks(tmp_path: Path, suffix: str) -> None:
+    """DataChunkIterator's default buffer is one row: the rows are gathered into chunks of
+    about 4 MiB (not one chunk per row) and each chunk is written once, in a pack."""
+    rows, columns = 20_000, 64
+    path = str(tmp_path / f"rows{suffix}")
+    nwbfile = make_nwbfile()
+    expected = _random_rows(7, rows, columns)
+    iterator = DataChunkIterator(
+        data=iter(expected), maxshape=(None, columns), dtype=np.dtype(np.float64)
+    )
+    assert iterator.buffer_size == 1
+    nwbfile.add_acquisition(TimeSeries(name="rows", data=iterator, unit="V", rate=1000.0))
+    with LindiIO(path, mode="w") as io:
+        io.write(nwbfile)
+        reference_map = io.hierarchy.store.reference_map
+        refs = [reference_map.get_raw(f"acquisition/rows/data/{i}.0") for i in range(3)]
+    document = zarray_of(path, "acquisition/rows/data/.zarray")
+    assert document["shape"] == [rows, columns]
+    assert document["chunks"] == [8192, columns]  # 4 MiB of float64 rows
+    assert all(isinstance(ref, list) for ref in refs)  # blobs, each chunk written once
+    with LindiIO(path) as io:
+        np.testing.assert_array_equal(io.read().acquisition["rows"].data[:], expected)
+
+
 def test_large_array_refused_in_plain_json(tmp_path: Path) -> None:
     path = str(tmp_path / "big.lindi.json")
     nwbfile = make_nwbfile()

@@ -151,6 +151,11 @@ class Conventions(ABC):
         referenced in place; by default it follows ``info.compression``."""
 
     @abstractmethod
+    def grow_dataset(self, meta: MetadataMap, path: str, shape: tuple[int, ...]) -> None:
+        """Set the shape of the dataset at ``path`` to ``shape``, no axis smaller than now
+        (metadata only: growing moves no chunk)."""
+
+    @abstractmethod
     def delete_node(self, meta: MetadataMap, path: str) -> None:
         """Remove every key of the object at ``path`` (and below)."""
 

@@ -381,6 +381,17 @@ class LindiV1Conventions(Conventions):
         self._store_attrs(meta, zpath, merged)
         return zarray
 
+    def grow_dataset(self, meta: MetadataMap, path: str, shape: tuple[int, ...]) -> None:
+        """Rewrite ``shape`` in ``.zarray``."""
+        key = _key(self.zarr_path(path), ".zarray")
+        zarray = meta.get_json(key)
+        if not isinstance(zarray, Mapping):
+            raise LindiFormatError(f"{_source(meta)}: {path} is not a dataset")
+        old = tuple(int(n) for n in zarray["shape"])
+        if len(shape) != len(old) or any(n < o for n, o in zip(shape, old, strict=True)):
+            raise ValueError(f"{path}: cannot grow from {old} to {shape}")
+        meta.set_json(key, {**zarray, "shape": [int(n) for n in shape]})
+
     def delete_node(self, meta: MetadataMap, path: str) -> None:
         """Remove every key of the object at ``path`` and below (``KeyError`` when absent)."""
         zpath = self.zarr_path(path)

@@ -20,12 +20,13 @@ import h5py
 import numpy as np
 from hdmf.build import Builder, DatasetBuilder, GroupBuilder, LinkBuilder, ReferenceBuilder
 from hdmf.container import Container
-from hdmf.data_utils import AbstractDataChunkIterator, DataIO
+from hdmf.data_utils import AbstractDataChunkIterator, DataChunk, DataIO
 from hdmf.query import HDMFDataset
 
 from hdmf_lindi._paths import join_path, parent_path
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, NodeKind, Reference
 from hdmf_lindi.errors import LindiError
+from hdmf_lindi.io.chunk_aligner import ChunkAligner
 from hdmf_lindi.io.data_io import StorageSettings, storage_settings
 from hdmf_lindi.io.datasets import LindiDataset, _ReferenceResolvingDataset
 from hdmf_lindi.io.write_values import (
@@ -86,6 +87,7 @@ class BuilderWriter:
         self._set_written = set_written
         self._referenced: list[tuple[str, str, Builder]] = []
         self._dci_queue: deque[tuple[str, AbstractDataChunkIterator]] = deque()
+        self._iterative: dict[str, _IterativeWrite] = {}
         self._root_object_id: str | None = None
         self._root: GroupBuilder | None = None
         self._link_data = True
@@ -329,13 +331,19 @@ class BuilderWriter:
             chunks = (
                 tuple(recommended)
                 if recommended is not None
-                else iterator_chunks(data, shape, maxshape, np.dtype(dtype))
+                else iterator_chunks(shape, maxshape, np.dtype(dtype))
             )
         settings = replace(
             settings, chunks=chunks, maxshape=tuple(maxshape) if maxshape is not None else None
         )
         info = info_for(shape, np.dtype(dtype), settings, where=self._where(path))
         self._create(path, info, None, attributes, codecs=settings.codecs)
+        self._iterative[path] = _IterativeWrite(
+            self._hierarchy,
+            path,
+            info,
+            axis=int(getattr(data, "iter_axis", 0) or 0),
+        )
         if self._exhaust_dci:
             while self._write_chunk(path, data):
                 pass
@@ -346,17 +354,9 @@ class BuilderWriter:
         try:
             chunk = next(data)
         except StopIteration:
+            self._iterative.pop(path).finish()
             return False
-        bounds = tuple(int(b) for b in chunk.get_min_bounds())
-        handle = self._hierarchy.dataset(path)
-        current = tuple(handle.shape)
-        if any(b > c for b, c in zip(bounds, current, strict=False)):
-            grown = tuple(max(b, c) for b, c in zip(bounds, current, strict=False))
-            self._hierarchy.resize(path, grown)
-        values = np.asarray(chunk.data)
-        if handle.dtype.kind == "O":
-            values = np.asarray(chunk.data, dtype=object)
-        self._hierarchy.write(path, chunk.selection, values)
+        self._iterative[path].add(chunk)
         return True
 
     def _exhaust_dci_queue(self) -> None:
@@ -532,3 +532,38 @@ def _dataset_origin(data: Any) -> tuple[str | None, str] | None:
         inner = data.dset
         return os.path.abspath(inner.file.filename), str(inner.name)
     return None
+
+
+class _IterativeWrite:
+    """One dataset written from a data chunk iterator: grows it as blocks arrive and gathers
+    the blocks into whole chunks (``ChunkAligner``); the new shape is written to the metadata
+    just before the data, not once per block."""
+
+    def __init__(self, hierarchy: Hierarchy, path: str, info: DatasetInfo, *, axis: int) -> None:
+        self._hierarchy = hierarchy
+        self._path = path
+        self._shape = tuple(info.shape)
+        self._resized = False
+        self._object = info.dtype.kind == "O"
+        self._aligner = ChunkAligner(self._write, tuple(info.chunks or ()), axis=axis)
+
+    def add(self, chunk: DataChunk) -> None:
+        bounds = tuple(int(b) for b in chunk.get_min_bounds())
+        if any(b > n for b, n in zip(bounds, self._shape, strict=False)):
+            self._shape = tuple(max(b, n) for b, n in zip(bounds, self._shape, strict=False))
+            self._resized = True
+        values = np.asarray(chunk.data, dtype=object if self._object else None)
+        self._aligner.add(chunk.selection, values, self._shape)
+
+    def finish(self) -> None:
+        self._aligner.flush()
+        self._apply_shape()
+
+    def _write(self, selection: tuple[slice, ...], values: np.ndarray) -> None:
+        self._apply_shape()
+        self._hierarchy.write(self._path, selection, values)
+
+    def _apply_shape(self) -> None:
+        if self._resized:
+            self._hierarchy.resize(self._path, self._shape)
+            self._resized = False

@@ -10,7 +10,6 @@ import h5py
 import numpy as np
 from hdmf.build import Builder, ReferenceBuilder
 from hdmf.container import Container
-from hdmf.data_utils import AbstractDataChunkIterator
 from hdmf.spec import DtypeSpec, RefSpec
 
 from hdmf_lindi.conventions.datasets import data_kind_of
@@ -241,29 +240,17 @@ def compound_dtype(fields: list[tuple[str, Any]]) -> np.dtype[Any]:
     )
 
 
-def iterator_chunks(
-    data: AbstractDataChunkIterator,
-    shape: tuple[int, ...],
-    maxshape: Any,
-    dtype: np.dtype[Any],
-) -> tuple[int, ...]:
-    """Chunks for an iterative write: one buffer of a ``DataChunkIterator`` along its axis
-    (so each buffer fills whole chunks), else about 4 MiB sized from the maximum shape."""
+def iterator_chunks(shape: tuple[int, ...], maxshape: Any, dtype: np.dtype[Any]) -> tuple[int, ...]:
+    """Chunks for an iterative write that neither the caller nor the iterator sizes: about
+    4 MiB, from the maximum shape. The iterator's buffer size does not matter: the blocks it
+    yields are gathered into whole chunks before they are written (``io.chunk_aligner``)."""
     if not shape:
         return ()
     full = tuple(
         (m if m is not None else max(s, 2**40))
         for s, m in zip(shape, maxshape or shape, strict=False)
     )
-    chunks = list(default_chunks(full, dtype))
-    buffer_size = getattr(data, "buffer_size", None)
-    axis = getattr(data, "iter_axis", 0) or 0
-    if isinstance(buffer_size, int) and buffer_size > 0 and axis < len(chunks):
-        row_bytes = max(1, dtype.itemsize) * int(
-            np.prod([c for i, c in enumerate(chunks) if i != axis], dtype=np.int64)
-        )
-        chunks[axis] = max(1, min(buffer_size, (16 * 2**20) // row_bytes))
-    return tuple(chunks)
+    return default_chunks(full, dtype)
 
 
 def row_items(row: Any) -> list[Any]:
