@@ -190,6 +190,27 @@ def test_resize_within_maxshape(hierarchy: Hierarchy) -> None:
         h.resize("/fixed", (3,))
 
 
+@pytest.mark.parametrize("dtype", ["<i4", "<f8"])
+def test_shrink_then_grow_shows_the_fill_value_like_h5py(
+    hierarchy: Hierarchy, tmp_path: Path, dtype: str
+) -> None:
+    values = np.arange(60).reshape(10, 6).astype(dtype)
+    steps = [(7, 4), (10, 6), (3, 6), (9, 5)]
+    with h5py.File(tmp_path / "ref.h5", "w") as f:
+        d = f.create_dataset("d", data=values, chunks=(4, 4), maxshape=(None, None), fillvalue=-1)
+        expected = []
+        for shape in steps:
+            d.resize(shape)
+            expected.append(d[...])
+    info = DatasetInfo(
+        shape=values.shape, dtype=values.dtype, chunks=(4, 4), maxshape=(None, None), fillvalue=-1
+    )
+    hierarchy.create_dataset("/d", info, data=values)
+    for shape, want in zip(steps, expected, strict=True):
+        hierarchy.resize("/d", shape)
+        np.testing.assert_array_equal(hierarchy.read("/d"), want)
+
+
 def test_shape_mismatch_and_read_only(hierarchy: Hierarchy, tmp_path: Path) -> None:
     h = hierarchy
     h.create_dataset("/d", DatasetInfo(shape=(4,), dtype=np.dtype("f8")), data=np.zeros(4))

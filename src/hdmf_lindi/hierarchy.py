@@ -490,8 +490,25 @@ class Hierarchy:
             # that grows a dataset row by row would take quadratic time)
             self._conventions.grow_dataset(self._meta, node.path, shape)
         else:
-            self._array(node.path).resize(shape)  # drops the chunks outside the new shape
+            array = self._array(node.path)
+            array.resize(shape)  # drops the chunks wholly outside the new shape
+            self._invalidate(node.path)
+            self._refill_edge_chunks(node.path, info.shape, shape, tuple(array.chunks))
         self._invalidate(node.path)
+
+    def _refill_edge_chunks(
+        self, path: str, old: tuple[int, ...], new: tuple[int, ...], chunks: tuple[int, ...]
+    ) -> None:
+        """After a shrink, rewrite the chunks cut by the new edge so that what lies beyond it
+        is the fill value again (as HDF5 shows when the dataset grows back), not old data."""
+        info = self._require_dataset(path).dataset
+        assert info is not None
+        for axis, (before, after, chunk) in enumerate(zip(old, new, chunks, strict=True)):
+            if after >= before or after % chunk == 0 or math.prod(new) == 0:
+                continue
+            start = tuple(after - after % chunk if d == axis else 0 for d in range(len(new)))
+            slab = tuple(slice(first, n) for first, n in zip(start, new, strict=True))
+            self._write_block(path, start, self._read_stored_selection(path, info, slab))
 
     def set_attrs(self, path: str, attrs: Mapping[str, Any]) -> None:
         """Set (add or replace) attributes of the object at ``path``."""

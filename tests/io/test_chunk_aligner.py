@@ -86,3 +86,24 @@ def test_scalar_and_stepped_selections_go_straight_through() -> None:
     stepped = ChunkAligner(lambda sel, values: writes.append(sel), (4,))
     stepped.add((slice(0, 8, 2),), np.arange(4), (8,))
     assert writes == [(), (slice(0, 8, 2),)]
+
+
+def test_buffered_blocks_are_copies() -> None:
+    """An iterator may refill the array it yielded: what is buffered must not change."""
+    recorder = _Recorder((10,))
+    aligner = ChunkAligner(recorder, (4,))
+    buffer = np.zeros(1, dtype="<i8")
+    for i in range(10):
+        buffer[0] = i
+        aligner.add((slice(i, i + 1),), buffer, (10,))
+    aligner.flush()
+    np.testing.assert_array_equal(recorder.values, np.arange(10))
+
+
+def test_blocks_are_cast_to_the_dataset_dtype_before_they_are_joined() -> None:
+    written: list[np.ndarray] = []
+    aligner = ChunkAligner(lambda sel, values: written.append(values), (2,), dtype=np.dtype("<u8"))
+    aligner.add((slice(0, 1),), np.array([2**62 + 1], dtype="<i8"), (2,))
+    aligner.add((slice(1, 2),), np.array([2**63 + 1], dtype="<u8"), (2,))
+    assert written[0].dtype == np.dtype("<u8")
+    assert written[0].tolist() == [2**62 + 1, 2**63 + 1]  # not rounded through float64

@@ -16,7 +16,7 @@ import zarr.codecs
 from hdmf.backends.hdf5 import H5DataIO
 from hdmf.build import DatasetBuilder, GroupBuilder
 from hdmf.build.errors import ReferenceTargetNotBuiltError
-from hdmf.data_utils import DataChunkIterator
+from hdmf.data_utils import AbstractDataChunkIterator, DataChunk, DataChunkIterator
 from hdmf_zarr import ZarrDataIO
 from pynwb import NWBFile, TimeSeries
 
@@ -195,6 +195,50 @@ def test_row_by_row_iterator_is_written_in_whole_chunks(tmp_path: Path, suffix: 
     assert all(isinstance(ref, list) for ref in refs)  # blobs, each chunk written once
     with LindiIO(path) as io:
         np.testing.assert_array_equal(io.read().acquisition["rows"].data[:], expected)
+
+
+class _RefillingIterator(AbstractDataChunkIterator):  # type: ignore[misc]
+    """Yields every row in the same array, refilled each time (as a device reader may)."""
+
+    def __init__(self, rows: int) -> None:
+        self._row = 0
+        self._rows = rows
+        self._buffer = np.empty((1, 3), dtype="<f8")
+
+    def __iter__(self) -> _RefillingIterator:
+        return self
+
+    def __next__(self) -> DataChunk:
+        if self._row == self._rows:
+            raise StopIteration
+        self._buffer[:] = self._row
+        self._row += 1
+        return DataChunk(data=self._buffer, selection=np.s_[self._row - 1 : self._row, 0:3])
+
+    def recommended_chunk_shape(self) -> tuple[int, int]:
+        return (4, 3)
+
+    def recommended_data_shape(self) -> tuple[int, int]:
+        return (1, 3)
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return np.dtype("<f8")
+
+    @property
+    def maxshape(self) -> tuple[int | None, int]:
+        return (None, 3)
+
+
+def test_iterator_refilling_its_array_is_written_as_yielded(tmp_path: Path) -> None:
+    path = str(tmp_path / "refill.lindi.d")
+    nwbfile = make_nwbfile()
+    nwbfile.add_acquisition(TimeSeries(name="t", data=_RefillingIterator(10), unit="m", rate=1.0))
+    with LindiIO(path, mode="w") as io:
+        io.write(nwbfile)
+    with LindiIO(path) as io:
+        data = io.read().acquisition["t"].data
+        np.testing.assert_array_equal(data[:, 0], np.arange(10.0))
 
 
 def test_large_array_refused_in_plain_json(tmp_path: Path) -> None:

@@ -32,16 +32,27 @@ class ChunkAligner:
         The dataset's chunk shape (``()`` for a scalar).
     axis
         The axis the blocks follow each other along (the iterator's ``iter_axis``).
+    dtype
+        Numeric blocks are cast to it as they are buffered (so that blocks of different
+        dtypes are not promoted together, e.g. int64 and uint64 to float64).
 
     Notes
     -----
     A block that does not continue the buffered ones, does not cover the other axes whole or
     is not made of step-1 slices is written as it is (after the buffer). At most one chunk's
-    worth of rows (plus the block being added) is held in memory.
+    worth of rows (plus the block being added) is held in memory, as copies: an iterator may
+    refill the array it yielded.
     """
 
-    def __init__(self, write: BlockWriter, chunks: tuple[int, ...], axis: int = 0) -> None:
+    def __init__(
+        self,
+        write: BlockWriter,
+        chunks: tuple[int, ...],
+        axis: int = 0,
+        dtype: np.dtype[Any] | None = None,
+    ) -> None:
         self._write = write
+        self._dtype = dtype
         self._axis = axis
         self._chunk = int(chunks[axis]) if axis < len(chunks) and chunks[axis] > 0 else 1
         self._parts: list[np.ndarray] = []
@@ -73,11 +84,14 @@ class ChunkAligner:
                 self._write(slices, values)
                 return
             self._start, self._others = first, slices
-        self._parts.append(values)
+        part = values.astype(self._dtype, copy=False) if self._dtype is not None else values
+        self._parts.append(part)
         self._length += stop - first
         whole = self._length - self._length % self._chunk
         if whole:
             self._write_rows(whole)
+        if self._parts and self._parts[-1] is values:
+            self._parts[-1] = values.copy()  # iterators may refill the array they yielded
 
     def flush(self) -> None:
         """Write whatever is buffered (the last, partial chunk of the data)."""

@@ -545,7 +545,10 @@ class _IterativeWrite:
         self._shape = tuple(info.shape)
         self._resized = False
         self._object = info.dtype.kind == "O"
-        self._aligner = ChunkAligner(self._write, tuple(info.chunks or ()), axis=axis)
+        numeric = info.dtype if info.dtype.kind in "biufc" else None
+        self._aligner = ChunkAligner(
+            self._write, tuple(info.chunks or ()), axis=axis, dtype=numeric
+        )
 
     def add(self, chunk: DataChunk) -> None:
         bounds = tuple(int(b) for b in chunk.get_min_bounds())

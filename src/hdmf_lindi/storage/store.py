@@ -684,10 +684,10 @@ class LindiStore(Store):
         if len(items) == 1:
             self._store_bytes(*items[0])
             return
-        first_key = items[0][0]
-        refs = self._blob_writer(first_key, sum(len(d) for _, d in items)).write_blobs(items)
+        writer = self._blob_writer(items[0][0], sum(len(d) for _, d in items))
         reference_map = self._reference_map
         with self._shared.lock:
+            refs = writer.write_blobs(items)
             for (key, _data), ref in zip(items, refs, strict=True):
                 previous = reference_map.get_raw(key)
                 reference_map.set_raw(key, ref)
