@@ -83,3 +83,11 @@ def run_upstream(script: str, *args: str, timeout: float = 300) -> Any:
         if line.startswith(("{", "[")):
             return json.loads(line)
     raise AssertionError(f"lindi 0.4.6 printed no JSON result:\n{completed.stdout[-2000:]}")
+
+
+if __name__ == "__main__":
+    # `python -m tests.helpers.upstream_lindi`: create the environment ahead of a test run
+    try:
+        print(upstream_python())
+    except UpstreamUnavailable as exc:
+        print(f"lindi 0.4.6 unavailable (its tests will be skipped): {exc}", file=sys.stderr)

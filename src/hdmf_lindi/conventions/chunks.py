@@ -121,10 +121,15 @@ class ChunkCodec:
         values = np.asarray(chunk)
         if dtype.kind in "SU":
             _check_fixed_length(values, dtype)
-        if dtype.kind != "O" or values.dtype.kind != "O":
+        if values.dtype != dtype and (dtype.kind != "O" or values.dtype.kind != "O"):
             values = values.astype(dtype, copy=False)
         if values.shape != self.chunk_shape:
             values = _padded(values, self.chunk_shape, self._zarray, dtype)
+        if not self._filters and dtype.kind != "O":
+            if self._compressor is None:  # the common case of large numeric arrays
+                return values.tobytes(order=self.order)  # type: ignore[arg-type]
+            contiguous = np.asarray(values, order=self.order)  # type: ignore[call-overload]
+            return ensure_bytes(self._compressor.encode(contiguous))
         values = np.asarray(values, order=self.order)  # type: ignore[call-overload]
         data: Any = values
         for codec in self._filters:

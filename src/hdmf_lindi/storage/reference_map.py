@@ -20,7 +20,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 METADATA_KEY_NAMES = frozenset({".zgroup", ".zarray", ".zattrs", ".zmetadata", "zarr.json"})
+_METADATA_SUFFIXES = tuple(sorted(METADATA_KEY_NAMES))
 _TEMPLATE_PATTERN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _BASE64_PREFIX = "base64:"
 
@@ -66,7 +67,8 @@ type ResolvedRef = InlineRef | UrlRef
 
 def is_metadata_key(key: str) -> bool:
     """Whether ``key`` names Zarr metadata (``.zarray``, ``.zattrs``, ``zarr.json``, ...)."""
-    return key.rsplit("/", 1)[-1] in METADATA_KEY_NAMES
+    # the suffix test first: it rules out chunk keys (nearly every key) cheaply
+    return key.endswith(_METADATA_SUFFIXES) and key.rsplit("/", 1)[-1] in METADATA_KEY_NAMES
 
 
 def encode_inline_bytes(data: bytes) -> str:
@@ -433,6 +435,33 @@ class ReferenceMap:
             When ``key`` or ``value`` is not a valid ref.
         """
         self._set(key, _validated(key, value, {}, self.source))
+
+    def set_byte_ranges(self, items: Iterable[tuple[str, list[Any]]]) -> None:
+        """Store many ``[url, offset, size]`` refs at once (e.g. the chunks of a pack).
+
+        Parameters
+        ----------
+        items
+            ``(key, [url, offset, size])`` pairs.
+
+        Raises
+        ------
+        LindiFormatError
+            When a key or a value is not a valid chunk ref.
+        """
+        for key, value in items:
+            if not (
+                len(value) == 3
+                and isinstance(value[0], str)
+                and "{{" not in value[0]
+                and type(value[1]) is int
+                and type(value[2]) is int
+                and value[1] >= 0
+                and value[2] >= 0
+            ) or is_metadata_key(key):
+                self._set(key, _validated(key, value, {}, self.source))
+            else:
+                self._set(key, value)
 
     def delete(self, key: str) -> None:
         """Remove ``key``; a missing key raises ``KeyError``."""

@@ -599,8 +599,11 @@ class LindiStore(Store):
             self._is_open = True
         pack: builtins.list[tuple[str, bytes]] = []
         pack_bytes = 0
+        object_arrays: dict[str, bool] = {}
         for key, data in items:
-            if not self._goes_to_blob(key, data):
+            if is_metadata_key(key):
+                object_arrays.clear()
+            if not self._goes_to_blob(key, data, object_arrays):
                 self._store_bytes(key, data)
                 continue
             pack.append((key, data))
@@ -625,15 +628,23 @@ class LindiStore(Store):
             )
         return value.to_bytes()
 
-    def _goes_to_blob(self, key: str, data: bytes) -> bool:
+    def _goes_to_blob(
+        self, key: str, data: bytes, object_arrays: dict[str, bool] | None = None
+    ) -> bool:
         """Whether a chunk is written as a blob: chunks of ``inline_threshold`` bytes or more,
         except those of object-dtype arrays (strings, references, compound rows: always inline,
-        as lindi 0.4.6 does)."""
+        as lindi 0.4.6 does). ``object_arrays`` memoizes the dtype test by the key's parent."""
         if is_metadata_key(key) or self._inline_threshold is None:
             return False
         if len(data) < self._inline_threshold:
             return False
-        return not self._is_object_array_chunk(key)
+        if object_arrays is None:
+            return not self._is_object_array_chunk(key)
+        parent = key.rpartition("/")[0]
+        is_object = object_arrays.get(parent)
+        if is_object is None:
+            is_object = object_arrays[parent] = self._is_object_array_chunk(key)
+        return not is_object
 
     def _is_object_array_chunk(self, key: str) -> bool:
         """Whether ``key`` is a chunk of a Zarr v2 array whose ``.zarray`` dtype is ``"|O"``
@@ -686,13 +697,15 @@ class LindiStore(Store):
             return
         writer = self._blob_writer(items[0][0], sum(len(d) for _, d in items))
         reference_map = self._reference_map
+        keys = [key for key, _data in items]
         with self._shared.lock:
             refs = writer.write_blobs(items)
-            for (key, _data), ref in zip(items, refs, strict=True):
-                previous = reference_map.get_raw(key)
-                reference_map.set_raw(key, ref)
-                if isinstance(previous, list) and self._container is not None:
-                    self._container.forget_blob(previous)
+            if self._container is not None:
+                for key in keys:
+                    previous = reference_map.get_raw(key)
+                    if isinstance(previous, list):
+                        self._container.forget_blob(previous)
+            reference_map.set_byte_ranges(zip(keys, refs, strict=True))
             self._shared.dirty = True
 
     def _delete_keys(self, keys: Iterable[str]) -> None:

@@ -50,6 +50,9 @@ from hdmf_lindi.storage.containers.tar_format import (
 )
 from hdmf_lindi.storage.reference_map import ReferenceMap, atomic_write_bytes
 
+_IOV_MAX = 1024
+"""Buffers per ``pwritev`` call (Linux's IOV_MAX)."""
+
 if TYPE_CHECKING:
     from hdmf_lindi.storage.sources.router import SourceRouter
 
@@ -181,7 +184,7 @@ class TarContainer(Container):
         (lindi 0.4.6 reads ``["./blobs/...", offset, size]`` the same way)."""
         self._check_local_writable()
         name = self._free_name(blob_name_for_key(pack_name(items), source=self.location))
-        member = self._append(name, b"".join(data for _key, data in items))
+        member = self._append_parts(name, [data for _key, data in items])
         return pack_refs(f"./{member.name}", items)
 
     def _free_name(self, name: str) -> str:
@@ -246,14 +249,41 @@ class TarContainer(Container):
         self._by_name.setdefault(new_name, member)
 
     def _append(self, name: str, data: bytes) -> TarMember:
+        return self._append_parts(name, [data])
+
+    def _append_parts(self, name: str, parts: Sequence[bytes]) -> TarMember:
+        """Append a member whose content is ``parts`` one after another (written with
+        ``pwritev``, never joined in memory), followed by the end-of-archive marker."""
+        size = sum(len(part) for part in parts)
         offset = self._end
-        member = TarMember(name, offset, offset + BLOCK_SIZE, len(data))
-        padding = b"\0" * (blocks_for(len(data)) - len(data))
-        self._pwrite(offset, build_header(name, len(data)) + data + padding + END_OF_ARCHIVE)
+        member = TarMember(name, offset, offset + BLOCK_SIZE, size)
+        padding = b"\0" * (blocks_for(size) - size)
+        self._pwritev(offset, [build_header(name, size), *parts, padding + END_OF_ARCHIVE])
         self._members.append(member)
         self._by_name[name] = member
         self._end = member.end
         return member
+
+    def _pwritev(self, offset: int, buffers: Sequence[bytes]) -> None:
+        if not hasattr(os, "pwritev"):  # not on every platform
+            self._pwrite(offset, b"".join(buffers))
+            return
+        fd = self._file()
+        views = [memoryview(b) for b in buffers if len(b)]
+        i = 0
+        try:
+            while i < len(views):
+                written = os.pwritev(fd, views[i : i + _IOV_MAX], offset)
+                offset += written
+                while written:  # past whole buffers, then into a partly written one
+                    if written >= len(views[i]):
+                        written -= len(views[i])
+                        i += 1
+                    else:
+                        views[i] = views[i][written:]
+                        written = 0
+        except OSError as exc:
+            raise LindiSourceError(f"{self.location}: write failed ({exc})") from exc
 
     def _file(self) -> int:
         if self._fd is None:
