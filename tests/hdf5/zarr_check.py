@@ -103,9 +103,11 @@ def check_via_zarr(ref_map: ReferenceMap, h5file: h5py.File) -> int:
         compared += 1
 
     visit("/", h5file)
-
-    def visitor(name: str, obj: Any) -> None:
+    # collect first, compare afterwards: h5py holds its global lock during visititems, and zarr
+    # reads wait on zarr's I/O thread, where a garbage collection that frees an h5py object
+    # would wait for that lock (a deadlock seen in CI)
+    objects: list[tuple[str, Any]] = []
+    h5file.visititems(lambda name, obj: objects.append((name, obj)))
+    for name, obj in objects:
         visit("/" + name, obj)
-
-    h5file.visititems(visitor)
     return compared

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import h5py
@@ -136,3 +137,60 @@ def test_local_file(tmp_path: Path) -> None:
     _write_hdf5(tmp_path / "f.h5")
     with h5py.File(RangeFile(str(tmp_path / "f.h5")), "r") as f:
         assert f["x"][-1] == 19_999
+
+
+def test_reads_wait_on_no_other_python_thread(
+    http_server: ServedDirectory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """h5py holds its global lock while it reads through a RangeFile, and a garbage collection
+    in another Python thread that frees an h5py object waits for that lock. So RangeFile reads
+    happen in the calling thread (obstore's own I/O threads run no Python): nothing may be
+    handed to the background event loop (a deadlock seen in CI before this was so)."""
+    from hdmf_lindi.storage.sources import _background_loop
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a RangeFile read waited on the background event loop")
+
+    monkeypatch.setattr(_background_loop, "run_sync", refuse)
+    _write_hdf5(http_server.root / "f.h5")
+    _write_hdf5(tmp_path / "f.h5")
+    cache = LocalCache(cache_dir=tmp_path / "cache")
+    router = SourceRouter(local_cache=cache, retry_config=FAST_RETRIES)
+    for location in (http_server.url_for("f.h5"), str(tmp_path / "f.h5")):
+        with h5py.File(RangeFile(location, router, block_size=4096), "r") as f:
+            np.testing.assert_array_equal(f["x"][1500:2500], np.arange(1500, 2500))
+            np.testing.assert_array_equal(f["g/d7"][()], np.full(8, 7.0))
+
+
+def test_garbage_collection_during_a_read_does_not_deadlock(tmp_path: Path) -> None:
+    """h5py objects caught in reference cycles are freed by whichever thread the garbage
+    collector runs in, and freeing one takes h5py's lock. Here the collection runs wherever the
+    bytes of a RangeFile read are fetched, while h5py holds that lock for the read: in the
+    reading thread itself, that is fine (the lock is reentrant); in another thread, it would
+    wait for the lock forever."""
+    import gc
+
+    from hdmf_lindi.storage.sources.local import LocalFileSource
+
+    class CollectingSource(LocalFileSource):
+        def get_ranges_blocking(self, url: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+            gc.collect()
+            return super().get_ranges_blocking(url, ranges)
+
+        async def get_ranges(self, url: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+            gc.collect()
+            return await super().get_ranges(url, ranges)
+
+    _write_hdf5(tmp_path / "f.h5")
+    _write_hdf5(tmp_path / "other.h5")
+    router = SourceRouter(sources={"local": CollectingSource()})
+    gc.disable()
+    try:
+        for _ in range(3):
+            cycle: list[object] = [h5py.File(tmp_path / "other.h5", "r")]
+            cycle.append(cycle)
+            del cycle
+            with h5py.File(RangeFile(str(tmp_path / "f.h5"), router, block_size=1024), "r") as f:
+                np.testing.assert_array_equal(f["g/d7"][()], np.full(8, 7.0))
+    finally:
+        gc.enable()

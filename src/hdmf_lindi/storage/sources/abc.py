@@ -37,6 +37,27 @@ class ByteSource(ABC):
     async def size(self, url: str) -> int:
         """The size in bytes of the object at ``url``."""
 
+    def get_ranges_blocking(self, url: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        """:meth:`get_ranges` done in the calling thread, without waiting on another Python
+        thread.
+
+        For callers that hold a lock other Python threads may need: h5py holds its global
+        lock while it reads through a file-like object, and a garbage collection in any Python
+        thread that frees an h5py object waits for that lock; a read that waited on such a
+        thread could wait forever. Backends override this (local files read in place, HTTP
+        and object stores through obstore's blocking calls, whose I/O threads run no Python);
+        the default runs :meth:`get_ranges` on the background event loop.
+        """
+        from hdmf_lindi.storage.sources._background_loop import run_sync
+
+        return run_sync(self.get_ranges(url, ranges))
+
+    def size_blocking(self, url: str) -> int:
+        """:meth:`size` in the calling thread (see :meth:`get_ranges_blocking`)."""
+        from hdmf_lindi.storage.sources._background_loop import run_sync
+
+        return run_sync(self.size(url))
+
     async def put(self, url: str, data: bytes) -> None:
         """Write a whole object (backends that cannot write raise ``LindiSourceError``)."""
         from hdmf_lindi.errors import LindiSourceError

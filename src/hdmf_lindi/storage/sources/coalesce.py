@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["CoalescedRange", "fetch_coalesced", "plan_coalesced"]
+__all__ = ["CoalescedRange", "fetch_coalesced", "plan_coalesced", "split_coalesced"]
 
 DEFAULT_MAX_GAP = 64 * 1024
 DEFAULT_MAX_REQUEST_SIZE = 16 * 1024 * 1024
@@ -53,6 +53,19 @@ def plan_coalesced(
     if members:
         plan.append(CoalescedRange(start, end, tuple(members)))
     return plan
+
+
+def split_coalesced(
+    plan: Sequence[CoalescedRange], data: Sequence[bytes], ranges: Sequence[tuple[int, int]]
+) -> list[bytes]:
+    """The bytes of each of ``ranges`` cut from ``data``, the bytes of each planned request."""
+    results: list[bytes] = [b""] * len(ranges)
+    for request, chunk in zip(plan, data, strict=True):
+        view = memoryview(chunk)
+        for index in request.members:
+            offset, size = ranges[index]
+            results[index] = bytes(view[offset - request.start : offset - request.start + size])
+    return results
 
 
 async def fetch_coalesced(

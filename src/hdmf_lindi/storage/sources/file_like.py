@@ -94,7 +94,7 @@ class RangeFile(io.RawIOBase):
     def size(self) -> int:
         """The size of the file in bytes."""
         if self._size is None:
-            self._size = self.router.size_sync(self.url)
+            self._size = self.router.size_blocking(self.url)
         return self._size
 
     # -- io.RawIOBase --------------------------------------------------------------------
@@ -168,7 +168,7 @@ class RangeFile(io.RawIOBase):
         if last - first + 1 > self.max_cached_blocks:
             # Larger than the block cache: read it straight through.
             self.request_count += 1
-            data = self.router.read_sync(self.url, offset, end - offset)
+            data = self.router.read_blocking(self.url, offset, end - offset)
             self.bytes_fetched += len(data)
             return data
         if all(index in self._blocks for index in range(first, last + 1)):
@@ -209,7 +209,7 @@ class RangeFile(io.RawIOBase):
             start = index * self.block_size
             requests.append((self.url, start, min(self.block_size, self.size - start)))
         runs = 1 + sum(1 for a, b in itertools.pairwise(missing) if b != a + 1)
-        blocks = self.router.read_many_sync(requests)
+        blocks = self.router.read_many_blocking(requests)
         self.request_count += runs
         for index, block in zip(missing, blocks, strict=True):
             self.bytes_fetched += len(block)

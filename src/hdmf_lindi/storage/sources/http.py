@@ -28,6 +28,7 @@ import obstore
 from obstore.store import HTTPStore
 
 from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.storage.sources._obstore_blocking import get_ranges_blocking, size_blocking
 from hdmf_lindi.storage.sources._obstore_errors import default_retry_config, source_error
 from hdmf_lindi.storage.sources._store_cache import options_key, shared_store
 from hdmf_lindi.storage.sources.abc import ByteSource
@@ -264,6 +265,32 @@ class HTTPSource(ByteSource):
             max_request_size=self.max_request_size,
             concurrency=self.concurrency,
         )
+
+    def _url_for_read_blocking(self, url: str) -> str:
+        """The final URL when its resolution is done, else ``url`` (never waits for it)."""
+        if not self.follow_redirects_once:
+            return url
+        future, _ = self._resolution(url)
+        if future.done() and future.exception() is None:
+            return future.result().url
+        return url
+
+    def get_ranges_blocking(self, url: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        final = self._url_for_read_blocking(url)
+        store, path = self._locate(final)
+        return get_ranges_blocking(
+            store,
+            path,
+            ranges,
+            where=_describe(url, final),
+            max_gap=self.max_gap,
+            max_request_size=self.max_request_size,
+        )
+
+    def size_blocking(self, url: str) -> int:
+        final = self._url_for_read_blocking(url)
+        store, path = self._locate(final)
+        return size_blocking(store, path, where=_describe(url, final))
 
     async def get(self, url: str) -> bytes:
         final = await self._url_for_read(url)

@@ -81,6 +81,12 @@ class LocalFileSource(ByteSource):
             return _read_ranges(url, ranges)
         return await asyncio.to_thread(_read_ranges, url, ranges)
 
+    def get_ranges_blocking(self, url: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        return _read_ranges(url, list(ranges))
+
+    def size_blocking(self, url: str) -> int:
+        return _size(url)
+
     async def get(self, url: str) -> bytes:
         return await asyncio.to_thread(_read_whole, url)
 

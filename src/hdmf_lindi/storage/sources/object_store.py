@@ -19,6 +19,7 @@ import obstore
 from obstore.store import from_url
 
 from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.storage.sources._obstore_blocking import get_ranges_blocking, size_blocking
 from hdmf_lindi.storage.sources._obstore_errors import default_retry_config, source_error
 from hdmf_lindi.storage.sources._store_cache import options_key, shared_store
 from hdmf_lindi.storage.sources.abc import ByteSource
@@ -152,6 +153,21 @@ class ObjectStoreSource(ByteSource):
             max_request_size=self.max_request_size,
             concurrency=self.concurrency,
         )
+
+    def get_ranges_blocking(self, url: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        store, path = self._locate(url)
+        return get_ranges_blocking(
+            store,
+            path,
+            ranges,
+            where=url,
+            max_gap=self.max_gap,
+            max_request_size=self.max_request_size,
+        )
+
+    def size_blocking(self, url: str) -> int:
+        store, path = self._locate(url)
+        return size_blocking(store, path, where=url)
 
     async def get(self, url: str) -> bytes:
         store, path = self._locate(url)

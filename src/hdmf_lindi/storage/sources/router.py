@@ -360,6 +360,61 @@ class SourceRouter:
         """``size`` for synchronous callers."""
         return run_sync(self.size(url))
 
+    # -- blocking API: the I/O in the calling thread ------------------------------------
+
+    def read_blocking(self, url: str, offset: int, size: int) -> bytes:
+        """``size`` bytes of ``url`` at ``offset``, read in the calling thread without waiting
+        on another Python thread (see :meth:`read_many_blocking`)."""
+        return self.read_many_blocking([(url, offset, size)])[0]
+
+    def read_many_blocking(self, requests: Sequence[ReadRequest]) -> list[bytes]:
+        """Byte ranges read in the calling thread, coalesced per object, without waiting on
+        another Python thread: for callers that hold a lock such threads may need, above all
+        h5py, which holds its global lock while it reads through a file-like object (a
+        garbage collection that frees an h5py object in another thread waits for that lock).
+
+        Every request needs an offset and a size. The local cache is used as by :meth:`read`.
+        """
+        results: list[bytes] = [b""] * len(requests)
+        groups: dict[tuple[str, str], tuple[ByteSource, bool, list[tuple[int, int, int]]]] = {}
+        cache = self.local_cache
+        for index, (url, offset, size) in enumerate(requests):
+            if offset is None or size is None:
+                raise LindiSourceError(f"{url}: a blocking read needs an offset and a size")
+            if offset < 0 or size < 0:
+                raise LindiSourceError(f"{url}: invalid range offset={offset} size={size}")
+            target = self.resolve_target(url)
+            if size == 0:
+                continue
+            absolute = target.base_offset + offset
+            use_cache = cache is not None and target.kind != "local"
+            if use_cache:
+                assert cache is not None
+                cached = cache.get(target.location, absolute, size)
+                if cached is not None:
+                    results[index] = cached
+                    continue
+            group = groups.setdefault(
+                (target.kind, target.location), (self._sources[target.kind], use_cache, [])
+            )
+            group[2].append((index, absolute, size))
+        for (_kind, location), (source, use_cache, items) in groups.items():
+            data = source.get_ranges_blocking(location, [(a, n) for _, a, n in items])
+            for (index, _a, _n), block in zip(items, data, strict=True):
+                results[index] = block
+            if use_cache:
+                assert cache is not None
+                fetched = zip(items, data, strict=True)
+                _put_quietly(cache, [(location, a, n, d) for (_, a, n), d in fetched])
+        return results
+
+    def size_blocking(self, url: str) -> int:
+        """:meth:`size` in the calling thread (see :meth:`read_many_blocking`)."""
+        target = self.resolve_target(url)
+        if target.is_member:
+            raise LindiSourceError(f"{url}: the size of a container member is not known here")
+        return self._sources[target.kind].size_blocking(target.location)
+
     def write_sync(self, url: str, data: bytes) -> None:
         """``write`` for synchronous callers."""
         run_sync(self.write(url, data))
