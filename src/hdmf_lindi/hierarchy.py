@@ -661,15 +661,6 @@ def _zarr_read_concurrency() -> Any:
     return zarr.config.set({"async.concurrency": _ZARR_READ_CONCURRENCY})
 
 
-def _selects_all(selection: tuple[Any, ...], shape: tuple[int, ...]) -> bool:
-    """Whether a basic selection covers every element (``...`` or full slices)."""
-    expanded = _expand_ellipsis(selection, len(shape), "")
-    return all(
-        isinstance(item, slice) and range(*item.indices(n)) == range(n)
-        for item, n in zip(expanded, shape, strict=True)
-    )
-
-
 def _block_start(
     selection: tuple[Any, ...], shape: tuple[int, ...], path: str
 ) -> tuple[int, ...] | None:
