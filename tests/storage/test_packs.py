@@ -96,7 +96,7 @@ def test_small_chunks_stay_inline_and_object_arrays_never_pack(tmp_path: Path) -
 
 
 def test_packs_are_split_at_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "_PACK_MAX_BYTES", 3 * CHUNK_BYTES)
+    monkeypatch.setattr(store_module, "PACK_MAX_BYTES", 3 * CHUNK_BYTES)
     path = tmp_path / "p.lindi.d"
     values = _values()
     with LindiStore.open(path, "w") as store:

@@ -18,7 +18,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from hdmf_lindi.errors import LindiSecurityError, LindiSourceError
-from hdmf_lindi.storage.containers.abc import pack_name, pack_refs
+from hdmf_lindi.storage.containers.abc import (
+    PACK_MAX_BYTES,
+    pack_name,
+    pack_refs,
+    write_packed,
+)
 from hdmf_lindi.storage.reference_map import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -26,9 +31,6 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.reference_map import ReferenceMap
 
 __all__ = ["StagedFile", "StagingArea"]
-
-_CONSOLIDATE_PACK_BYTES = 32 << 20
-"""How many bytes of staged chunks :meth:`StagingArea.consolidate` packs into one blob."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,11 +230,7 @@ class StagingArea:
         pack_bytes = 0
 
         def write_pack() -> None:
-            refs = (
-                blob_writer.write_blobs(pack)
-                if len(pack) > 1
-                else [blob_writer.write_blob(*pack[0])]
-            )
+            refs = write_packed(blob_writer, pack)
             for (key, _data), ref in zip(pack, refs, strict=True):
                 reference_map.set_raw(key, ref)
             pack.clear()
@@ -247,7 +245,7 @@ class StagingArea:
             pack.append((key, data))
             pack_bytes += len(data)
             rewritten += 1
-            if pack_bytes >= _CONSOLIDATE_PACK_BYTES:
+            if pack_bytes >= PACK_MAX_BYTES:
                 write_pack()
                 pack_bytes = 0
         if pack:

@@ -50,6 +50,7 @@ from hdmf_lindi.storage._read_plan import (
     plan_url_read,
 )
 from hdmf_lindi.storage.containers import Container, container_for
+from hdmf_lindi.storage.containers.abc import PACK_MAX_BYTES, write_packed
 from hdmf_lindi.storage.reference_map import (
     InlineRef,
     ReferenceMap,
@@ -71,8 +72,6 @@ DEFAULT_INLINE_THRESHOLD = 1000
 
 type OpenMode = Literal["r", "r+", "a", "w", "w-"]
 _MODES = ("r", "r+", "a", "w", "w-")
-_PACK_MAX_BYTES = 32 << 20
-"""How many bytes of chunks :meth:`LindiStore.set_many_sync` packs into one blob."""
 
 
 class _SharedState:
@@ -608,7 +607,7 @@ class LindiStore(Store):
                 continue
             pack.append((key, data))
             pack_bytes += len(data)
-            if pack_bytes >= _PACK_MAX_BYTES:
+            if pack_bytes >= PACK_MAX_BYTES:
                 self._store_pack(pack)
                 pack, pack_bytes = [], 0
         if pack:
@@ -692,14 +691,11 @@ class LindiStore(Store):
             self._shared.dirty = True
 
     def _store_pack(self, items: Sequence[tuple[str, bytes]]) -> None:
-        if len(items) == 1:
-            self._store_bytes(*items[0])
-            return
         writer = self._blob_writer(items[0][0], sum(len(d) for _, d in items))
         reference_map = self._reference_map
         keys = [key for key, _data in items]
         with self._shared.lock:
-            refs = writer.write_blobs(items)
+            refs = write_packed(writer, items)
             if self._container is not None:
                 for key in keys:
                     previous = reference_map.get_raw(key)

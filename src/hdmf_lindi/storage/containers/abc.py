@@ -21,7 +21,16 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.reference_map import ReferenceMap
     from hdmf_lindi.storage.sources.router import SourceRouter
 
-__all__ = ["BlobWriter", "Container", "MemberResolver", "is_url", "pack_name", "pack_refs"]
+__all__ = [
+    "PACK_MAX_BYTES",
+    "BlobWriter",
+    "Container",
+    "MemberResolver",
+    "is_url",
+    "pack_name",
+    "pack_refs",
+    "write_packed",
+]
 
 type MemberResolver = Callable[[str], tuple[str, int] | None]
 
@@ -49,6 +58,18 @@ class BlobWriter(Protocol):
         """Store many chunks as one blob (a *pack*: their bytes one after another); return
         one ``[url, offset, size]`` per item, in order, all naming the pack."""
         ...
+
+
+PACK_MAX_BYTES = 32 << 20
+"""How many bytes of chunks go into one pack (writers of many chunks cut their packs here)."""
+
+
+def write_packed(writer: BlobWriter, items: Sequence[tuple[str, bytes]]) -> list[list[Any]]:
+    """Store ``items`` with ``writer``: a lone chunk as a blob of its own, more as one pack;
+    one ``[url, offset, size]`` per item, in order."""
+    if len(items) == 1:
+        return [writer.write_blob(*items[0])]
+    return writer.write_blobs(items)
 
 
 def pack_name(items: Sequence[tuple[str, bytes]]) -> str:
