@@ -28,6 +28,9 @@ class ReferenceResolver:
     def __init__(self, h5file: h5py.File) -> None:
         self._file = h5file
         self._object_ids: dict[str, str | None] = {}
+        # HDF5 finds a dereferenced object's name by searching the groups (milliseconds a call):
+        # each target's path is looked up once, by object address
+        self._paths: dict[int, str | None] = {}
 
     def __call__(self, ref: Any, *, where: str) -> Reference:
         if isinstance(ref, h5py.RegionReference):
@@ -41,16 +44,20 @@ class ReferenceResolver:
                 f"{where}: holds a null object reference; LINDI v1 has no null reference"
             )
         try:
-            target = self._file[ref]
+            object_id = h5py.h5r.dereference(ref, self._file.id)
+            address = h5py.h5o.get_info(object_id).addr
         except (KeyError, ValueError, OSError) as exc:
             raise LindiFormatError(
                 f"{where}: object reference points to no object ({exc})"
             ) from exc
-        path = target.name
+        if address not in self._paths:
+            name = h5py.h5i.get_name(object_id)
+            self._paths[address] = name.decode("utf-8") if name is not None else None
+        path = self._paths[address]
         if path is None:
             raise LindiUnsupportedError(f"{where}: references an object that has no path")
         if path not in self._object_ids:
-            self._object_ids[path] = _object_id(target)
+            self._object_ids[path] = _object_id(self._file[path])
         return Reference(path=path, object_id=self._object_ids[path])
 
 
