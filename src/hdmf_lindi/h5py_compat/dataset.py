@@ -10,6 +10,7 @@ import numpy as np
 from h5py._hl.dataset import AsStrView
 
 from hdmf_lindi._paths import parent_path
+from hdmf_lindi._row_blocks import block_rows, iter_rows
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo
 from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat._values import (
@@ -244,8 +245,9 @@ class LindiH5pyDataset(h5py.Dataset):
         shape = self.shape
         if not shape:
             raise TypeError(f"Can't iterate over a scalar dataset {self._name!r}")
-        for i in range(shape[0]):
-            yield self[i]
+        info = self.info
+        rows = block_rows(shape, info.chunks, info.dtype.itemsize)
+        yield from iter_rows(int(shape[0]), rows, self.__getitem__)
 
     def __getitem__(self, args: Any, new_dtype: Any = None) -> Any:
         info = self.info

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 from hdmf.query import BuilderResolver, ContainerResolver, HDMFDataset, ReferenceResolver
 
+from hdmf_lindi._row_blocks import block_rows, iter_rows
 from hdmf_lindi.conventions import keys
 from hdmf_lindi.conventions.model import DatasetInfo, Reference
 
@@ -121,8 +122,8 @@ class LindiDataset(HDMFDataset):
         return values.astype(dtype) if dtype is not None else values
 
     def __iter__(self) -> Any:
-        for index in range(len(self)):
-            yield self[index]
+        rows = block_rows(self.shape, self.chunks, np.dtype(self.dtype).itemsize)
+        yield from iter_rows(len(self), rows, self.__getitem__)
 
     def __repr__(self) -> str:
         return f"<LindiDataset {self.path!r} shape={self.shape} dtype={self.dtype}>"
