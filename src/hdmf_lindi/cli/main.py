@@ -1,5 +1,5 @@
-"""The ``hdmf-lindi`` command line: ``convert``, ``info`` and ``demo`` (more subcommands register in
-:data:`SUBCOMMANDS`)."""
+"""The ``hdmf-lindi`` command line: ``convert``, ``info``, ``demo``, ``validate`` and ``inspect``
+(more subcommands register in :data:`SUBCOMMANDS`)."""
 
 from __future__ import annotations
 
@@ -157,7 +157,25 @@ def _register_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     register_demo(sub)
 
 
-SUBCOMMANDS: list[Registrar] = [_register_convert, _register_info, _register_demo]
+def _register_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from hdmf_lindi.cli.validate import register_validate
+
+    register_validate(sub)
+
+
+def _register_inspect(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from hdmf_lindi.cli.inspect_nwb import register_inspect
+
+    register_inspect(sub)
+
+
+SUBCOMMANDS: list[Registrar] = [
+    _register_convert,
+    _register_info,
+    _register_demo,
+    _register_validate,
+    _register_inspect,
+]
 """Functions adding one subcommand each; append to add more (e.g. ``demo``)."""
 
 
@@ -172,7 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (1 with a one-line error on bad input)."""
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["validate"]:
+        # pynwb's own parser reads these (options may come before the paths)
+        from hdmf_lindi.cli.validate import run_validate
+
+        return run_validate(arguments[1:])
+    args = build_parser().parse_args(arguments)
     handler: Handler = args.handler
     try:
         return handler(args)
