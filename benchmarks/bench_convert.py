@@ -1,5 +1,6 @@
 """HDF5 -> .lindi.json conversion of a remote NWB file: hdmf_lindi vs the original lindi 0.4.6
-vs kerchunk's SingleHdf5ToZarr.
+vs kerchunk's SingleHdf5ToZarr vs VirtualiZarr's HDF parser (the whole hierarchy, links and
+references kept: ``HDFParser(links_and_references=True)``).
 
 The sample NWB file (see ``_support.SCALES``) is served from 127.0.0.1 with injected latency per
 request; each tool converts it from its URL. Reported: wall time, requests the server saw, and
@@ -32,12 +33,38 @@ def _count_refs(path: Path) -> int:
     return len(json.loads(path.read_text())["refs"])
 
 
+def _virtualizarr(url: str, server_url: str, requests: list[object]) -> Result | None:
+    """VirtualiZarr 2.8's HDF parser over the same URL (obstore's HTTP store), or ``None`` when
+    it is not installed or fails (reported, not hidden)."""
+    try:
+        from obspec_utils.registry import ObjectStoreRegistry
+        from obstore.store import HTTPStore
+        from virtualizarr.parsers import HDFParser
+    except ImportError as exc:  # pragma: no cover - optional
+        print(f"virtualizarr not available: {exc}", file=sys.stderr)
+        return None
+    requests.clear()
+
+    def parse() -> object:
+        store = HTTPStore.from_url(server_url, client_options={"allow_http": True})
+        registry = ObjectStoreRegistry({server_url: store})
+        return HDFParser(links_and_references=True)(url, registry)
+
+    try:
+        _, seconds = timed(parse)
+    except Exception as exc:
+        print(f"virtualizarr failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+    return Result("VirtualiZarr 2.8 HDFParser", seconds, len(requests), "ManifestStore in memory")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=["small", "full"], default="small")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--skip-upstream", action="store_true")
     parser.add_argument("--skip-kerchunk", action="store_true")
+    parser.add_argument("--skip-virtualizarr", action="store_true")
     parser.add_argument(
         "--skip-all-chunks",
         action="store_true",
@@ -112,6 +139,11 @@ def main() -> None:
                     )
                 except Exception as exc:  # kerchunk's own limitations are reported, not hidden
                     print(f"kerchunk failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+        if not args.skip_virtualizarr:
+            result = _virtualizarr(url, server.url, server.requests)
+            if result is not None:
+                results.append(result)
 
     baseline = "lindi 0.4.6" if any(r.name == "lindi 0.4.6" for r in results) else "hdmf_lindi"
     print_table(
