@@ -89,8 +89,6 @@ def file_kind(source: str, *, local_cache: Any = None) -> FileKind:
     if is_remote_url(source):
         if container_kind_from_suffix(source) is not None:
             return FileKind.LINDI
-        from zarr.core.sync import sync
-
         from hdmf_lindi.storage.sources.router import SourceRouter
 
         router = SourceRouter(local_cache=local_cache)
@@ -99,7 +97,7 @@ def file_kind(source: str, *, local_cache: Any = None) -> FileKind:
         except OSError as exc:
             raise LindiSourceError(f"{source}: cannot be read ({exc})") from exc
         finally:
-            sync(router.close())
+            router.close_blocking()
         return _sniff(head, source)
     path = local_path(source)
     if os.path.isdir(path):

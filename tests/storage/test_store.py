@@ -336,3 +336,22 @@ def test_zarr_sync_pipeline_over_blobs(tmp_path: Path) -> None:
     reader = LindiStore.open(path)
     root = zarr.open_group(reader, mode="r", zarr_format=2)
     np.testing.assert_array_equal(array_of(root, "a")[5:33], np.arange(5, 33))
+
+
+@pytest.mark.parametrize("suffix", [".lindi.json", ".lindi.d", ".lindi.tar"])
+def test_close_does_not_wait_on_zarr_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """At interpreter exit hdmf closes the files left open after zarr's atexit handler has
+    stopped zarr's loop: a close that waited on that loop hung forever (issue 9, item 0)."""
+    import hdmf_lindi.storage.store as store_module
+
+    path = str(tmp_path / f"f{suffix}")
+    LindiStore.open(path, mode="w").close()
+    store = LindiStore.open(path, mode="r")
+
+    def stopped_loop(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("close waited on zarr's event loop")
+
+    monkeypatch.setattr(store_module, "sync", stopped_loop)
+    store.close()

@@ -761,10 +761,11 @@ class LindiStore(Store):
         if self._owns_resources:
             if container is not None:
                 container.close()
+            # Never through zarr's loop: at interpreter exit it may already be stopped.
             if not self._explicit_router:
-                sync(self._router.close())
+                self._router.close_blocking()
             if self._staged_router is not None:
-                sync(self._staged_router.close())
+                self._staged_router.close_blocking()
         super().close()
 
 

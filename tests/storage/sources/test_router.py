@@ -4,6 +4,7 @@ batching and the sync API."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from hdmf_lindi.errors import LindiSecurityError, LindiSourceError
 from hdmf_lindi.storage.cache import LocalCache
 from hdmf_lindi.storage.sources import SourceRouter
+from hdmf_lindi.storage.sources.local import LocalFileSource
 from hdmf_lindi.storage.sources.router import is_remote_url
 from tests.helpers.http_server import ServedDirectory
 from tests.storage.sources.conftest import FAST_RETRIES, PAYLOAD
@@ -294,3 +296,32 @@ def test_one_router_on_several_loops(payload_server: ServedDirectory) -> None:
     for i in range(3):
         assert asyncio.run(router.read(url, i, 2)) == PAYLOAD[i : i + 2]
         assert router.read_sync(url, i, 2) == PAYLOAD[i : i + 2]
+
+
+class _ClosingSource(LocalFileSource):
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed_in: list[threading.Thread] = []
+
+    async def close(self) -> None:
+        self.closed_in.append(threading.current_thread())
+
+
+def test_close_blocking_closes_in_the_calling_thread() -> None:
+    source = _ClosingSource()
+    SourceRouter(sources={"local": source}).close_blocking()
+    assert source.closed_in == [threading.current_thread()]
+
+
+def test_close_blocking_inside_a_running_loop_does_not_wait() -> None:
+    source = _ClosingSource()
+    router = SourceRouter(sources={"local": source})
+
+    async def main() -> int:
+        router.close_blocking()
+        scheduled = len(source.closed_in)
+        await asyncio.sleep(0)
+        return scheduled
+
+    assert asyncio.run(main()) == 0
+    assert source.closed_in == [threading.current_thread()]

@@ -28,7 +28,11 @@ def _get_loop() -> asyncio.AbstractEventLoop:
 
 def run_sync[T](coroutine: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T:
     """Run ``coroutine`` on the background loop and wait for its result."""
-    loop = _get_loop()
+    try:
+        loop = _get_loop()
+    except BaseException:
+        coroutine.close()  # e.g. no new thread at interpreter shutdown: no "never awaited"
+        raise
     if threading.current_thread() is _thread:
         coroutine.close()
         raise RuntimeError(

@@ -13,6 +13,7 @@ import obstore
 
 from hdmf_lindi.errors import LindiSourceError
 from hdmf_lindi.storage.sources._obstore_errors import source_error
+from hdmf_lindi.storage.sources._retry import RetryPolicy
 from hdmf_lindi.storage.sources.coalesce import plan_coalesced, split_coalesced
 
 __all__ = ["get_ranges_blocking", "size_blocking"]
@@ -26,9 +27,11 @@ def get_ranges_blocking(
     where: str,
     max_gap: int,
     max_request_size: int,
+    retry_policy: RetryPolicy,
 ) -> list[bytes]:
     """Each ``(offset, size)`` range of ``path``, coalesced into few requests (sent together
-    by obstore); ``where`` names the object in errors."""
+    by obstore, tried again together under ``retry_policy`` when a body stalls or is cut);
+    ``where`` names the object in errors."""
     ranges = list(ranges)
     for offset, size in ranges:
         if offset < 0 or size < 0:
@@ -39,7 +42,9 @@ def get_ranges_blocking(
     starts = [request.start for request in plan]
     lengths = [request.end - request.start for request in plan]
     try:
-        data = obstore.get_ranges(store, path, starts=starts, lengths=lengths)
+        data = retry_policy.call(
+            lambda: obstore.get_ranges(store, path, starts=starts, lengths=lengths)
+        )
     except Exception as exc:
         raise source_error(where, exc) from exc
     for start, length, chunk in zip(starts, lengths, data, strict=True):

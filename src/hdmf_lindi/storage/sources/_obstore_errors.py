@@ -9,12 +9,18 @@ from typing import Any
 
 from hdmf_lindi.errors import LindiSourceError
 
-__all__ = ["default_retry_config", "http_status_of", "source_error"]
+__all__ = ["default_client_options", "default_retry_config", "http_status_of", "source_error"]
 
 _STATUS_PATTERNS = (
     re.compile(r"status code: (\d{3})"),
     re.compile(r"status: (\d{3})"),
 )
+
+
+def default_client_options() -> dict[str, Any]:
+    """Time bounds of every request: 5 s to connect, 30 s from connecting to the last body
+    byte (obstore's own defaults, spelled out: the retry policy relies on them)."""
+    return {"connect_timeout": "5s", "timeout": "30s"}
 
 
 def default_retry_config() -> dict[str, Any]:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["ByteSource"]
+
+_closing: set[Any] = set()
 
 
 class ByteSource(ABC):
@@ -66,3 +69,33 @@ class ByteSource(ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+    def close_blocking(self, *, timeout: float = 5.0) -> None:
+        """:meth:`close` in the calling thread, never waiting on another thread's event loop
+        (which may be gone: at interpreter exit zarr's atexit handler stops its loop before
+        hdmf's closes the files left open).
+
+        Backends whose :meth:`close` does nothing return at once. Otherwise the coroutine runs
+        on a private loop in this thread for at most ``timeout`` seconds, or, when this thread
+        already runs a loop, is scheduled there without waiting.
+        """
+        if type(self).close is ByteSource.close:
+            return
+        import asyncio
+
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not None:
+            task = running.create_task(self.close())
+            _closing.add(task)  # the loop keeps only a weak reference
+            task.add_done_callback(_closing.discard)
+            return
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(asyncio.wait_for(self.close(), timeout))
+        except TimeoutError:
+            pass
+        finally:
+            loop.close()

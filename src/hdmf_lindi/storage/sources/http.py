@@ -7,18 +7,30 @@
   is used from then on, so a DANDI API URL costs one redirect hop, not one per chunk. The
   first read of a URL does not wait for that: it is sent at once (following any redirect
   itself) while the resolution runs beside it, so a cold read costs no extra round trip.
-* 5xx answers, resets and timeouts are retried with backoff (obstore's retry config); 4xx and
-  exhausted retries raise ``LindiSourceError`` naming the URL and the status; a body shorter
-  than the requested range is an error.
+* The resolution has an overall deadline (``redirect_timeout``, default 10 s, for the whole
+  chain, however slowly the server trickles) and runs on daemon threads, so it never keeps
+  the interpreter from exiting. A read waits for a running resolution at most 2 s (a blocking
+  read never waits), then follows the redirects itself.
+* Every request is bounded in time by obstore's client ``timeout`` (default 30 s from connect
+  to the last body byte) and ``connect_timeout`` (5 s). 5xx answers, resets and timeouts
+  before the body are retried by obstore with backoff (its retry config); a range read whose
+  body stalls or is reset is retried here with the same policy. 4xx and exhausted retries
+  raise ``LindiSourceError`` naming the URL and the status; a body shorter than the requested
+  range is an error.
+* A whole-object read (a ``.lindi.json``) is refused beyond ``max_object_bytes`` (default
+  2 GiB), announced or received.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import http.client
+import socket
 import ssl
 import threading
+import time
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,9 +39,18 @@ from typing import Any
 import obstore
 from obstore.store import HTTPStore
 
+from hdmf_lindi._version import __version__
 from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.storage.sources._bounded_get import DEFAULT_MAX_OBJECT_BYTES, get_whole_async
+from hdmf_lindi.storage.sources._daemon_pool import DaemonPool
+from hdmf_lindi.storage.sources._exit_guard import guard_exit
 from hdmf_lindi.storage.sources._obstore_blocking import get_ranges_blocking, size_blocking
-from hdmf_lindi.storage.sources._obstore_errors import default_retry_config, source_error
+from hdmf_lindi.storage.sources._obstore_errors import (
+    default_client_options,
+    default_retry_config,
+    source_error,
+)
+from hdmf_lindi.storage.sources._retry import RetryPolicy
 from hdmf_lindi.storage.sources._store_cache import options_key, shared_store
 from hdmf_lindi.storage.sources.abc import ByteSource
 from hdmf_lindi.storage.sources.coalesce import (
@@ -42,7 +63,12 @@ from hdmf_lindi.storage.sources.coalesce import (
 __all__ = ["HTTPSource", "resolve_redirects"]
 
 MAX_REDIRECTS = 10
-_RESOLVER_POOL = concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix="hdmf_lindi-resolve")
+DEFAULT_REDIRECT_TIMEOUT = 10.0
+"""Seconds the resolution of one URL's redirects may take in all (every hop, every byte)."""
+REDIRECT_CHECK_USER_AGENT = f"hdmf_lindi/{__version__} (redirect check)"
+_RESOLUTION_WAIT = 2.0
+"""Seconds a read waits for its URL's running resolution before it goes to the URL itself."""
+_RESOLVER_POOL = DaemonPool(8, "hdmf_lindi-resolve")
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
@@ -64,17 +90,41 @@ def _open_connection(parts: urllib.parse.SplitResult, timeout: float) -> http.cl
     return http.client.HTTPConnection(host, parts.port, timeout=timeout)
 
 
+def _watch(connection: http.client.HTTPConnection, done: threading.Event, seconds: float) -> None:
+    """Past ``seconds``, shut ``connection``'s socket down under whatever read or TLS
+    handshake is blocked on it, until the probe is ``done`` (socket timeouts bound each
+    ``recv``, not a server sending one byte a second)."""
+    if done.wait(seconds):
+        return
+    while True:
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        if done.wait(0.1):
+            return
+
+
 def _probe(
-    url: str, method: str, timeout: float, extra_headers: Mapping[str, str]
+    url: str, method: str, deadline: float, extra_headers: Mapping[str, str]
 ) -> tuple[int, str | None, int | None]:
     parts = urllib.parse.urlsplit(url)
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
     headers = dict(extra_headers)
+    if not any(name.lower() == "user-agent" for name in headers):
+        headers["User-Agent"] = REDIRECT_CHECK_USER_AGENT
     if method == "GET":
         headers["Range"] = "bytes=0-0"
-    connection = _open_connection(parts, timeout)
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError(f"{url}: redirect check out of time")
+    connection = _open_connection(parts, remaining)
+    done = threading.Event()
+    threading.Thread(
+        target=_watch, args=(connection, done, remaining), name="hdmf_lindi-deadline", daemon=True
+    ).start()
     try:
         connection.request(method, target, headers=headers)
         response = connection.getresponse()
@@ -91,6 +141,7 @@ def _probe(
         response.read(1 << 16)
         return status, location, size
     finally:
+        done.set()
         connection.close()
 
 
@@ -100,23 +151,32 @@ def _origin(url: str) -> tuple[str, str]:
 
 
 def resolve_redirects(
-    url: str, *, timeout: float = 30.0, headers: Mapping[str, str] | None = None
+    url: str,
+    *,
+    timeout: float = DEFAULT_REDIRECT_TIMEOUT,
+    headers: Mapping[str, str] | None = None,
 ) -> ResolvedURL:
     """Follow ``url``'s redirect chain without downloading anything (``HEAD``, or a one-byte
-    ``GET`` where ``HEAD`` is not allowed). Errors are not raised here: the URL reached so far
-    is returned and the real request reports them. ``headers`` (e.g. an authorization token)
-    are sent only to ``url``'s own origin, never to where it redirects elsewhere."""
+    ``GET`` where ``HEAD`` is not allowed), within ``timeout`` seconds in all. Errors (and
+    running out of time) are not raised here: the URL reached so far is returned and the real
+    request reports them. ``headers`` (e.g. an authorization token) are sent only to ``url``'s
+    own origin, never to where it redirects elsewhere."""
     current = url
+    deadline = time.monotonic() + timeout
     for hops in range(MAX_REDIRECTS + 1):
         hop_headers = (headers or {}) if _origin(current) == _origin(url) else {}
         try:
-            status, location, size = _probe(current, "HEAD", timeout, hop_headers)
+            status, location, size = _probe(current, "HEAD", deadline, hop_headers)
             if status in (405, 501):
-                status, location, size = _probe(current, "GET", timeout, hop_headers)
+                status, location, size = _probe(current, "GET", deadline, hop_headers)
         except (OSError, http.client.HTTPException, ValueError):
             return ResolvedURL(current, None, hops)
         if status in _REDIRECT_STATUSES and location:
-            current = urllib.parse.urljoin(current, location)
+            target = urllib.parse.urljoin(current, location)
+            if urllib.parse.urlsplit(target).scheme not in ("http", "https"):
+                # file://, ftp://, ...: never followed; the real request reports the redirect.
+                return ResolvedURL(current, None, hops)
+            current = target
             continue
         return ResolvedURL(current, size if 200 <= status < 300 else None, hops)
     raise LindiSourceError(f"{url}: more than {MAX_REDIRECTS} redirects")
@@ -142,11 +202,17 @@ class HTTPSource(ByteSource):
     ----------
     client_options
         obstore ``ClientConfig`` (timeouts, headers, ...). ``allow_http`` is added for
-        ``http://`` URLs.
+        ``http://`` URLs; ``timeout`` (whole request, default ``"30s"``) and
+        ``connect_timeout`` (default ``"5s"``) bound every request.
     retry_config
-        obstore ``RetryConfig``; default: 5 retries, 100 ms doubling up to 5 s.
+        obstore ``RetryConfig``; default: 5 retries, 100 ms doubling up to 5 s, no new
+        attempt after 60 s. Range reads whose body stalls or is reset follow it too.
     follow_redirects_once
         Resolve each URL's redirects once and reuse the final URL (default True).
+    redirect_timeout
+        Seconds the resolution of one URL's redirects may take in all.
+    max_object_bytes
+        Largest whole-object read (:meth:`get`) accepted; larger raises ``LindiSourceError``.
     max_gap, max_request_size, concurrency
         Coalescing of ``get_ranges``: ranges at most ``max_gap`` bytes apart share a request
         of at most ``max_request_size`` bytes; at most ``concurrency`` requests per call.
@@ -158,13 +224,18 @@ class HTTPSource(ByteSource):
         client_options: dict[str, Any] | None = None,
         retry_config: dict[str, Any] | None = None,
         follow_redirects_once: bool = True,
+        redirect_timeout: float = DEFAULT_REDIRECT_TIMEOUT,
+        max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES,
         max_gap: int = DEFAULT_MAX_GAP,
         max_request_size: int = DEFAULT_MAX_REQUEST_SIZE,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
-        self.client_options = dict(client_options or {})
+        self.client_options = {**default_client_options(), **(client_options or {})}
         self.retry_config = dict(retry_config) if retry_config else default_retry_config()
+        self.retry_policy = RetryPolicy.from_config(self.retry_config)
         self.follow_redirects_once = follow_redirects_once
+        self.redirect_timeout = redirect_timeout
+        self.max_object_bytes = max_object_bytes
         self.max_gap = max_gap
         self.max_request_size = max_request_size
         self.concurrency = concurrency
@@ -187,6 +258,7 @@ class HTTPSource(ByteSource):
         )
 
     def _locate(self, url: str) -> tuple[HTTPStore, str]:
+        guard_exit()
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise LindiSourceError(f"{url}: not an http(s) URL")
@@ -199,7 +271,8 @@ class HTTPSource(ByteSource):
 
     def _resolution(self, url: str) -> tuple[concurrent.futures.Future[ResolvedURL], bool]:
         """The (possibly running) resolution of ``url``, and whether this call started it.
-        It runs on a thread pool of its own, so it outlives the event loop that started it."""
+        It runs on daemon threads of its own, so it outlives the event loop that started it
+        and never delays the interpreter's exit."""
         with self._lock:
             future = self._resolved.get(url)
             if future is not None:
@@ -208,7 +281,9 @@ class HTTPSource(ByteSource):
                 str(k): v.decode("latin-1") if isinstance(v, bytes) else str(v)
                 for k, v in dict(self.client_options.get("default_headers") or {}).items()
             }
-            future = _RESOLVER_POOL.submit(resolve_redirects, url, headers=headers)
+            future = _RESOLVER_POOL.submit(
+                resolve_redirects, url, timeout=self.redirect_timeout, headers=headers
+            )
             self._resolved[url] = future
             return future, True
 
@@ -221,13 +296,21 @@ class HTTPSource(ByteSource):
 
     async def _url_for_read(self, url: str) -> str:
         """The URL to send a read to: the final URL once known; the URL itself for the first
-        read (which starts the resolution and does not wait for it)."""
+        read (which starts the resolution and does not wait for it). Later reads wait for a
+        running resolution at most ``_RESOLUTION_WAIT`` seconds, then go to the URL itself."""
         if not self.follow_redirects_once:
             return url
         future, started = self._resolution(url)
         if started:
             return url
-        return (await asyncio.wrap_future(future)).url
+        try:
+            resolved = await asyncio.wait_for(
+                asyncio.shield(asyncio.wrap_future(future)),
+                min(_RESOLUTION_WAIT, self.redirect_timeout),
+            )
+        except TimeoutError:
+            return url
+        return resolved.url
 
     # -- ByteSource ----------------------------------------------------------------------
 
@@ -241,7 +324,9 @@ class HTTPSource(ByteSource):
     async def _get_range(self, url: str, final: str, offset: int, size: int) -> bytes:
         store, path = self._locate(final)
         try:
-            data = await obstore.get_range_async(store, path, start=offset, length=size)
+            data = await self.retry_policy.call_async(
+                lambda: obstore.get_range_async(store, path, start=offset, length=size)
+            )
         except Exception as exc:
             raise source_error(_describe(url, final), exc) from exc
         if len(data) != size:
@@ -285,6 +370,7 @@ class HTTPSource(ByteSource):
             where=_describe(url, final),
             max_gap=self.max_gap,
             max_request_size=self.max_request_size,
+            retry_policy=self.retry_policy,
         )
 
     def size_blocking(self, url: str) -> int:
@@ -295,17 +381,9 @@ class HTTPSource(ByteSource):
     async def get(self, url: str) -> bytes:
         final = await self._url_for_read(url)
         store, path = self._locate(final)
-        try:
-            result = await obstore.get_async(store, path)
-            data = await result.bytes_async()
-        except Exception as exc:
-            raise source_error(_describe(url, final), exc) from exc
-        expected = result.meta["size"]
-        if expected is not None and len(data) != expected:
-            raise LindiSourceError(
-                f"{_describe(url, final)}: expected {expected} bytes, got {len(data)}"
-            )
-        return bytes(data)
+        return await get_whole_async(
+            store, path, where=_describe(url, final), limit=self.max_object_bytes
+        )
 
     async def size(self, url: str) -> int:
         resolved = await self.resolve(url)

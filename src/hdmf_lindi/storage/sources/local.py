@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from hdmf_lindi.errors import LindiSourceError
 from hdmf_lindi.storage.reference_map import atomic_write_bytes
+from hdmf_lindi.storage.sources._bounded_get import DEFAULT_MAX_OBJECT_BYTES
 from hdmf_lindi.storage.sources.abc import ByteSource
 
 __all__ = ["LocalFileSource"]
@@ -40,12 +41,17 @@ def _read_ranges(path: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
         os.close(fd)
 
 
-def _read_whole(path: str) -> bytes:
+def _read_whole(path: str, limit: int) -> bytes:
     try:
         with open(path, "rb") as f:
-            return f.read()
+            data = f.read(limit + 1)
     except OSError as exc:
         raise LindiSourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise LindiSourceError(
+            f"{path}: more than the limit of {limit} bytes for a whole-file read (max_object_bytes)"
+        )
+    return data
 
 
 def _size(path: str) -> int:
@@ -70,7 +76,11 @@ class LocalFileSource(ByteSource):
     read through one open file. Small reads (at most 1 MiB in all) run in the event loop
     itself: a ``pread`` from the page cache takes microseconds, less than handing it to a
     worker thread (and it keeps small reads off the executor, where we saw a rare hang
-    under zarr's I/O loop); larger reads go to a worker thread."""
+    under zarr's I/O loop); larger reads go to a worker thread. A whole-file read
+    (:meth:`get`) stops at ``max_object_bytes`` (default 2 GiB) and then fails."""
+
+    def __init__(self, *, max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES) -> None:
+        self.max_object_bytes = max_object_bytes
 
     async def get_range(self, url: str, offset: int, size: int) -> bytes:
         return (await self.get_ranges(url, [(offset, size)]))[0]
@@ -88,7 +98,7 @@ class LocalFileSource(ByteSource):
         return _size(url)
 
     async def get(self, url: str) -> bytes:
-        return await asyncio.to_thread(_read_whole, url)
+        return await asyncio.to_thread(_read_whole, url, self.max_object_bytes)
 
     async def size(self, url: str) -> int:
         return await asyncio.to_thread(_size, url)

@@ -19,8 +19,15 @@ import obstore
 from obstore.store import from_url
 
 from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.storage.sources._bounded_get import DEFAULT_MAX_OBJECT_BYTES, get_whole_async
+from hdmf_lindi.storage.sources._exit_guard import guard_exit
 from hdmf_lindi.storage.sources._obstore_blocking import get_ranges_blocking, size_blocking
-from hdmf_lindi.storage.sources._obstore_errors import default_retry_config, source_error
+from hdmf_lindi.storage.sources._obstore_errors import (
+    default_client_options,
+    default_retry_config,
+    source_error,
+)
+from hdmf_lindi.storage.sources._retry import RetryPolicy
 from hdmf_lindi.storage.sources._store_cache import options_key, shared_store
 from hdmf_lindi.storage.sources.abc import ByteSource
 from hdmf_lindi.storage.sources.coalesce import (
@@ -65,7 +72,10 @@ class ObjectStoreSource(ByteSource):
         ``access_key_id``, ``secret_access_key``, ``skip_signature``, ...), on top of the
         environment.
     client_options, retry_config
-        obstore ``ClientConfig`` / ``RetryConfig`` for every store.
+        obstore ``ClientConfig`` / ``RetryConfig`` for every store (defaults and bounds as
+        for ``HTTPSource``: a range read whose body stalls or is reset is tried again).
+    max_object_bytes
+        Largest whole-object read (:meth:`get`) accepted; larger raises ``LindiSourceError``.
     max_gap, max_request_size, concurrency
         Coalescing of ``get_ranges`` (see ``HTTPSource``).
     """
@@ -78,6 +88,7 @@ class ObjectStoreSource(ByteSource):
         azure_options: dict[str, Any] | None = None,
         client_options: dict[str, Any] | None = None,
         retry_config: dict[str, Any] | None = None,
+        max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES,
         max_gap: int = DEFAULT_MAX_GAP,
         max_request_size: int = DEFAULT_MAX_REQUEST_SIZE,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -87,8 +98,10 @@ class ObjectStoreSource(ByteSource):
             "gcs": dict(gcs_options or {}),
             "azure": dict(azure_options or {}),
         }
-        self.client_options = dict(client_options or {})
+        self.client_options = {**default_client_options(), **(client_options or {})}
         self.retry_config = dict(retry_config) if retry_config else default_retry_config()
+        self.retry_policy = RetryPolicy.from_config(self.retry_config)
+        self.max_object_bytes = max_object_bytes
         self.max_gap = max_gap
         self.max_request_size = max_request_size
         self.concurrency = concurrency
@@ -102,6 +115,7 @@ class ObjectStoreSource(ByteSource):
         return config
 
     def _locate(self, url: str) -> tuple[Any, str]:
+        guard_exit()
         parts = urllib.parse.urlsplit(url)
         family = _SCHEME_FAMILY.get(parts.scheme)
         if family is None or not parts.netloc:
@@ -135,7 +149,9 @@ class ObjectStoreSource(ByteSource):
             return b""
         store, path = self._locate(url)
         try:
-            data = await obstore.get_range_async(store, path, start=offset, length=size)
+            data = await self.retry_policy.call_async(
+                lambda: obstore.get_range_async(store, path, start=offset, length=size)
+            )
         except Exception as exc:
             raise source_error(url, exc) from exc
         if len(data) != size:
@@ -163,6 +179,7 @@ class ObjectStoreSource(ByteSource):
             where=url,
             max_gap=self.max_gap,
             max_request_size=self.max_request_size,
+            retry_policy=self.retry_policy,
         )
 
     def size_blocking(self, url: str) -> int:
@@ -171,11 +188,7 @@ class ObjectStoreSource(ByteSource):
 
     async def get(self, url: str) -> bytes:
         store, path = self._locate(url)
-        try:
-            result = await obstore.get_async(store, path)
-            return bytes(await result.bytes_async())
-        except Exception as exc:
-            raise source_error(url, exc) from exc
+        return await get_whole_async(store, path, where=url, limit=self.max_object_bytes)
 
     async def size(self, url: str) -> int:
         store, path = self._locate(url)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from hdmf_lindi.errors import LindiSecurityError, LindiSourceError
 from hdmf_lindi.storage.sources._background_loop import run_sync
+from hdmf_lindi.storage.sources._bounded_get import DEFAULT_MAX_OBJECT_BYTES
 from hdmf_lindi.storage.sources.abc import ByteSource
 from hdmf_lindi.storage.sources.batcher import ReadBatcher
 from hdmf_lindi.storage.sources.http import HTTPSource
@@ -107,7 +108,14 @@ class SourceRouter:
         URL (``"./blobs/a/0"``) to ``(url_or_path_of_container, byte_offset_of_member)``, or
         ``None`` when the container has no such member.
     client_options, retry_config
-        obstore ``ClientConfig`` and ``RetryConfig`` for HTTP and object-store requests.
+        obstore ``ClientConfig`` and ``RetryConfig`` for HTTP and object-store requests
+        (defaults: 5 s to connect, 30 s per request including its body; 5 retries with
+        backoff from 100 ms to 5 s, none started after 60 s). Range reads whose body stalls
+        or is reset are retried under the same config.
+    max_object_bytes
+        Largest whole-object read (a ``.lindi.json`` document) accepted from any source,
+        announced or received; default 2 GiB. Larger raises ``LindiSourceError``. Range
+        reads are bounded by their requested size.
     s3_options, gcs_options, azure_options
         obstore store configuration (endpoint, region, credentials, ...) per service, on top of
         the environment.
@@ -142,6 +150,7 @@ class SourceRouter:
         gcs_options: Mapping[str, Any] | None = None,
         azure_options: Mapping[str, Any] | None = None,
         sources: Mapping[SourceKind, ByteSource] | None = None,
+        max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES,
     ) -> None:
         self.base_url = base_url
         self.allow_local = allow_local
@@ -152,14 +161,17 @@ class SourceRouter:
         client = dict(client_options or {})
         retries = dict(retry_config) if retry_config else None
         self._sources: dict[SourceKind, ByteSource] = {
-            "local": LocalFileSource(),
-            "http": HTTPSource(client_options=client, retry_config=retries),
+            "local": LocalFileSource(max_object_bytes=max_object_bytes),
+            "http": HTTPSource(
+                client_options=client, retry_config=retries, max_object_bytes=max_object_bytes
+            ),
             "object_store": ObjectStoreSource(
                 s3_options=dict(s3_options or {}),
                 gcs_options=dict(gcs_options or {}),
                 azure_options=dict(azure_options or {}),
                 client_options=client,
                 retry_config=retries,
+                max_object_bytes=max_object_bytes,
             ),
         }
         self._sources.update(sources or {})
@@ -344,6 +356,13 @@ class SourceRouter:
         """Release connections."""
         for source in self._sources.values():
             await source.close()
+
+    def close_blocking(self) -> None:
+        """:meth:`close` for synchronous callers, in the calling thread: safe from ``close()``
+        methods, ``__del__`` and atexit handlers, when no other thread's event loop may be
+        relied on (see :meth:`ByteSource.close_blocking`)."""
+        for source in self._sources.values():
+            source.close_blocking()
 
     # -- sync API ------------------------------------------------------------------------
 

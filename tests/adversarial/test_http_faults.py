@@ -1,0 +1,255 @@
+"""Byte sources against a hostile or broken HTTP server (issue 9, items 8, 9 and 12): every
+fetch bounded in size and time, transient body failures retried a bounded number of times,
+everything else a ``LindiSourceError`` naming the URL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hdmf_lindi
+from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.storage.sources import HTTPSource, SourceRouter
+from hdmf_lindi.storage.sources.http import resolve_redirects
+from tests.adversarial.fault_server import FaultServer, fault_server
+
+PAYLOAD = bytes((i * 7 + i // 256) % 256 for i in range(64 * 1024))
+PATH = "/data.bin"
+MAX_RETRIES = 3
+
+RETRIES: dict[str, Any] = {
+    "max_retries": MAX_RETRIES,
+    "backoff": {
+        "init_backoff": timedelta(milliseconds=10),
+        "max_backoff": timedelta(milliseconds=50),
+        "base": 2,
+    },
+    "retry_timeout": timedelta(seconds=20),
+}
+# A stalled body is given up after one second (instead of obstore's 30 s).
+SHORT_TIMEOUT = {"timeout": "1s", "connect_timeout": "1s"}
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    with fault_server(max_stall=30) as served:
+        served.serve(PATH, PAYLOAD)
+        yield served
+
+
+def _router(**options: Any) -> SourceRouter:
+    return SourceRouter(retry_config=RETRIES, client_options=SHORT_TIMEOUT, **options)
+
+
+def _read(router: SourceRouter, url: str, offset: int, size: int, how: str) -> bytes:
+    if how == "blocking":
+        return router.read_blocking(url, offset, size)
+    return router.read_sync(url, offset, size)
+
+
+def _gets(server: FaultServer) -> list[str]:
+    return [r.fault for r in server.requests_for(PATH, "GET")]
+
+
+READS = pytest.mark.parametrize("how", ["async", "blocking"])
+
+
+# -- item 8: sizes --------------------------------------------------------------------------
+
+
+def test_lying_content_length_on_a_remote_document_fails_cleanly(server: FaultServer) -> None:
+    """``Content-Length: 10**12`` on a ``.lindi.json`` used to abort the process inside
+    obstore; run in a child process so that a regression fails this test instead of killing
+    the run."""
+    document = b'{"refs": {".zgroup": {"zarr_format": 2}}}'
+    server.serve("/f.lindi.json", document)
+    server.lying_length("/f.lindi.json", 10**12)
+    script = (
+        "import sys\n"
+        "from hdmf_lindi.errors import LindiSourceError\n"
+        "from hdmf_lindi.storage.store import LindiStore\n"
+        "try:\n"
+        "    LindiStore.open(sys.argv[1])\n"
+        "except LindiSourceError as exc:\n"
+        "    print('LindiSourceError', exc)\n"
+    )
+    url = server.url_for("/f.lindi.json")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(hdmf_lindi.__file__).resolve().parents[1])
+    result = subprocess.run(
+        [sys.executable, "-c", script, url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("LindiSourceError")
+    assert url in result.stdout
+    assert "1000000000000 bytes" in result.stdout
+
+
+def test_whole_object_limit_is_configurable(server: FaultServer) -> None:
+    url = server.url_for(PATH)
+    with pytest.raises(LindiSourceError, match="max_object_bytes") as info:
+        _router(max_object_bytes=len(PAYLOAD) - 1).read_sync(url)
+    assert url in str(info.value)
+    assert _router(max_object_bytes=len(PAYLOAD)).read_sync(url) == PAYLOAD
+
+
+@READS
+@pytest.mark.parametrize("ignore_range", [False, True])
+def test_lying_content_length_on_a_range_read(
+    server: FaultServer, how: str, ignore_range: bool
+) -> None:
+    server.lying_length(PATH, 10**12, ignore_range=ignore_range, methods=("GET",))
+    url = server.url_for(PATH)
+    with pytest.raises(LindiSourceError) as info:
+        _read(_router(), url, 0, 100, how)
+    assert url in str(info.value)
+    assert 1 <= len(_gets(server)) <= MAX_RETRIES + 1
+
+
+@READS
+def test_lying_content_range(server: FaultServer, how: str) -> None:
+    server.lying_range(PATH, f"bytes 5-104/{len(PAYLOAD)}", methods=("GET",))
+    url = server.url_for(PATH)
+    with pytest.raises(LindiSourceError) as info:
+        _read(_router(), url, 0, 100, how)
+    assert url in str(info.value)
+    assert len(_gets(server)) <= MAX_RETRIES + 1
+
+
+# -- item 12: retries -----------------------------------------------------------------------
+
+
+@READS
+def test_reset_mid_body_is_retried(server: FaultServer, how: str) -> None:
+    server.reset_mid_body(PATH, after=10, times=1, methods=("GET",))
+    url = server.url_for(PATH)
+    assert _read(_router(), url, 1000, 5000, how) == PAYLOAD[1000:6000]
+    assert _gets(server) == ["reset", ""]
+
+
+@READS
+def test_stalled_body_is_retried(server: FaultServer, how: str) -> None:
+    server.stall(PATH, after=10, times=1, methods=("GET",))
+    url = server.url_for(PATH)
+    started = time.monotonic()
+    assert _read(_router(), url, 0, 5000, how) == PAYLOAD[:5000]
+    assert time.monotonic() - started < 10
+    assert _gets(server) == ["stall", ""]
+
+
+@READS
+def test_reset_every_time_fails_after_bounded_retries(server: FaultServer, how: str) -> None:
+    server.reset_mid_body(PATH, after=10, methods=("GET",))
+    url = server.url_for(PATH)
+    with pytest.raises(LindiSourceError) as info:
+        _read(_router(), url, 0, 5000, how)
+    assert url in str(info.value)
+    assert _gets(server) == ["reset"] * (MAX_RETRIES + 1)
+
+
+@READS
+def test_trickling_body_fails_within_the_retry_timeout(server: FaultServer, how: str) -> None:
+    """One byte every 0.2 s (1000 s for the range) with a 1 s request timeout: attempts stop
+    once the retry timeout (2 s) has passed."""
+    server.trickle(PATH, delay=0.2, methods=("GET",))
+    url = server.url_for(PATH)
+    retries = {**RETRIES, "max_retries": 50, "retry_timeout": timedelta(seconds=2)}
+    router = SourceRouter(retry_config=retries, client_options=SHORT_TIMEOUT)
+    started = time.monotonic()
+    with pytest.raises(LindiSourceError) as info:
+        _read(router, url, 0, 5000, how)
+    assert time.monotonic() - started < 8
+    assert url in str(info.value)
+    assert 2 <= len(_gets(server)) <= 4
+
+
+@READS
+def test_5xx_burst_is_retried(server: FaultServer, how: str) -> None:
+    server.status(PATH, 503, times=2, methods=("GET",))
+    assert _read(_router(), server.url_for(PATH), 0, 100, how) == PAYLOAD[:100]
+    assert _gets(server) == ["status", "status", ""]
+
+
+@READS
+def test_persistent_5xx_fails_naming_url_and_status(server: FaultServer, how: str) -> None:
+    server.status(PATH, 500, methods=("GET",))
+    url = server.url_for(PATH)
+    with pytest.raises(LindiSourceError, match="HTTP 500") as info:
+        _read(_router(), url, 0, 100, how)
+    assert url in str(info.value)
+    assert len(_gets(server)) == MAX_RETRIES + 1  # obstore's retries only, none added
+
+
+# -- item 9: deadlines ----------------------------------------------------------------------
+
+
+def test_redirect_check_has_an_overall_deadline(server: FaultServer) -> None:
+    """Headers trickling one byte every 0.3 s never trip a per-read socket timeout."""
+    server.slow_headers(PATH, delay=0.3)
+    url = server.url_for(PATH)
+    started = time.monotonic()
+    resolved = resolve_redirects(url, timeout=1.0)
+    assert time.monotonic() - started < 3
+    assert resolved.url == url and resolved.size is None
+
+
+def test_reads_do_not_wait_long_for_a_trickling_redirect_check(server: FaultServer) -> None:
+    server.slow_headers(PATH, delay=1.0, user_agent="redirect check")
+    url = server.url_for(PATH)
+    source = HTTPSource(retry_config=RETRIES, client_options=SHORT_TIMEOUT)
+
+    async def read_twice() -> list[bytes]:
+        return [await source.get_range(url, i * 100, 100) for i in range(2)]
+
+    started = time.monotonic()
+    assert asyncio.run(read_twice()) == [PAYLOAD[:100], PAYLOAD[100:200]]
+    assert time.monotonic() - started < 5  # the second read waited 2 s at most
+    started = time.monotonic()
+    assert source.get_ranges_blocking(url, [(0, 10), (500, 10)]) == [
+        PAYLOAD[:10],
+        PAYLOAD[500:510],
+    ]
+    assert time.monotonic() - started < 1  # blocking reads never wait for it
+    assert [r for r in server.requests_for(PATH, "HEAD") if r.fault == "slow_headers"]
+
+
+def test_slow_response_headers_are_retried(server: FaultServer) -> None:
+    server.slow_headers(PATH, delay=0.5, times=1, methods=("GET",))
+    router = _router()
+    started = time.monotonic()
+    assert router.read_sync(server.url_for(PATH), 0, 100) == PAYLOAD[:100]
+    assert time.monotonic() - started < 10
+    assert _gets(server) == ["slow_headers", ""]
+
+
+# -- redirects out of HTTP ------------------------------------------------------------------
+
+
+def test_redirect_to_a_local_file_is_not_followed(server: FaultServer, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"do not read me")
+    server.redirect(PATH, secret.as_uri())
+    url = server.url_for(PATH)
+    resolved = resolve_redirects(url)
+    assert resolved.url == url
+    router = _router()
+    for read in (lambda: router.read_sync(url), lambda: router.read_sync(url, 0, 5)):
+        with pytest.raises(LindiSourceError) as info:
+            read()
+        assert url in str(info.value)
+        assert "do not read me" not in str(info.value)
+    with pytest.raises(LindiSourceError):
+        router.read_blocking(url, 0, 5)
