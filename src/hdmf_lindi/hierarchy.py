@@ -421,8 +421,9 @@ class Hierarchy:
         if info.is_scalar:
             if not _selects_everything(selection, scalar=True):
                 raise ValueError(f"{path}: a scalar dataset is written with ds[()] = value")
+            # stored shape: (1,) in LINDI v1, () in Zarr v3
             encoded = self._conventions.encode_values(info, _as_array(values, info))
-            self._write_whole(path, np.asarray(encoded).reshape((1,)))
+            self._write_whole(path, np.asarray(encoded))
             return
         kind, normalized = _classify_selection(selection, info.shape, path)
         target_shape = _selection_shape(info.shape, kind, normalized)

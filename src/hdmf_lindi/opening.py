@@ -56,6 +56,8 @@ class FileKind(Enum):
 
     LINDI = "lindi"
     HDF5 = "hdf5"
+    ZARR = "zarr"
+    """A plain Zarr v3 directory or zip (e.g. written by hdmf-zarr's ``NWBZarrIO``), read-only."""
 
 
 def local_path(source: str) -> str:
@@ -216,6 +218,7 @@ def open_hierarchy(
     inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
     allow_local: bool | None = None,
     kind: FileKind | None = None,
+    conventions: str | None = None,
 ) -> OpenedHierarchy:
     """Open ``source`` as a hierarchy.
 
@@ -241,6 +244,9 @@ def open_hierarchy(
         Whether refs may name local files (default: only when the file is local).
     kind
         What an existing ``source`` holds, when known (else sniffed by :func:`file_kind`).
+    conventions
+        The flavour of a new file: ``"lindi-v1"`` (default) or ``"unified-zarr-v3"``. An
+        existing file keeps its own (detected from its keys).
 
     Returns
     -------
@@ -276,7 +282,11 @@ def open_hierarchy(
     if mode in ("w-", "x") and exists:
         raise LindiSourceError(f"{location}: already exists (mode {mode!r})")
     if kind is not FileKind.HDF5 and (mode in _CREATING_MODES or not exists):
-        return _create(location, remote, store_options)
+        return _create(location, remote, store_options, conventions)
+    if kind is None and not remote and _is_zarr_directory(location):
+        kind = FileKind.ZARR
+    if kind is FileKind.ZARR:
+        return _open_zarr_directory(location, mode, store_options)
     if kind is None:
         kind = file_kind(text, local_cache=local_cache)
     if kind is FileKind.HDF5:
@@ -288,7 +298,37 @@ def open_hierarchy(
     return OpenedHierarchy(Hierarchy(store), store, FileKind.LINDI, location, mode != "r")
 
 
-def _create(location: str, remote: bool, store_options: dict[str, Any]) -> OpenedHierarchy:
+def _is_zarr_directory(location: str) -> bool:
+    from hdmf_lindi.storage.zarr_directory import is_zarr_directory, is_zarr_zip
+
+    return is_zarr_directory(location) or is_zarr_zip(location)
+
+
+def _open_zarr_directory(
+    location: str, mode: OpenMode, store_options: dict[str, Any]
+) -> OpenedHierarchy:
+    from hdmf_lindi.errors import LindiReadOnlyError
+    from hdmf_lindi.hierarchy import Hierarchy
+    from hdmf_lindi.storage.store import LindiStore
+    from hdmf_lindi.storage.zarr_directory import load_zarr_directory, load_zarr_zip
+
+    if mode != "r":
+        raise LindiReadOnlyError(
+            f"{location}: a plain Zarr store opens read-only (mode 'r', not {mode!r}); "
+            "convert it to a .lindi.tar / .lindi.d to edit it"
+        )
+    options = dict(store_options)
+    if options["allow_local"] is None:
+        options["allow_local"] = True
+    load = load_zarr_directory if os.path.isdir(location) else load_zarr_zip
+    store = LindiStore(load(location), read_only=True, **options)
+    return OpenedHierarchy(Hierarchy(store), store, FileKind.ZARR, location, False)
+
+
+def _create(
+    location: str, remote: bool, store_options: dict[str, Any], conventions: str | None = None
+) -> OpenedHierarchy:
+    from hdmf_lindi.conventions import DEFAULT_CONVENTIONS, get_conventions
     from hdmf_lindi.hierarchy import Hierarchy
     from hdmf_lindi.storage.store import LindiStore
 
@@ -301,12 +341,18 @@ def _create(location: str, remote: bool, store_options: dict[str, Any]) -> Opene
         )
     temporary = _TemporarySibling(location)
     try:
+        flavour = get_conventions(conventions or DEFAULT_CONVENTIONS)
         store = LindiStore.open(temporary.path, "w", display_name=location, **store_options)
+        if flavour.zarr_format != 2:
+            # the store starts a new file with a Zarr v2 root group
+            for key in list(store.reference_map.keys()):
+                store.reference_map.delete(key)
+            flavour.write_group(store.reference_map, "/", {})
     except BaseException:
         temporary.discard()
         raise
     return OpenedHierarchy(
-        Hierarchy(store), store, FileKind.LINDI, location, True, _temporary=temporary
+        Hierarchy(store, flavour), store, FileKind.LINDI, location, True, _temporary=temporary
     )
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from hdmf_lindi.conventions.chunks import encode_chunk
 from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, ExternalArrayLink, Reference
+from hdmf_lindi.conventions.unified_v3 import UnifiedZarrV3Conventions
 from hdmf_lindi.storage.reference_map import ReferenceMap
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "conventions.md"
@@ -134,6 +135,92 @@ def _external_array_link(meta: ReferenceMap) -> None:
     _dataset(meta, "/acquisition/es/data", info, codecs=PLAIN)
 
 
+# ------------------------------------------------------------------ unified Zarr v3 flavour
+V3 = UnifiedZarrV3Conventions()
+V3_PLAIN: dict[str, Any] = {"codecs": []}
+"""No bytes-to-bytes codec, so that inline chunks are readable in the examples."""
+
+
+def _v3_dataset(
+    meta: ReferenceMap,
+    path: str,
+    info: DatasetInfo,
+    values: Any = None,
+    attrs: dict[str, Any] | None = None,
+    codecs: dict[str, Any] | None = V3_PLAIN,
+) -> None:
+    V3.write_dataset(meta, path, info, attrs, codecs=codecs)
+    if values is not None:
+        stored = V3.encode_values(info, values)
+        chunks = V3.encode_region(meta, path, (0,) * stored.ndim, stored)
+        assert chunks is not None
+        for key, data in chunks:
+            meta.set_inline(key, data)
+
+
+def _v3_scalar(meta: ReferenceMap) -> None:
+    info = DatasetInfo(shape=(), dtype=h5py.string_dtype(), kind=DataKind.VLEN_STRING)
+    _v3_dataset(meta, "/identifier", info, "id1")
+
+
+def _v3_default_codecs(meta: ReferenceMap) -> None:
+    _v3_dataset(
+        meta, "/small", DatasetInfo(shape=(3,), dtype=np.dtype("<i2")), [1, 2, 3], codecs=None
+    )
+
+
+def _v3_links(meta: ReferenceMap) -> None:
+    V3.write_group(meta, "/grp")
+    V3.write_soft_link(meta, "/grp/soft", "/acquisition/ts/timestamps")
+    V3.write_external_link(meta, "/grp/ext", "other_file.nwb", "/acquisition/ts")
+
+
+def _v3_attributes(meta: ReferenceMap) -> None:
+    V3.write_group(
+        meta,
+        "/grp",
+        {
+            "count": np.int32(7),
+            "name": "NaN",
+            "values": np.array([1.5, math.nan, math.inf, -math.inf]),
+            "target": Reference(path="/scalar"),
+        },
+    )
+
+
+def _v3_references(meta: ReferenceMap) -> None:
+    info = DatasetInfo(shape=(3,), dtype=h5py.ref_dtype, kind=DataKind.REFERENCE)
+    _v3_dataset(meta, "/refs", info, _objects(Reference("/grp"), None, Reference("/scalar")))
+
+
+def _v3_compound(meta: ReferenceMap) -> None:
+    dtype = np.dtype([("idx", "<i4"), ("val", "<f8"), ("r", h5py.ref_dtype)])
+    values = np.empty(1, dtype=dtype)
+    values[0] = (1, 2.0, Reference("/grp"))
+    info = DatasetInfo(shape=(1,), dtype=dtype, kind=DataKind.COMPOUND)
+    # the 2 KB row (two 512-character fields would not be readable): metadata only
+    _v3_dataset(meta, "/compound", info)
+
+
+def _v3_fill_nan_maxshape(meta: ReferenceMap) -> None:
+    info = DatasetInfo(
+        shape=(0, 3), dtype=np.dtype("<f4"), chunks=(1000, 3), maxshape=(None, 3),
+        fillvalue=math.nan, compression="gzip", compression_opts=4,
+    )  # fmt: skip
+    _v3_dataset(meta, "/timestamps", info, codecs=None)
+
+
+V3_EXAMPLES: dict[str, Callable[[ReferenceMap], None]] = {
+    "v3_scalar": _v3_scalar,
+    "v3_default_codecs": _v3_default_codecs,
+    "v3_links": _v3_links,
+    "v3_attributes": _v3_attributes,
+    "v3_references": _v3_references,
+    "v3_compound": _v3_compound,
+    "v3_fill_nan_maxshape": _v3_fill_nan_maxshape,
+}
+
+
 EXAMPLES: dict[str, Callable[[ReferenceMap], None]] = {
     "scalar": _scalar,
     "default_codecs": _default_codecs,
@@ -148,16 +235,20 @@ EXAMPLES: dict[str, Callable[[ReferenceMap], None]] = {
     "fill_nan_maxshape": _fill_nan_maxshape,
     "enum": _enum,
     "external_array_link": _external_array_link,
+    **V3_EXAMPLES,
 }
 
 
 def render(name: str) -> str:
-    """The refs one example writes (the root ``.zgroup`` left out), one key per line."""
+    """The refs one example writes (the root group left out), one key per line."""
     meta = ReferenceMap()
-    meta.set_json(".zgroup", {"zarr_format": 2})
+    if name in V3_EXAMPLES:
+        V3.write_group(meta, "/")
+    else:
+        meta.set_json(".zgroup", {"zarr_format": 2})
     EXAMPLES[name](meta)
     refs = meta.to_dict(use_templates=False)["refs"]
-    shown = {k: v for k, v in refs.items() if k != ".zgroup"}
+    shown = {k: v for k, v in refs.items() if k not in (".zgroup", "zarr.json")}
     if name == "external_array_link":
         shown = {k: v for k, v in shown.items() if k.startswith("acquisition/es/data/")}
     lines = [

@@ -11,7 +11,10 @@ import pytest
 
 from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
 from hdmf_lindi.conventions.model import ExternalLink, NodeKind, Reference, SoftLink
+from hdmf_lindi.conventions.unified_v3 import UnifiedZarrV3Conventions
+from hdmf_lindi.hierarchy import Hierarchy
 from hdmf_lindi.storage.reference_map import ReferenceMap
+from hdmf_lindi.storage.store import LindiStore
 from tests.conventions.doc_examples import DOC_PATH, EXAMPLES, documented, render
 
 CONVENTIONS = LindiV1Conventions()
@@ -132,11 +135,70 @@ def test_example_links() -> None:
 
 
 def test_every_example_is_checked() -> None:
-    checked = set(EXPECTED_DATASETS) | {
-        "fill_nan_maxshape",
-        "external_array_link",
-        "attributes",
-        "soft_link",
-        "external_link",
-    }
+    checked = (
+        set(EXPECTED_DATASETS)
+        | {
+            "fill_nan_maxshape",
+            "external_array_link",
+            "attributes",
+            "soft_link",
+            "external_link",
+        }
+        | set(V3_CHECKED)
+    )
     assert checked == set(EXAMPLES)
+
+
+def _v3_hierarchy(name: str) -> Hierarchy:
+    refs = json.loads(render(name))
+    meta = ReferenceMap({"zarr.json": {"zarr_format": 3, "node_type": "group"}, **refs})
+    return Hierarchy(LindiStore(meta, read_only=True), UnifiedZarrV3Conventions())
+
+
+V3_CHECKED: dict[str, tuple[str, Any]] = {
+    "v3_scalar": ("/identifier", "id1"),
+    "v3_default_codecs": ("/small", [1, 2, 3]),
+    "v3_references": ("/refs", [Reference("/grp"), None, Reference("/scalar")]),
+    "v3_compound": ("/compound", [(0, 0.0, None)]),
+    "v3_fill_nan_maxshape": ("/timestamps", []),
+    "v3_links": ("/grp/soft", None),
+    "v3_attributes": ("/grp", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(V3_CHECKED))
+def test_v3_examples_read_back(name: str) -> None:
+    """Each unified Zarr v3 example reads back through the flavour and through zarr."""
+    import zarr
+
+    hierarchy = _v3_hierarchy(name)
+    path, expected = V3_CHECKED[name]
+    node = hierarchy.node(path)
+    assert node is not None
+    if name == "v3_links":
+        assert node.link == SoftLink("/acquisition/ts/timestamps")
+        ext = hierarchy.node("/grp/ext")
+        assert ext is not None and ext.link == ExternalLink("other_file.nwb", "/acquisition/ts")
+        return
+    if name == "v3_attributes":
+        assert node.attrs["name"] == "NaN"
+        values = node.attrs["values"]
+        assert (
+            values[0] == 1.5
+            and math.isnan(values[1])
+            and list(values[2:])
+            == [
+                math.inf,
+                -math.inf,
+            ]
+        )
+        group = zarr.open_group(hierarchy.store, path="grp", mode="r", zarr_format=3)
+        assert math.isnan(group.attrs["values"][1])
+        return
+    values = hierarchy.read(path)
+    if name == "v3_compound":
+        assert [tuple(row) for row in values.tolist()] == expected
+    else:
+        assert np.asarray(values).tolist() == expected
+    array = zarr.open_array(hierarchy.store, path=path.lstrip("/"), mode="r", zarr_format=3)
+    assert array.shape == np.asarray(values).shape

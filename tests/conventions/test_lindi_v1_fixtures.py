@@ -15,7 +15,7 @@ from hdmf_lindi.conventions import detect_conventions, get_conventions
 from hdmf_lindi.conventions.chunks import decode_chunk
 from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, Node, NodeKind, Reference, SoftLink
-from hdmf_lindi.errors import LindiUnsupportedError
+from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
 from hdmf_lindi.storage.reference_map import ReferenceMap
 from tests.conventions.conftest import FEATURES_H5, load_map, ref_bytes
 
@@ -75,10 +75,13 @@ def test_factory_and_detection(upstream_dir: Path) -> None:
     assert isinstance(
         detect_conventions(ReferenceMap({"a/.zgroup": {"zarr_format": 2}})), LindiV1Conventions
     )
-    with pytest.raises(LindiUnsupportedError, match="unified-zarr-v3"):
-        detect_conventions(ReferenceMap({"zarr.json": {"zarr_format": 3, "node_type": "group"}}))
-    with pytest.raises(LindiUnsupportedError, match="unified-zarr-v3"):
-        detect_conventions(ReferenceMap({"a/zarr.json": {"zarr_format": 3}}))
+    v3_root = {"zarr_format": 3, "node_type": "group"}
+    assert detect_conventions(ReferenceMap({"zarr.json": v3_root})).name == "unified-zarr-v3"
+    assert detect_conventions(ReferenceMap({"a/zarr.json": v3_root})).name == "unified-zarr-v3"
+    with pytest.raises(LindiFormatError, match="both Zarr v2"):
+        detect_conventions(ReferenceMap({"zarr.json": v3_root, ".zgroup": {"zarr_format": 2}}))
+    with pytest.raises(LindiFormatError, match="not Zarr v3"):
+        detect_conventions(ReferenceMap({"zarr.json": {"zarr_format": 2}}))
     with pytest.raises(LindiUnsupportedError, match="nope"):
         get_conventions("nope")
 

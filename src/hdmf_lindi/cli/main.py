@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from hdmf_lindi.conventions import DEFAULT_CONVENTIONS, UNIFIED_ZARR_V3_CONVENTIONS
 from hdmf_lindi.errors import LindiError
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
@@ -44,14 +45,23 @@ def _positive_int(text: str) -> int:
 def _run_convert(args: argparse.Namespace) -> int:
     from hdmf_lindi.hdf5 import convert
 
+    if _is_lindi_or_zarr(args.src):
+        # a LINDI file or a plain Zarr v3 directory: re-laid out in the chosen flavour
+        from hdmf_lindi.transcode import transcode
+
+        transcode(args.src, args.dest, conventions=args.conventions)
+        if args.verbose:
+            print(f"wrote {args.dest}", file=sys.stderr)
+        return 0
+
     options: dict[str, Any] = {
         "inline_threshold": args.inline_threshold,
         "max_chunk_bytes": args.max_chunk_bytes,
-        "num_chunks_threshold": None
-        if args.num_chunks_threshold == 0
-        else args.num_chunks_threshold,
         "unsupported": args.unsupported,
+        "conventions": args.conventions,
     }
+    if args.num_chunks_threshold is not None:
+        options["num_chunks_threshold"] = args.num_chunks_threshold or None
     if args.creation_time:
         options["creation_time"] = args.creation_time
     with _progress(not args.quiet and sys.stderr.isatty(), "converting") as on_object:
@@ -62,6 +72,18 @@ def _run_convert(args: argparse.Namespace) -> int:
         if result.request_count is not None:
             print(f"remote requests: {result.request_count}", file=sys.stderr)
     return 0
+
+
+def _is_lindi_or_zarr(source: str) -> bool:
+    """Whether ``source`` names a LINDI file (by its suffix), a local directory (a
+    ``.lindi.d`` or a plain Zarr v3 directory) or a zip of a Zarr v3 hierarchy; anything else
+    is converted as HDF5."""
+    from hdmf_lindi.storage.containers import container_kind_from_suffix
+    from hdmf_lindi.storage.zarr_directory import is_zarr_zip
+
+    if container_kind_from_suffix(source) is not None:
+        return True
+    return "://" not in source and (os.path.isdir(source) or is_zarr_zip(source))
 
 
 def _is_hdf5(source: str) -> bool:
@@ -80,6 +102,12 @@ def _is_hdf5(source: str) -> bool:
 
 def _run_info(args: argparse.Namespace) -> int:
     from hdmf_lindi.cli.info import describe_tree
+    from hdmf_lindi.storage.zarr_directory import (
+        is_zarr_directory,
+        is_zarr_zip,
+        load_zarr_directory,
+        load_zarr_zip,
+    )
 
     request_count = None
     if _is_hdf5(args.file):
@@ -90,6 +118,12 @@ def _run_info(args: argparse.Namespace) -> int:
         ref_map = result.reference_map
         request_count = result.request_count
         kind = "HDF5"
+    elif is_zarr_directory(args.file):
+        ref_map = load_zarr_directory(args.file)
+        kind = "Zarr v3 directory"
+    elif is_zarr_zip(args.file):
+        ref_map = load_zarr_zip(args.file)
+        kind = "Zarr v3 zip"
     else:
         from hdmf_lindi.storage.store import LindiStore
 
@@ -106,9 +140,15 @@ def _run_info(args: argparse.Namespace) -> int:
 
 def _register_convert(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "convert", help="convert an HDF5/NWB file (path or URL) to .lindi.json/.lindi.d/.lindi.tar"
+        "convert",
+        help="convert an HDF5/NWB file (path or URL), a LINDI file or a Zarr v3 directory to "
+        ".lindi.json/.lindi.d/.lindi.tar",
     )
-    parser.add_argument("src", help="HDF5/NWB file: local path or http(s)/s3 URL")
+    parser.add_argument(
+        "src",
+        help="HDF5/NWB file (local path or http(s)/s3 URL), LINDI file, or Zarr v3 directory "
+        "(e.g. *.nwb.zarr written by hdmf-zarr)",
+    )
     parser.add_argument("dest", help="output: *.lindi.json, *.lindi.d or *.lindi.tar")
     parser.add_argument(
         "--inline-threshold",
@@ -127,9 +167,17 @@ def _register_convert(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--num-chunks-threshold",
         type=_positive_int,
-        default=1000,
+        default=None,
         metavar="N",
-        help="datasets with more chunks become external array links; 0: no limit (default 1000)",
+        help="datasets with more chunks become external array links; 0: no limit (default "
+        "1000 for lindi-v1, no limit for unified-zarr-v3)",
+    )
+    parser.add_argument(
+        "--conventions",
+        choices=(DEFAULT_CONVENTIONS, UNIFIED_ZARR_V3_CONVENTIONS),
+        default=DEFAULT_CONVENTIONS,
+        help="layout of the output: lindi-v1 (Zarr v2 keys, read by lindi 0.4.6 and "
+        "neurosift; the default) or unified-zarr-v3 (Zarr v3 keys, read by hdmf-zarr 0.14)",
     )
     parser.add_argument(
         "--unsupported",

@@ -7,7 +7,7 @@ flavour of an existing reference map.
 from __future__ import annotations
 
 from hdmf_lindi.conventions.abc import Conventions, MetadataMap
-from hdmf_lindi.errors import LindiUnsupportedError
+from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
 
 __all__ = [
     "DEFAULT_CONVENTIONS",
@@ -27,24 +27,26 @@ def get_conventions(name: str = DEFAULT_CONVENTIONS) -> Conventions:
     Parameters
     ----------
     name
-        ``"lindi-v1"`` (today's LINDI, Zarr v2 keys, compatible with lindi 0.4.6).
+        ``"lindi-v1"`` (today's LINDI, Zarr v2 keys, compatible with lindi 0.4.6) or
+        ``"unified-zarr-v3"`` (the NWB unified Zarr v3 convention, as hdmf-zarr 0.14 reads
+        and writes it).
 
     Raises
     ------
     LindiUnsupportedError
-        For the unified Zarr v3 flavour (not implemented yet) and unknown names.
+        For unknown names.
     """
     if name == DEFAULT_CONVENTIONS:
         from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
 
         return LindiV1Conventions()
     if name == UNIFIED_ZARR_V3_CONVENTIONS:
-        raise LindiUnsupportedError(
-            f"the {UNIFIED_ZARR_V3_CONVENTIONS!r} conventions (Zarr v3 keys) "
-            "are not implemented yet"
-        )
+        from hdmf_lindi.conventions.unified_v3 import UnifiedZarrV3Conventions
+
+        return UnifiedZarrV3Conventions()
     raise LindiUnsupportedError(
-        f"unknown LINDI conventions {name!r}; known: {DEFAULT_CONVENTIONS!r}"
+        f"unknown LINDI conventions {name!r}; known: {DEFAULT_CONVENTIONS!r}, "
+        f"{UNIFIED_ZARR_V3_CONVENTIONS!r}"
     )
 
 
@@ -52,12 +54,31 @@ def detect_conventions(meta: MetadataMap) -> Conventions:
     """The flavour of an existing map, from its keys.
 
     Zarr v2 keys (``.zgroup``, ``.zarray``) -> lindi-v1; ``zarr.json`` keys -> the unified Zarr
-    v3 flavour (raises :class:`LindiUnsupportedError` naming it). An empty map is lindi-v1.
+    v3 flavour (the root ``zarr.json`` must say ``"zarr_format": 3``). An empty map is
+    lindi-v1.
+
+    Raises
+    ------
+    LindiFormatError
+        For a map holding both Zarr v2 and Zarr v3 metadata keys at the root, or a root
+        ``zarr.json`` that is not Zarr v3.
     """
-    if ".zgroup" in meta or ".zattrs" in meta:
-        return get_conventions(DEFAULT_CONVENTIONS)
-    if "zarr.json" in meta:
+    v2 = ".zgroup" in meta or ".zattrs" in meta or ".zarray" in meta
+    v3 = "zarr.json" in meta
+    if v2 and v3:
+        raise LindiFormatError(
+            f"{getattr(meta, 'source', '<map>')}: holds both Zarr v2 (.zgroup) and Zarr v3 "
+            "(zarr.json) metadata at the root; which conventions apply is ambiguous"
+        )
+    if v3:
+        root = meta.get_json("zarr.json")
+        if not isinstance(root, dict) or root.get("zarr_format") != 3:
+            raise LindiFormatError(
+                f"{getattr(meta, 'source', '<map>')}: zarr.json is not Zarr v3 metadata"
+            )
         return get_conventions(UNIFIED_ZARR_V3_CONVENTIONS)
+    if v2:
+        return get_conventions(DEFAULT_CONVENTIONS)
     pending = [""]
     while pending:
         prefix = pending.pop()

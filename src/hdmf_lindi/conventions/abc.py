@@ -86,6 +86,19 @@ class Conventions(ABC):
         caller must read it through zarr (the default for flavours without a fast path)."""
         return None
 
+    def portable_codecs(self, meta: MetadataMap, path: str) -> dict[str, Any] | None:
+        """The chunk encoding of the numeric dataset at ``path`` as numcodecs configurations
+        (``{"filters": [...], "compressor": {...} | None}``), when its stored chunks are its
+        elements' bytes in C order passed through them: then any flavour can write the same
+        chunk bytes, and a conversion between flavours copies chunk refs instead of data.
+        ``None`` otherwise (the default)."""
+        return None
+
+    def chunk_index(self, path: str, key: str) -> tuple[int, ...] | None:
+        """The grid position of the stored chunk ``key`` of the dataset at ``path`` (``()``
+        for a scalar's chunk), or ``None`` when ``key`` is not one of its chunk keys."""
+        return None
+
     @abstractmethod
     def list_children(self, meta: MetadataMap, path: str) -> list[str]:
         """Names of the child nodes (groups, datasets, links) of the group at ``path``, sorted."""

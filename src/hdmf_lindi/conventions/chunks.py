@@ -14,7 +14,7 @@ A missing chunk is the caller's business (fill it with the array's fill value).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -34,6 +34,8 @@ __all__ = [
     "encode_chunk",
     "encode_region_chunks",
     "get_codec",
+    "region_chunks",
+    "region_grid",
 ]
 
 _PICKLE_CODEC_IDS = frozenset({"pickle"})
@@ -209,6 +211,21 @@ def encode_region_chunks(
     """
     shape = tuple(int(n) for n in zarray["shape"])
     chunks = _chunk_shape(zarray)
+    separator = str(zarray.get("dimension_separator", "."))
+
+    def key_of(index: tuple[int, ...]) -> str:
+        return key_prefix + (separator.join(map(str, index)) if index else "0")
+
+    if region_grid(shape, chunks, start, values) is None:
+        return None
+    return region_chunks(shape, chunks, start, values, ChunkCodec(zarray).encode, key_of)
+
+
+def region_grid(
+    shape: tuple[int, ...], chunks: tuple[int, ...], start: Sequence[int], values: np.ndarray
+) -> list[range] | None:
+    """The chunk grid ranges the block ``values`` at ``start`` covers, or ``None`` when the
+    block is not aligned to the chunk grid (see :func:`encode_region_chunks`)."""
     start = tuple(int(i) for i in start)
     if not (len(start) == len(shape) == len(chunks) == values.ndim):
         return None
@@ -218,21 +235,34 @@ def encode_region_chunks(
             return None
         if stop % chunk and stop != size:
             return None
-    codec = ChunkCodec(zarray)
-    separator = str(zarray.get("dimension_separator", "."))
-    grid = [
+    return [
         range(first // chunk, -(-(first + length) // chunk))
         for first, length, chunk in zip(start, values.shape, chunks, strict=True)
     ]
+
+
+def region_chunks(
+    shape: tuple[int, ...],
+    chunks: tuple[int, ...],
+    start: Sequence[int],
+    values: np.ndarray,
+    encode: Callable[[np.ndarray], bytes],
+    key_of: Callable[[tuple[int, ...]], str],
+) -> Iterator[tuple[str, bytes]] | None:
+    """``(key_of(index), encode(chunk values))`` for each chunk an aligned block covers
+    (lazily), whatever the flavour's keys and codecs; ``None`` when not aligned."""
+    grid = region_grid(shape, chunks, start, values)
+    if grid is None:
+        return None
+    origin = tuple(int(i) for i in start)
 
     def chunks_of_block() -> Iterator[tuple[str, bytes]]:
         for index in itertools.product(*grid):
             local = tuple(
                 slice(i * c - first, min((i + 1) * c, size) - first)
-                for i, c, size, first in zip(index, chunks, shape, start, strict=True)
+                for i, c, size, first in zip(index, chunks, shape, origin, strict=True)
             )
-            key = key_prefix + (separator.join(map(str, index)) if index else "0")
-            yield key, codec.encode(values[local])
+            yield key_of(index), encode(values[local])
 
     return chunks_of_block()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from hdmf_lindi.conventions.abc import MetadataMap
 from hdmf_lindi.conventions.chunks import ChunkCodec, chunk_dtype
 from hdmf_lindi.conventions.fill_values import decode_fill_value
 
-__all__ = ["decode_inline_array"]
+__all__ = ["assemble_inline_array", "decode_inline_array"]
 
 
 def decode_inline_array(
@@ -34,30 +35,60 @@ def decode_inline_array(
     if dtype.itemsize * math.prod(shape) > max_bytes:
         return None
     separator = zarray.get("dimension_separator", ".")
+    codecs: list[ChunkCodec] = []
+
+    def decode(data: bytes, key: str) -> np.ndarray:
+        if not codecs:
+            codecs.append(ChunkCodec(zarray))
+        return codecs[0].decode(data, key=f"{where}: {key}")
+
+    def key_of(index: tuple[int, ...]) -> str:
+        return key_prefix + (separator.join(map(str, index)) if index else "0")
+
+    return assemble_inline_array(
+        meta,
+        shape,
+        chunks,
+        lambda: _filled(shape, dtype, zarray.get("fill_value"), where),
+        key_of,
+        decode,
+    )
+
+
+def assemble_inline_array(
+    meta: MetadataMap,
+    shape: tuple[int, ...],
+    chunks: tuple[int, ...],
+    filled: Callable[[], np.ndarray],
+    key_of: Callable[[tuple[int, ...]], str],
+    decode: Callable[[bytes, str], np.ndarray],
+) -> np.ndarray | None:
+    """The whole array from its chunks when every one is inline or missing (``filled()``
+    gives the array of fill values), whatever the flavour's keys and codecs; ``None`` when a
+    chunk is not inline (or ``meta`` cannot resolve refs)."""
     grid = [range(math.ceil(s / c)) if c else range(0) for s, c in zip(shape, chunks, strict=True)]
-    blocks: list[tuple[tuple[int, ...], bytes]] = []
+    blocks: list[tuple[tuple[int, ...], str, bytes]] = []
     resolve = getattr(meta, "resolve", None)
     if resolve is None:
         return None
     from hdmf_lindi.storage.reference_map import InlineRef
 
     for index in itertools.product(*grid):
-        key = key_prefix + (separator.join(map(str, index)) if index else "0")
+        key = key_of(index)
         ref = resolve(key)
         if ref is None:
             continue
         if not isinstance(ref, InlineRef):
             return None
-        blocks.append((index, ref.data))
-    out = _filled(shape, dtype, zarray.get("fill_value"), where)
-    codec = ChunkCodec(zarray)
-    for index, data in blocks:
-        chunk = codec.decode(data, key=f"{where}: {key_prefix}{'.'.join(map(str, index))}")
+        blocks.append((index, key, ref.data))
+    out = filled()
+    for index, key, data in blocks:
+        chunk = decode(data, key)
         region = tuple(
             slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, chunks, shape, strict=True)
         )
         crop = tuple(slice(0, r.stop - r.start) for r in region)
-        out[region] = chunk.reshape(chunks)[crop] if chunks else chunk
+        out[region] = chunk.reshape(chunks)[crop] if chunks else chunk[()]
     return out
 
 

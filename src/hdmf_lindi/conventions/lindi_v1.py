@@ -110,6 +110,32 @@ class LindiV1Conventions(Conventions):
     def _hdf5_path(self, zarr_path: str) -> str:
         return "/" + zarr_path
 
+    def portable_codecs(self, meta: MetadataMap, path: str) -> dict[str, Any] | None:
+        """``.zarray``'s filters and compressor, for a C-order array of a fixed-size dtype."""
+        zarray = meta.get_json(_key(self.zarr_path(path), ".zarray"))
+        if not isinstance(zarray, Mapping) or zarray.get("order", "C") != "C":
+            return None
+        if not isinstance(zarray.get("dtype"), str) or zarray["dtype"] in ("|O", "object"):
+            return None
+        if object_codec_id(zarray) is not None:
+            return None
+        return {
+            "filters": [dict(f) for f in zarray.get("filters") or []],
+            "compressor": dict(zarray["compressor"]) if zarray.get("compressor") else None,
+        }
+
+    def chunk_index(self, path: str, key: str) -> tuple[int, ...] | None:
+        """``"a/b/1.2"`` -> ``(1, 2)`` (a scalar's ``"a/b/0"`` -> ``(0,)``, its stored index)."""
+        zpath = self.zarr_path(path)
+        prefix = f"{zpath}/" if zpath else ""
+        if not key.startswith(prefix):
+            return None
+        name = key[len(prefix) :]
+        parts = name.replace("/", CHUNK_KEY_SEPARATOR).split(CHUNK_KEY_SEPARATOR)
+        if not all(p.isdigit() for p in parts):
+            return None
+        return tuple(int(p) for p in parts)
+
     # ----------------------------------------------------------------------------- reading
     def read_node(
         self, meta: MetadataMap, path: str, *, chunk_reader: ChunkReader | None = None

@@ -87,8 +87,10 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         local_cache: Any = None,
         staging_area: StagingArea | None = None,
         inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
+        conventions: str | None = None,
     ) -> LindiH5pyFile:
-        """Open a ``.lindi.json``, ``.lindi.tar`` or ``.lindi.d`` (local path or URL).
+        """Open a ``.lindi.json``, ``.lindi.tar`` or ``.lindi.d`` (local path or URL), or a
+        plain Zarr v3 directory written by hdmf-zarr's ``NWBZarrIO`` (read-only).
 
         Parameters
         ----------
@@ -109,6 +111,9 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             in the staging area or the container's blobs (a ``.lindi.json`` without a staging
             area refuses them); chunks of strings, references and compound rows are always
             inline. ``None`` keeps every chunk inline.
+        conventions
+            The layout of a new file: ``"lindi-v1"`` (default) or ``"unified-zarr-v3"``;
+            an existing file keeps its own.
 
         Returns
         -------
@@ -121,6 +126,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             local_cache=local_cache,
             staging_area=staging_area,
             inline_threshold=inline_threshold,
+            conventions=conventions,
         )
         return cls._from_opened(opened, filename=os.fspath(url_or_path))
 
@@ -224,12 +230,14 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
 
     @classmethod
     def from_zarr_store(cls, store: Any, mode: Literal["r", "r+"] | None = None) -> LindiH5pyFile:
-        """Present a :class:`~hdmf_lindi.storage.store.LindiStore` as a file.
+        """Present a :class:`~hdmf_lindi.storage.store.LindiStore` as a file, or open a plain
+        Zarr v3 directory (its path, or a ``zarr.storage.LocalStore`` on it) read-only.
 
         Parameters
         ----------
         store
-            The store; it stays open when the file closes (the caller closes it).
+            The store; it stays open when the file closes (the caller closes it). A path or a
+            ``LocalStore`` names a Zarr v3 directory (e.g. written by ``NWBZarrIO``).
         mode
             ``"r"`` read-only; ``"r+"`` writable (the store must be); ``None``: writable when
             the store is.
@@ -242,6 +250,11 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         from hdmf_lindi.hierarchy import Hierarchy
         from hdmf_lindi.storage.store import LindiStore
 
+        root = _zarr_directory_of(store)
+        if root is not None:
+            if mode not in (None, "r"):
+                raise LindiReadOnlyError(f"{root}: a plain Zarr directory opens read-only")
+            return cls._from_opened(open_hierarchy(root, "r"), filename=root)
         if not isinstance(store, LindiStore):
             raise LindiUnsupportedError(
                 f"from_zarr_store needs a hdmf_lindi LindiStore, got {type(store).__name__}"
@@ -585,3 +598,18 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             )
         node = self._hierarchy.dereference(ref.reference)
         return self._open_path(node.path)
+
+
+def _zarr_directory_of(store: Any) -> str | None:
+    """The directory a path or a zarr ``LocalStore`` names, when it holds a Zarr v3 hierarchy."""
+    from zarr.storage import LocalStore
+
+    from hdmf_lindi.storage.zarr_directory import is_zarr_directory
+
+    if isinstance(store, LocalStore):
+        root = str(store.root)
+    elif isinstance(store, str | os.PathLike):
+        root = os.fspath(store)
+    else:
+        return None
+    return root if is_zarr_directory(root) else None

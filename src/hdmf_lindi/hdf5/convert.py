@@ -6,6 +6,11 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from hdmf_lindi.conventions import (
+    DEFAULT_CONVENTIONS,
+    UNIFIED_ZARR_V3_CONVENTIONS,
+    get_conventions,
+)
 from hdmf_lindi.errors import LindiUnsupportedError
 from hdmf_lindi.hdf5.options import TranslateOptions
 from hdmf_lindi.hdf5.source import open_hdf5
@@ -31,12 +36,18 @@ def translate_source(
     local_cache: Any = None,
     router: SourceRouter | None = None,
     on_object: Callable[[str], None] | None = None,
+    conventions: str = DEFAULT_CONVENTIONS,
 ) -> ConversionResult:
     """Open ``source`` (path or URL; remote ones through ``router`` when given) and translate
-    it to a reference map."""
+    it to a reference map laid out in the ``conventions`` flavour."""
+    flavour = get_conventions(conventions)
     with open_hdf5(source, local_cache=local_cache, router=router) as opened:
         reference_map = translate_hdf5(
-            opened.file, url=opened.url, options=options, on_object=on_object
+            opened.file,
+            url=opened.url,
+            options=options,
+            conventions=flavour,
+            on_object=on_object,
         )
         return ConversionResult(reference_map, opened.request_count)
 
@@ -48,6 +59,7 @@ def convert(
     local_cache: Any = None,
     router: SourceRouter | None = None,
     on_object: Callable[[str], None] | None = None,
+    conventions: str = DEFAULT_CONVENTIONS,
     **options: Any,
 ) -> ConversionResult:
     """Convert an HDF5 file to LINDI.
@@ -64,15 +76,23 @@ def convert(
         The ``SourceRouter`` for a remote source (object-store credentials, client options).
     on_object
         Progress callback, called with each object's path.
+    conventions
+        ``"lindi-v1"`` (the default, what lindi 0.4.6 and neurosift read) or
+        ``"unified-zarr-v3"`` (Zarr v3 keys, what hdmf-zarr 0.14's ``NWBZarrIO`` reads). For
+        the latter ``num_chunks_threshold`` defaults to ``None``: every chunk is referenced
+        (hdmf-zarr cannot read an ``_EXTERNAL_ARRAY_LINK``).
     **options
         Fields of :class:`TranslateOptions` (``inline_threshold``, ``max_chunk_bytes``, ...).
     """
+    if conventions == UNIFIED_ZARR_V3_CONVENTIONS:
+        options.setdefault("num_chunks_threshold", None)
     result = translate_source(
         source,
         options=TranslateOptions(**options),
         local_cache=local_cache,
         router=router,
         on_object=on_object,
+        conventions=conventions,
     )
     write_reference_map(result.reference_map, dest)
     return result

@@ -1,4 +1,5 @@
-"""Walk an open ``h5py.File`` once and lay it out as a LINDI v1 reference map.
+"""Walk an open ``h5py.File`` once and lay it out as a reference map in a conventions flavour
+(LINDI v1 by default, or the unified Zarr v3 convention).
 
 Every object goes through a conventions flavour (``write_group``, ``write_dataset``,
 ``write_soft_link``, ``chunk_key``, ...); this module never writes metadata keys or special
@@ -64,7 +65,7 @@ def translate_hdf5(
     on_object: ObjectCallback | None = None,
     label: str | None = None,
 ) -> ReferenceMap:
-    """Lay out every object of ``h5file`` as LINDI v1 refs.
+    """Lay out every object of ``h5file`` as refs of the ``conventions`` flavour.
 
     Parameters
     ----------
@@ -333,7 +334,8 @@ class _Translator:
                 slice(i * c, (i + 1) * c) for i, c in zip(indices, refs.chunks, strict=True)
             )
             values = self._read(functools.partial(dataset.__getitem__, selection), path)
-            self.meta.set_inline(self.conv.chunk_key(path, indices), encode_chunk(zarray, values))
+            start = tuple(i * c for i, c in zip(indices, refs.chunks, strict=True))
+            self._set_chunks(path, zarray, start, values, indices)
 
     def _external_array_link(self, dataset: h5py.Dataset, path: str, attrs: dict[str, Any]) -> None:
         """Describe the dataset by shape and dtype only; readers get its values through h5py.
@@ -377,8 +379,29 @@ class _Translator:
         stored = self.conv.encode_values(info, values)
         if stored.size == 0:
             return
-        origin = (0,) * len(zarray["shape"])
-        self.meta.set_inline(self.conv.chunk_key(path, origin), encode_chunk(zarray, stored))
+        self._set_chunks(path, zarray, (0,) * stored.ndim, stored, (0,) * stored.ndim)
+
+    def _set_chunks(
+        self,
+        path: str,
+        zarray: dict[str, Any],
+        start: tuple[int, ...],
+        stored: np.ndarray,
+        indices: tuple[int, ...],
+    ) -> None:
+        """Store the chunks a block of stored values covers, inline: encoded by the flavour
+        (Zarr v2 flavours also through ``encode_chunk`` when the block is one chunk off the
+        flavour's fast path)."""
+        chunks = self.conv.encode_region(self.meta, path, start, stored)
+        if chunks is None:
+            if self.conv.zarr_format != 2:
+                raise LindiUnsupportedError(
+                    f"{self.where(path)}: the {self.conv.name} flavour cannot encode this chunk"
+                )
+            self.meta.set_inline(self.conv.chunk_key(path, indices), encode_chunk(zarray, stored))
+            return
+        for key, data in chunks:
+            self.meta.set_inline(key, data)
 
     def _write_refs(self, path: str, refs: ChunkRefs) -> None:
         for indices, (offset, size) in refs.ranges.items():

@@ -86,6 +86,11 @@ class LindiIO(HDMFIO):
         A ``StagingArea`` receiving large chunks.
     herd_path
         Path of a HERD zip to read/write alongside, as in hdmf.
+    conventions
+        The layout of a new file: ``"lindi-v1"`` (the default; what lindi 0.4.6 and
+        neurosift read) or ``"unified-zarr-v3"`` (Zarr v3 keys, what hdmf-zarr 0.14's
+        ``NWBZarrIO`` reads). Existing files keep theirs. ``path`` may also name a plain Zarr
+        v3 directory written by ``NWBZarrIO`` (read-only).
     """
 
     def __init__(
@@ -100,6 +105,7 @@ class LindiIO(HDMFIO):
         inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
         staging_area: Any = None,
         herd_path: str | None = None,
+        conventions: str | None = None,
     ) -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -108,6 +114,7 @@ class LindiIO(HDMFIO):
         self._local_cache = local_cache
         self._inline_threshold = inline_threshold
         self._staging_area = staging_area
+        self._conventions = conventions
         self._opened: OpenedHierarchy | None = None
         self._reader: BuilderReader | None = None
         self._root_builder: GroupBuilder | None = None
@@ -147,6 +154,7 @@ class LindiIO(HDMFIO):
             local_cache=self._local_cache,
             staging_area=self._staging_area,
             inline_threshold=self._inline_threshold,
+            conventions=self._conventions,
         )
         if opened.kind is FileKind.HDF5 and self._mode != "r":
             opened.close(commit=False)

@@ -647,13 +647,16 @@ class LindiStore(Store):
 
     def _is_object_array_chunk(self, key: str) -> bool:
         """Whether ``key`` is a chunk of a Zarr v2 array whose ``.zarray`` dtype is ``"|O"``
-        (the nearest ``.zarray`` above the key)."""
+        (the nearest ``.zarray`` above the key), or of a Zarr v3 array of strings, bytes or
+        compound rows."""
         reference_map = self._reference_map
         prefix = key
         while "/" in prefix:
             prefix = prefix.rsplit("/", 1)[0]
             if prefix + "/.zarray" in reference_map:
                 return _has_object_dtype(reference_map.get_json(prefix + "/.zarray"))
+            if prefix + "/zarr.json" in reference_map:
+                return _has_object_data_type(reference_map.get_json(prefix + "/zarr.json"))
         if ".zarray" in reference_map:
             return _has_object_dtype(reference_map.get_json(".zarray"))
         return False
@@ -771,6 +774,17 @@ class LindiStore(Store):
 
 def _has_object_dtype(zarray: Any) -> bool:
     return isinstance(zarray, dict) and zarray.get("dtype") == "|O"
+
+
+def _has_object_data_type(metadata: Any) -> bool:
+    """Whether a Zarr v3 array holds what lindi-v1 stores as object arrays (strings,
+    references, compound rows): kept inline alike."""
+    if not isinstance(metadata, dict) or metadata.get("node_type") != "array":
+        return False
+    data_type = metadata.get("data_type")
+    if isinstance(data_type, dict):
+        return data_type.get("name") in ("struct", "structured")
+    return data_type in ("string", "variable_length_bytes")
 
 
 def _parse_json_container(data: bytes) -> dict[str, Any] | list[Any] | None:
