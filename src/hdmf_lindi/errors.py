@@ -9,6 +9,7 @@ __all__ = [
     "LindiError",
     "LindiExistsError",
     "LindiFormatError",
+    "LindiLockedError",
     "LindiReadOnlyError",
     "LindiSecurityError",
     "LindiShapeError",
@@ -32,6 +33,11 @@ class LindiSourceError(LindiError, OSError):
 class LindiSecurityError(LindiError, PermissionError):
     """A reference would read something it is not allowed to (a local file from a remote
     LINDI file, or a path escaping a ``.lindi.d`` directory)."""
+
+
+class LindiLockedError(LindiError, BlockingIOError):
+    """A LINDI file is open for writing elsewhere (another process, or another writer in this
+    one): a second writer is refused rather than allowed to corrupt the file or lose updates."""
 
 
 class LindiReadOnlyError(LindiError, PermissionError):

@@ -12,6 +12,7 @@ soft links in every component of a path.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -28,9 +29,11 @@ from hdmf_lindi.conventions.model import (
     SoftLink,
 )
 from hdmf_lindi.errors import (
+    LindiError,
     LindiExistsError,
     LindiFormatError,
     LindiReadOnlyError,
+    LindiSecurityError,
     LindiShapeError,
     LindiUnsupportedError,
 )
@@ -44,6 +47,8 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.store import LindiStore
 
 __all__ = ["DatasetHandle", "Hierarchy"]
+
+_MAX_LINK_HOPS = 40
 
 type Selection = Any
 """Anything numpy basic indexing accepts (ints, slices, Ellipsis, tuples of those), plus
@@ -320,7 +325,53 @@ class Hierarchy:
             # URL may not make us open local files)
             h5file = h5py.File(RangeFile(link.url, self._store.router), "r")
             self._external_files[link.url] = h5file
-        return h5file[link.name][selection]
+        return self._external_dataset(h5file, link.url, link.name)[selection]
+
+    def _external_dataset(self, h5file: h5py.File, url: str, name: str) -> h5py.Dataset:
+        """``h5file[name]``, refusing what would make the HDF5 library open local files
+        behind the router's back (external links on the way, virtual datasets, external raw
+        storage) when the router may not read local files."""
+        import h5py
+
+        if self._store.router.local_allowed:
+            return h5file[name]
+        where = f"{self._meta.source}: _EXTERNAL_ARRAY_LINK {url}:{name}"
+        # walk the path link by link (soft links followed by hand, at most 40 hops) so that
+        # h5py is only ever asked for paths made of hard links
+        resolved: list[str] = []
+        pending = [p for p in name.split("/") if p]
+        hops = 0
+        while pending:
+            part = pending.pop(0)
+            current: Any = h5file["/" + "/".join(resolved)]
+            link = current.get(part, getlink=True) if isinstance(current, h5py.Group) else None
+            if isinstance(link, h5py.SoftLink):
+                hops += 1
+                if hops > _MAX_LINK_HOPS:
+                    raise LindiFormatError(f"{where}: too many soft links")
+                if link.path.startswith("/"):
+                    resolved = []
+                pending = [p for p in link.path.split("/") if p] + pending
+            elif isinstance(link, h5py.ExternalLink):
+                raise LindiSecurityError(
+                    f"{where}: passes through an HDF5 external link to {link.filename!r}; "
+                    "refusing to open local files for a file that came from a URL (pass "
+                    "allow_local=True to allow)"
+                )
+            elif isinstance(link, h5py.HardLink) and part not in (".", ".."):
+                resolved.append(part)
+            else:
+                raise KeyError(f"{where}: no object {part!r} in /{'/'.join(resolved)}")
+        group = h5file["/" + "/".join(resolved)]
+        if not isinstance(group, h5py.Dataset):
+            raise LindiFormatError(f"{where}: not a dataset")
+        if group.is_virtual or group.id.get_create_plist().get_external_count() > 0:
+            raise LindiSecurityError(
+                f"{where}: a virtual dataset or one with external raw storage reads other "
+                "files by name; refusing for a file that came from a URL (pass "
+                "allow_local=True to allow)"
+            )
+        return group
 
     # ------------------------------------------------------------------ writing
     def _check_writable(self) -> None:
@@ -394,12 +445,31 @@ class Hierarchy:
         self._check_writable()
         path = self._real_path(path)
         self._check_free(path)
-        self._ensure_parents(path)
-        self._conventions.write_dataset(self._meta, path, info, dict(attrs or {}), codecs=codecs)
-        self._invalidate(path)
-        if data is not None and math.prod(info.shape) > 0:
-            self._write_values(path, info, Ellipsis, data)
+        created = self._first_missing(path)
+        try:
+            self._ensure_parents(path)
+            self._conventions.write_dataset(
+                self._meta, path, info, dict(attrs or {}), codecs=codecs
+            )
+            self._invalidate(path)
+            if data is not None and math.prod(info.shape) > 0:
+                self._write_values(path, info, Ellipsis, data)
+        except BaseException:
+            # a failed create leaves no trace: neither the dataset nor the parents it made
+            with contextlib.suppress(KeyError, LindiError):
+                self._conventions.delete_node(self._meta, created)
+            self._invalidate()
+            raise
         return self.dataset(path)
+
+    def _first_missing(self, path: str) -> str:
+        """The highest of ``path`` and its ancestors that does not exist yet."""
+        parts = path.strip("/").split("/")
+        for depth in range(1, len(parts)):
+            prefix = "/" + "/".join(parts[:depth])
+            if self.resolve(prefix) is None:
+                return prefix
+        return path
 
     def write(self, path: str, selection: Selection, values: Any) -> None:
         """Write ``values`` into ``dataset[selection]``."""

@@ -6,22 +6,37 @@ or URL), an HDF5/NWB file (local or URL, translated on the fly) or a reference f
 dict. New files (mode ``"w"``, ``"w-"``/``"x"``, ``"a"`` of a missing file) are written under a
 temporary name beside the target and renamed into place by
 :meth:`OpenedHierarchy.close` with ``commit=True``: a failed write leaves no half-written file,
-and an existing file is replaced only by a complete one.
+an existing file is replaced only by a complete one, and only when it is recognisably a LINDI
+file (:mod:`hdmf_lindi.storage.replacing`). Every writer holds the file's writer lock
+(:mod:`hdmf_lindi.storage.writer_lock`) until it is closed.
+
+External links obey the policy chunk refs do (:func:`check_link_target`): a file that came from
+a URL links only to remote files unless the caller passes ``allow_local=True``.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
+import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from hdmf_lindi.errors import LindiFormatError, LindiSourceError, LindiUnsupportedError
+from hdmf_lindi.errors import (
+    LindiFormatError,
+    LindiSecurityError,
+    LindiSourceError,
+    LindiUnsupportedError,
+)
 from hdmf_lindi.storage.containers import container_kind_from_suffix
+from hdmf_lindi.storage.replacing import (
+    TemporarySibling,
+    check_replaceable,
+    locked_for_writing,
+    recover_if_interrupted,
+)
 from hdmf_lindi.storage.sources import is_remote_url
 from hdmf_lindi.storage.sources.router import _local_path_of
 from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
@@ -30,11 +45,13 @@ if TYPE_CHECKING:
     from hdmf_lindi.hierarchy import Hierarchy
     from hdmf_lindi.storage.staging import StagingArea
     from hdmf_lindi.storage.store import LindiStore
+    from hdmf_lindi.storage.writer_lock import WriterLock
 
 __all__ = [
     "FileKind",
     "OpenMode",
     "OpenedHierarchy",
+    "check_link_target",
     "file_kind",
     "local_path",
     "open_hierarchy",
@@ -140,7 +157,8 @@ class OpenedHierarchy:
     location: str
     writable: bool
     closers: list[Callable[[], None]] = field(default_factory=list)
-    _temporary: _TemporarySibling | None = None
+    _temporary: TemporarySibling | None = None
+    _lock: WriterLock | None = None
     _closed: bool = False
 
     def close(self, *, commit: bool = True) -> None:
@@ -151,62 +169,31 @@ class OpenedHierarchy:
             return
         self._closed = True
         temporary, self._temporary = self._temporary, None
+        lock, self._lock = self._lock, None
         try:
             try:
-                self.hierarchy.close()
-                if not commit:
-                    self.store.forget_changes()
-                self.store.close()
-            finally:
-                for closer in self.closers:
-                    closer()
-                self.closers.clear()
-        except BaseException:
-            if temporary is not None:
-                temporary.discard()
-            raise
-        if temporary is None:
-            return
-        if commit:
-            temporary.commit()
-        else:
-            temporary.discard()
-
-
-class _TemporarySibling:
-    """A private temporary directory beside ``target`` holding the new file under the
-    target's own name until :meth:`commit` moves it into place."""
-
-    def __init__(self, target: str) -> None:
-        self.target = os.path.abspath(target)
-        parent = os.path.dirname(self.target)
-        os.makedirs(parent, exist_ok=True)
-        name = os.path.basename(self.target.rstrip(os.sep))
-        self._directory = tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
-        self.path = os.path.join(self._directory, name)
-
-    def commit(self) -> None:
-        """Move the new file to the target; an existing target is moved aside first and
-        removed only once the new file is in place (files and directories alike)."""
-        try:
-            if os.path.isdir(self.target) or (
-                os.path.lexists(self.target) and os.path.isdir(self.path)
-            ):
-                old = os.path.join(self._directory, ".replaced")
-                os.replace(self.target, old)
                 try:
-                    os.replace(self.path, self.target)
-                except BaseException:
-                    os.replace(old, self.target)
-                    raise
+                    self.hierarchy.close()
+                    if not commit:
+                        self.store.forget_changes()
+                    self.store.close()
+                finally:
+                    for closer in self.closers:
+                        closer()
+                    self.closers.clear()
+            except BaseException:
+                if temporary is not None:
+                    temporary.discard()
+                raise
+            if temporary is None:
+                return
+            if commit:
+                temporary.commit()
             else:
-                os.replace(self.path, self.target)
+                temporary.discard()
         finally:
-            shutil.rmtree(self._directory, ignore_errors=True)
-
-    def discard(self) -> None:
-        """Delete the new file."""
-        shutil.rmtree(self._directory, ignore_errors=True)
+            if lock is not None:
+                lock.release()
 
 
 def open_hierarchy(
@@ -241,7 +228,8 @@ def open_hierarchy(
         the staging area or the container's blobs (a bare ``.lindi.json`` refuses them).
         Chunks of object-dtype arrays are always inline. ``None`` keeps every chunk inline.
     allow_local
-        Whether refs may name local files (default: only when the file is local).
+        Whether refs and external links may name local files (default: only when the file
+        is local).
     kind
         What an existing ``source`` holds, when known (else sniffed by :func:`file_kind`).
     conventions
@@ -256,7 +244,10 @@ def open_hierarchy(
     Raises
     ------
     LindiSourceError
-        ``"r"``/``"r+"`` of a missing file; ``"w-"``/``"x"`` of an existing one.
+        ``"r"``/``"r+"`` of a missing file; ``"w-"``/``"x"`` of an existing one; ``"w"`` over
+        something that is not a LINDI file of that kind (a directory without ``lindi.json``).
+    LindiLockedError
+        A writable mode while another writer has the file open.
     LindiUnsupportedError
         Creating a remote file or one whose name has no LINDI suffix; writing an HDF5 file in
         another mode than ``"r+"``.
@@ -276,6 +267,8 @@ def open_hierarchy(
     text = os.fspath(source)
     remote = is_remote_url(text)
     location = text if remote else local_path(text)
+    if not remote:
+        recover_if_interrupted(location)
     exists = remote or os.path.lexists(location)
     if mode in ("r", "r+") and not exists:
         raise LindiSourceError(f"{location}: no such file (mode {mode!r})")
@@ -339,7 +332,13 @@ def _create(
             f"{location}: new LINDI files are named *.lindi.json, *.lindi.tar or *.lindi.d "
             "(use h5py / NWBHDF5IO to write HDF5)"
         )
-    temporary = _TemporarySibling(location)
+    lock = locked_for_writing(location)
+    try:
+        check_replaceable(location, directory=container_kind_from_suffix(location) == "directory")
+        temporary = TemporarySibling(location)
+    except BaseException:
+        lock.release()
+        raise
     try:
         flavour = get_conventions(conventions or DEFAULT_CONVENTIONS)
         store = LindiStore.open(temporary.path, "w", display_name=location, **store_options)
@@ -350,9 +349,16 @@ def _create(
             flavour.write_group(store.reference_map, "/", {})
     except BaseException:
         temporary.discard()
+        lock.release()
         raise
     return OpenedHierarchy(
-        Hierarchy(store, flavour), store, FileKind.LINDI, location, True, _temporary=temporary
+        Hierarchy(store, flavour),
+        store,
+        FileKind.LINDI,
+        location,
+        True,
+        _temporary=temporary,
+        _lock=lock,
     )
 
 
@@ -391,25 +397,67 @@ def _open_reference_file_system(
 def resolve_link_location(base: str, filename: str) -> str:
     """Where the file an external link names is: ``filename`` when it is absolute or a URL,
     else relative to the directory of ``base`` (the linking file's path or URL)."""
+    if filename.startswith("file://"):
+        return local_path(filename)
     if is_remote_url(filename) or os.path.isabs(filename):
         return filename
     if is_remote_url(base):
-        return urljoin(base, filename)
+        if base.startswith(("http://", "https://")):
+            return urljoin(base, filename)
+        parts = urlsplit(base)
+        directory = posixpath.dirname(parts.path)
+        path = posixpath.normpath(posixpath.join(directory, filename))
+        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
     return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(base)), filename))
 
 
-def open_linked_file(base: str, filename: str, *, local_cache: Any = None) -> OpenedHierarchy:
+def check_link_target(base: str, filename: str, *, allow_local: bool | None = None) -> str:
+    """The location an external link of ``base`` names (:func:`resolve_link_location`),
+    checked against the policy refs follow: a file that came from a URL may link only to
+    remote files, unless ``allow_local`` is true.
+
+    Raises
+    ------
+    LindiSecurityError
+        ``base`` is remote, the target local and ``allow_local`` not true.
+    """
+    location = resolve_link_location(base, filename)
+    if is_remote_url(base) and not is_remote_url(location) and not allow_local:
+        raise LindiSecurityError(
+            f"{base}: external link to {filename!r}: refusing to open the local file "
+            f"{location!r} for a file that came from a URL (pass allow_local=True to allow)"
+        )
+    return location
+
+
+def open_linked_file(
+    base: str, filename: str, *, local_cache: Any = None, allow_local: bool | None = None
+) -> OpenedHierarchy:
     """Open, read-only, the file an external link of ``base`` names (see
-    :func:`resolve_link_location`); the caller closes it.
+    :func:`check_link_target`); the caller closes it.
+
+    Parameters
+    ----------
+    base
+        The linking file's path or URL.
+    filename
+        The file name the link holds.
+    local_cache
+        A ``LocalCache`` for remote byte ranges.
+    allow_local
+        The caller's ``allow_local`` (see :func:`open_hierarchy`): also passed on to the
+        linked file.
 
     Raises
     ------
     LindiSourceError
         The file does not exist.
+    LindiSecurityError
+        A file that came from a URL links to a local file (and ``allow_local`` is not true).
     """
-    location = resolve_link_location(base, filename)
+    location = check_link_target(base, filename, allow_local=allow_local)
     try:
-        return open_hierarchy(location, "r", local_cache=local_cache)
+        return open_hierarchy(location, "r", local_cache=local_cache, allow_local=allow_local)
     except LindiSourceError as exc:
         raise LindiSourceError(
             f"{base}: external link to {filename!r}: {location!r} cannot be opened ({exc})"

@@ -65,7 +65,9 @@ def _run_convert(args: argparse.Namespace) -> int:
     if args.creation_time:
         options["creation_time"] = args.creation_time
     with _progress(not args.quiet and sys.stderr.isatty(), "converting") as on_object:
-        result = convert(args.src, args.dest, on_object=on_object, **options)
+        result = convert(
+            args.src, args.dest, on_object=on_object, allow_local=args.allow_local, **options
+        )
     if args.verbose:
         ref_map = result.reference_map
         print(f"wrote {args.dest}: {len(ref_map)} refs", file=sys.stderr)
@@ -186,6 +188,11 @@ def _register_convert(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="datasets LINDI cannot reference (unsupported filters, ...): fail, or link them",
     )
     parser.add_argument("--creation-time", help="write this as generationMetadata.creationDate")
+    parser.add_argument(
+        "--allow-local",
+        action="store_true",
+        help="let a remote source's external links name local files (refused by default)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="report refs and requests")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_run_convert)

@@ -26,9 +26,9 @@ from hdmf_lindi.h5py_compat.reference import LindiH5pyReference
 from hdmf_lindi.opening import (
     FileKind,
     OpenedHierarchy,
+    check_link_target,
     open_hierarchy,
     open_linked_file,
-    resolve_link_location,
 )
 from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
 
@@ -72,6 +72,8 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         self._hierarchy_object: Hierarchy | None = hierarchy
         self._filename = filename
         self._on_close = on_close
+        self._opened: OpenedHierarchy | None = None
+        self._allow_local: bool | None = None
         self._writable = hierarchy.writable
         self._pending: dict[str, PendingDataset] = {}
         self._final_map: ReferenceMap | None = None
@@ -88,6 +90,8 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         staging_area: StagingArea | None = None,
         inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
         conventions: str | None = None,
+        *,
+        allow_local: bool | None = None,
     ) -> LindiH5pyFile:
         """Open a ``.lindi.json``, ``.lindi.tar`` or ``.lindi.d`` (local path or URL), or a
         plain Zarr v3 directory written by hdmf-zarr's ``NWBZarrIO`` (read-only).
@@ -114,6 +118,9 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         conventions
             The layout of a new file: ``"lindi-v1"`` (default) or ``"unified-zarr-v3"``;
             an existing file keeps its own.
+        allow_local
+            Whether chunk refs and external links may name local files (default: only when
+            the file itself is local; a file read from a URL may reference remote files only).
 
         Returns
         -------
@@ -127,8 +134,9 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             staging_area=staging_area,
             inline_threshold=inline_threshold,
             conventions=conventions,
+            allow_local=allow_local,
         )
-        return cls._from_opened(opened, filename=os.fspath(url_or_path))
+        return cls._from_opened(opened, filename=os.fspath(url_or_path), allow_local=allow_local)
 
     @classmethod
     def from_reference_file_system(
@@ -137,6 +145,8 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         mode: FileMode = "r",
         staging_area: StagingArea | None = None,
         local_cache: Any = None,
+        *,
+        allow_local: bool | None = None,
     ) -> LindiH5pyFile:
         """Open a reference file system: a ``.lindi.json``-style dict, or the path/URL of
         one. Edits (modes ``"r+"``, ``"a"``) stay in memory: export them with
@@ -152,6 +162,9 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             Where large new chunks are written (writable modes only).
         local_cache
             A ``LocalCache`` for remote byte ranges.
+        allow_local
+            Whether chunk refs and external links may name local files (default: only when
+            the file itself is local; a file read from a URL may reference remote files only).
 
         Returns
         -------
@@ -166,15 +179,21 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
                 f"from_reference_file_system: mode must be 'r', 'r+' or 'a', got {mode!r}"
             )
         if isinstance(rfs, dict):
-            opened = open_hierarchy(rfs, mode, staging_area=staging_area, local_cache=local_cache)
-            return cls._from_opened(opened, filename=opened.location)
+            opened = open_hierarchy(
+                rfs,
+                mode,
+                staging_area=staging_area,
+                local_cache=local_cache,
+                allow_local=allow_local,
+            )
+            return cls._from_opened(opened, filename=opened.location, allow_local=allow_local)
         if not isinstance(rfs, (str, os.PathLike)):
             raise TypeError(
                 f"from_reference_file_system: expected a dict, path or URL, got {type(rfs)}"
             )
         if staging_area is not None and mode == "r":
             raise ValueError("a staging area needs a writable mode ('r+' or 'a')")
-        source = open_hierarchy(rfs, "r", local_cache=local_cache)
+        source = open_hierarchy(rfs, "r", local_cache=local_cache, allow_local=allow_local)
         try:
             store = LindiStore(
                 source.store.reference_map.copy(),
@@ -187,7 +206,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             raise
         opened = OpenedHierarchy(Hierarchy(store), store, source.kind, source.location, mode != "r")
         opened.closers.append(lambda: source.close(commit=False))
-        return cls._from_opened(opened, filename=os.fspath(rfs))
+        return cls._from_opened(opened, filename=os.fspath(rfs), allow_local=allow_local)
 
     @classmethod
     def from_hdf5_file(
@@ -196,6 +215,8 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         local_cache: Any = None,
         mode: Literal["r", "r+"] = "r",
         staging_area: StagingArea | None = None,
+        *,
+        allow_local: bool | None = None,
     ) -> LindiH5pyFile:
         """Open an HDF5 file (local path or URL) as LINDI: its metadata is translated once,
         its chunks are read from the HDF5 file by byte range.
@@ -211,6 +232,9 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             save the result with :meth:`write_lindi_file`.
         staging_area
             Where large new chunks are written (mode ``"r+"`` only).
+        allow_local
+            Whether chunk refs and external links may name local files (default: only when
+            the file itself is local; a file read from a URL may reference remote files only).
 
         Returns
         -------
@@ -225,8 +249,9 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             local_cache=local_cache,
             staging_area=staging_area,
             kind=FileKind.HDF5,
+            allow_local=allow_local,
         )
-        return cls._from_opened(opened, filename=os.fspath(url_or_path))
+        return cls._from_opened(opened, filename=os.fspath(url_or_path), allow_local=allow_local)
 
     @classmethod
     def from_zarr_store(cls, store: Any, mode: Literal["r", "r+"] | None = None) -> LindiH5pyFile:
@@ -267,8 +292,13 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         return cls(hierarchy, filename=store.display_name, on_close=hierarchy.close)
 
     @classmethod
-    def _from_opened(cls, opened: OpenedHierarchy, *, filename: str) -> LindiH5pyFile:
-        return cls(opened.hierarchy, filename=filename, on_close=opened.close)
+    def _from_opened(
+        cls, opened: OpenedHierarchy, *, filename: str, allow_local: bool | None = None
+    ) -> LindiH5pyFile:
+        file = cls(opened.hierarchy, filename=filename)
+        file._opened = opened
+        file._allow_local = allow_local
+        return file
 
     # ------------------------------------------------------------------ exporting
     def to_reference_file_system(self) -> dict[str, Any]:
@@ -381,18 +411,26 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
 
     def close(self) -> None:
         """Save pending changes (see :meth:`flush`) and release the store; idempotent."""
+        self._close(commit=True)
+
+    def _close(self, *, commit: bool) -> None:
+        """Close; without ``commit`` nothing unsaved is saved (a new file is not created)."""
         if self._hierarchy_object is None:
             return
         try:
-            self.flush()
+            if commit:
+                self.flush()
         finally:
             self._final_map = self._hierarchy_object.store.reference_map
             self._hierarchy_object = None
             on_close, self._on_close = self._on_close, None
+            opened, self._opened = self._opened, None
             externals = list(self._external.values())
             self._external.clear()
             try:
-                if on_close is not None:
+                if opened is not None:
+                    opened.close(commit=commit)
+                elif on_close is not None:
                     on_close()
             finally:
                 for external in externals:
@@ -407,7 +445,9 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        """Close; an exception in the ``with`` block discards what was not saved yet (a new
+        file is not created; an existing one keeps its last saved state)."""
+        self._close(commit=exc_type is None)
 
     def __repr__(self) -> str:
         if not self._is_open:
@@ -556,17 +596,19 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
     def _open_external(self, path: str, filename: str, target: str) -> Any:
         """Follow an external link: open ``filename`` (relative to this file's directory;
         LINDI or HDF5), kept open until this file closes."""
-        location = resolve_link_location(self._filename, filename)
+        location = check_link_target(self._filename, filename, allow_local=self._allow_local)
         other = self._external.get(location)
         if other is None:
             try:
-                opened = open_linked_file(self._filename, filename)
+                opened = open_linked_file(self._filename, filename, allow_local=self._allow_local)
             except LindiSourceError as exc:
                 raise KeyError(
                     f"{self._filename}: external link {path!r} names a file that cannot be "
                     f"opened ({exc})"
                 ) from exc
-            other = LindiH5pyFile._from_opened(opened, filename=location)
+            other = LindiH5pyFile._from_opened(
+                opened, filename=location, allow_local=self._allow_local
+            )
             self._external[location] = other
         try:
             return other[target]

@@ -11,12 +11,13 @@ from hdmf_lindi.conventions import (
     UNIFIED_ZARR_V3_CONVENTIONS,
     get_conventions,
 )
-from hdmf_lindi.errors import LindiUnsupportedError
+from hdmf_lindi.conventions.keys import EXTERNAL_LINK
+from hdmf_lindi.errors import LindiSecurityError, LindiUnsupportedError
 from hdmf_lindi.hdf5.options import TranslateOptions
 from hdmf_lindi.hdf5.source import open_hdf5
 from hdmf_lindi.hdf5.translate import translate_hdf5
 from hdmf_lindi.storage.reference_map import ReferenceMap
-from hdmf_lindi.storage.sources.router import SourceRouter
+from hdmf_lindi.storage.sources.router import SourceRouter, is_remote_url
 
 __all__ = ["ConversionResult", "convert", "translate_source"]
 
@@ -60,6 +61,7 @@ def convert(
     router: SourceRouter | None = None,
     on_object: Callable[[str], None] | None = None,
     conventions: str = DEFAULT_CONVENTIONS,
+    allow_local: bool | None = None,
     **options: Any,
 ) -> ConversionResult:
     """Convert an HDF5 file to LINDI.
@@ -81,8 +83,17 @@ def convert(
         ``"unified-zarr-v3"`` (Zarr v3 keys, what hdmf-zarr 0.14's ``NWBZarrIO`` reads). For
         the latter ``num_chunks_threshold`` defaults to ``None``: every chunk is referenced
         (hdmf-zarr cannot read an ``_EXTERNAL_ARRAY_LINK``).
+    allow_local
+        Whether a remote source's external links may name local files (default: no; the
+        output, a local file, would otherwise open them).
     **options
         Fields of :class:`TranslateOptions` (``inline_threshold``, ``max_chunk_bytes``, ...).
+
+    Raises
+    ------
+    LindiSecurityError
+        A remote source holds an external link to a local file (and ``allow_local`` is not
+        true).
     """
     if conventions == UNIFIED_ZARR_V3_CONVENTIONS:
         options.setdefault("num_chunks_threshold", None)
@@ -94,8 +105,28 @@ def convert(
         on_object=on_object,
         conventions=conventions,
     )
+    text = os.fspath(source)
+    if is_remote_url(text) and not allow_local:
+        check_no_local_links(result.reference_map, text)
     write_reference_map(result.reference_map, dest)
     return result
+
+
+def check_no_local_links(reference_map: ReferenceMap, base: str) -> None:
+    """Raise :class:`LindiSecurityError` when an ``_EXTERNAL_LINK`` of a map read from the
+    remote ``base`` names a local file."""
+    from hdmf_lindi.opening import check_link_target
+
+    for key in reference_map:
+        if not key.endswith(".zattrs"):
+            continue
+        attrs = reference_map.get_json(key)
+        target = attrs.get(EXTERNAL_LINK) if isinstance(attrs, dict) else None
+        if isinstance(target, list) and target and isinstance(target[0], str):
+            try:
+                check_link_target(base, target[0])
+            except LindiSecurityError as exc:
+                raise LindiSecurityError(f"{key}: {exc}") from exc
 
 
 def write_reference_map(reference_map: ReferenceMap, dest: str | os.PathLike[str]) -> None:
@@ -103,10 +134,20 @@ def write_reference_map(reference_map: ReferenceMap, dest: str | os.PathLike[str
     suffix; replaces an existing one). Chunk refs keep pointing into the HDF5 file; inline
     chunks stay in the document."""
     from hdmf_lindi.storage.containers import container_for, container_kind_from_suffix
+    from hdmf_lindi.storage.replacing import check_replaceable, locked_for_writing
 
     text = os.fspath(dest)
     if container_kind_from_suffix(text) is None:
         raise LindiUnsupportedError(
             f"{text}: unknown output kind; use a name ending in .lindi.json, .lindi.d or .lindi.tar"
         )
-    container_for(text).create(reference_map)
+    container = container_for(text)
+    if container.is_remote:
+        container.create(reference_map)  # refuses
+    lock = locked_for_writing(container.location)
+    try:
+        check_replaceable(container.location, directory=container.kind == "directory")
+        container.create(reference_map)
+    finally:
+        container.close()
+        lock.release()

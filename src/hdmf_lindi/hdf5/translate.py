@@ -168,6 +168,19 @@ class _Translator:
                     raise
                 raise type(exc)(f"{self.where(child)}: {exc}") from exc
 
+    def _link_filename(self, filename: str) -> str:
+        """An external link's file name as written: made an absolute URL when the file is
+        remote and the name relative (else a copy of the map saved locally would resolve it
+        beside the local copy, on the local disk)."""
+        from hdmf_lindi.opening import resolve_link_location
+        from hdmf_lindi.storage.sources import is_remote_url
+
+        if not is_remote_url(self.url) or is_remote_url(filename):
+            return filename
+        if filename.startswith("file://") or posixpath.isabs(filename):
+            return filename
+        return resolve_link_location(self.url, filename)
+
     def _member(self, group: h5py.Group, name: str, path: str) -> None:
         try:
             link = group.get(name, getlink=True)
@@ -184,7 +197,9 @@ class _Translator:
             return
         if isinstance(link, h5py.ExternalLink):
             self._notify(path)
-            self.conv.write_external_link(self.meta, path, link.filename, link.path)
+            self.conv.write_external_link(
+                self.meta, path, self._link_filename(link.filename), link.path
+            )
             return
         if not isinstance(link, h5py.HardLink):
             raise LindiUnsupportedError(

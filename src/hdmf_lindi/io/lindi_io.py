@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -41,10 +42,10 @@ from hdmf_lindi.io.write import BuilderWriter
 from hdmf_lindi.opening import (
     FileKind,
     OpenedHierarchy,
+    check_link_target,
     file_kind,
     open_hierarchy,
     open_linked_file,
-    resolve_link_location,
 )
 from hdmf_lindi.storage.sources import is_remote_url
 from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
@@ -91,6 +92,9 @@ class LindiIO(HDMFIO):
         neurosift read) or ``"unified-zarr-v3"`` (Zarr v3 keys, what hdmf-zarr 0.14's
         ``NWBZarrIO`` reads). Existing files keep theirs. ``path`` may also name a plain Zarr
         v3 directory written by ``NWBZarrIO`` (read-only).
+    allow_local
+        Whether chunk refs and external links may name local files (default: only when the
+        file itself is local; a file read from a URL may reference remote files only).
     """
 
     def __init__(
@@ -106,6 +110,7 @@ class LindiIO(HDMFIO):
         staging_area: Any = None,
         herd_path: str | None = None,
         conventions: str | None = None,
+        allow_local: bool | None = None,
     ) -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -115,6 +120,7 @@ class LindiIO(HDMFIO):
         self._inline_threshold = inline_threshold
         self._staging_area = staging_area
         self._conventions = conventions
+        self._allow_local = allow_local
         self._opened: OpenedHierarchy | None = None
         self._reader: BuilderReader | None = None
         self._root_builder: GroupBuilder | None = None
@@ -155,6 +161,7 @@ class LindiIO(HDMFIO):
             staging_area=self._staging_area,
             inline_threshold=self._inline_threshold,
             conventions=self._conventions,
+            allow_local=self._allow_local,
         )
         if opened.kind is FileKind.HDF5 and self._mode != "r":
             opened.close(commit=False)
@@ -176,6 +183,18 @@ class LindiIO(HDMFIO):
         finally:
             for external, _ in externals:
                 external.close(commit=False)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close; an exception in the ``with`` block discards the changes (a new file is not
+        created, an existing one keeps its last saved state)."""
+        if exc_type is not None:
+            self._failed = True
+        self.close()
 
     def is_open(self) -> bool:
         """Whether the file is open."""
@@ -385,15 +404,23 @@ class LindiIO(HDMFIO):
             return node.path
         return normalize_path(reference.path)
 
-    def _external_builder(self, filename: str, path: str) -> Builder:
-        """The builder of ``path`` in the file an external link names."""
-        base = self.source or self._path
-        location = resolve_link_location(base, filename)
+    def _external_builder(self, filename: str, path: str, base: str | None = None) -> Builder:
+        """The builder of ``path`` in the file an external link of ``base`` (default: this
+        file) names."""
+        if base is None:
+            base = self.source or self._path
+        location = check_link_target(base, filename, allow_local=self._allow_local)
         entry = self._external.get(location)
         if entry is None:
-            opened = open_linked_file(base, filename, local_cache=self._local_cache)
+            opened = open_linked_file(
+                base, filename, local_cache=self._local_cache, allow_local=self._allow_local
+            )
+
+            def open_external(name: str, target: str) -> Builder:
+                return self._external_builder(name, target, base=location)
+
             reader = BuilderReader(
-                opened.hierarchy, self, location, self._written.set_written, self._external_builder
+                opened.hierarchy, self, location, self._written.set_written, open_external
             )
             entry = (opened, reader)
             self._external[location] = entry
@@ -617,9 +644,15 @@ class LindiIO(HDMFIO):
 
     # ------------------------------------------------------------------ convenience
     @classmethod
-    def read_nwb(cls, path_or_url: str | os.PathLike[str], local_cache: Any = None) -> Container:
+    def read_nwb(
+        cls,
+        path_or_url: str | os.PathLike[str],
+        local_cache: Any = None,
+        *,
+        allow_local: bool | None = None,
+    ) -> Container:
         """Same as :func:`read_nwb`."""
-        return read_nwb(path_or_url, local_cache=local_cache)
+        return read_nwb(path_or_url, local_cache=local_cache, allow_local=allow_local)
 
     @property
     def file_kind(self) -> str:
@@ -632,7 +665,12 @@ class LindiIO(HDMFIO):
         return self._open_file().kind is FileKind.HDF5
 
 
-def read_nwb(path_or_url: str | os.PathLike[str], local_cache: Any = None) -> Container:
+def read_nwb(
+    path_or_url: str | os.PathLike[str],
+    local_cache: Any = None,
+    *,
+    allow_local: bool | None = None,
+) -> Container:
     """Read an NWB file (LINDI or HDF5, local or URL) and return the NWBFile.
 
     The file stays open while the NWBFile is in use: ``nwbfile.read_io.close()`` releases it.
@@ -643,6 +681,9 @@ def read_nwb(path_or_url: str | os.PathLike[str], local_cache: Any = None) -> Co
         A ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar`` or HDF5/NWB path or URL.
     local_cache
         A ``LocalCache`` for remote byte ranges.
+    allow_local
+        Whether chunk refs and external links may name local files (default: only when the
+        file itself is local).
 
     Returns
     -------
@@ -653,7 +694,7 @@ def read_nwb(path_or_url: str | os.PathLike[str], local_cache: Any = None) -> Co
     --------
     >>> nwbfile = read_nwb("https://example.org/session.lindi.json")  # doctest: +SKIP
     """
-    io = LindiIO(path_or_url, mode="r", local_cache=local_cache)
+    io = LindiIO(path_or_url, mode="r", local_cache=local_cache, allow_local=allow_local)
     try:
         return io.read()
     except BaseException:

@@ -39,6 +39,7 @@ from zarr.core.buffer import Buffer, default_buffer_prototype
 from zarr.core.sync import sync
 
 from hdmf_lindi.errors import (
+    LindiFormatError,
     LindiReadOnlyError,
     LindiSourceError,
     LindiUnsupportedError,
@@ -57,6 +58,11 @@ from hdmf_lindi.storage.reference_map import (
     ResolvedRef,
     is_metadata_key,
 )
+from hdmf_lindi.storage.replacing import (
+    check_replaceable,
+    locked_for_writing,
+    recover_if_interrupted,
+)
 from hdmf_lindi.storage.sources.router import SourceRouter
 
 if TYPE_CHECKING:
@@ -64,6 +70,7 @@ if TYPE_CHECKING:
 
     from hdmf_lindi.storage.containers.abc import BlobWriter
     from hdmf_lindi.storage.staging import StagingArea
+    from hdmf_lindi.storage.writer_lock import WriterLock
 
 __all__ = ["DEFAULT_INLINE_THRESHOLD", "LindiStore", "OpenMode"]
 
@@ -161,6 +168,7 @@ class LindiStore(Store):
         self._staged_router: SourceRouter | None = None
         self._shared = _SharedState(self._reference_map.revision)
         self._owns_resources = True
+        self._writer_lock: WriterLock | None = None
 
     # ------------------------------------------------------------------ opening
     @overload
@@ -228,6 +236,16 @@ class LindiStore(Store):
         LindiStore
             Ready for ``zarr.open_group(store, mode=..., zarr_format=2)``.
 
+        Raises
+        ------
+        LindiLockedError
+            A writable mode while another writer has the local file open (every writer holds
+            the file's :class:`~hdmf_lindi.storage.writer_lock.WriterLock` until
+            :meth:`close`).
+        LindiSourceError
+            ``"r"``/``"r+"`` of a missing file; ``"w"`` over something that is not a LINDI file
+            of that kind (a directory without ``lindi.json``, ...).
+
         Notes
         -----
         Called with keyword arguments only (no ``path_or_url``), this is zarr's
@@ -273,6 +291,41 @@ class LindiStore(Store):
         )
         if staging_area is not None and mode == "r":
             raise ValueError("a staging area needs a writable mode ('r+', 'a', 'w', 'w-')")
+        lock: WriterLock | None = None
+        if not container.is_remote:
+            if mode == "r":
+                recover_if_interrupted(container.location)
+            else:
+                lock = locked_for_writing(container.location)
+        try:
+            store = cls._open_locked(
+                container,
+                mode,
+                local_cache=local_cache,
+                staging_area=staging_area,
+                inline_threshold=inline_threshold,
+                allow_local=allow_local,
+                display_name=display_name,
+            )
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        store._writer_lock = lock
+        return store
+
+    @classmethod
+    def _open_locked(
+        cls,
+        container: Container,
+        mode: OpenMode,
+        *,
+        local_cache: Any,
+        staging_area: StagingArea | None,
+        inline_threshold: int | None,
+        allow_local: bool | None,
+        display_name: str | None,
+    ) -> Self:
         creating = mode in ("w", "w-") or (mode == "a" and not container.exists())
         reference_map: ReferenceMap | None = None
         if creating:
@@ -280,6 +333,7 @@ class LindiStore(Store):
                 raise LindiReadOnlyError(f"{container.location}: cannot create a remote file")
             if mode == "w-" and container.exists():
                 raise LindiSourceError(f"{container.location}: already exists (mode 'w-')")
+            check_replaceable(container.location, directory=container.kind == "directory")
             reference_map = ReferenceMap(
                 {".zgroup": {"zarr_format": 2}},
                 source=display_name if display_name is not None else container.location,
@@ -298,7 +352,11 @@ class LindiStore(Store):
             display_name=display_name,
         )
         if reference_map is None:
-            store._reference_map = sync(container.load(store._router))
+            try:
+                store._reference_map = sync(container.load(store._router))
+            except BaseException:
+                store._release()
+                raise
         store._is_open = True
         return store
 
@@ -322,6 +380,7 @@ class LindiStore(Store):
         state = dict(self.__dict__)
         state["_shared"] = None
         state["_staged_router"] = None
+        state["_writer_lock"] = None
         if not self._explicit_router:
             state["_router"] = None
         return state
@@ -650,15 +709,23 @@ class LindiStore(Store):
         (the nearest ``.zarray`` above the key), or of a Zarr v3 array of strings, bytes or
         compound rows."""
         reference_map = self._reference_map
+
+        def metadata(metadata_key: str) -> Any:
+            # a store holds any bytes under any key: metadata that is not JSON names no array
+            try:
+                return reference_map.get_json(metadata_key)
+            except LindiFormatError:
+                return None
+
         prefix = key
         while "/" in prefix:
             prefix = prefix.rsplit("/", 1)[0]
             if prefix + "/.zarray" in reference_map:
-                return _has_object_dtype(reference_map.get_json(prefix + "/.zarray"))
+                return _has_object_dtype(metadata(prefix + "/.zarray"))
             if prefix + "/zarr.json" in reference_map:
-                return _has_object_data_type(reference_map.get_json(prefix + "/zarr.json"))
+                return _has_object_data_type(metadata(prefix + "/zarr.json"))
         if ".zarray" in reference_map:
-            return _has_object_dtype(reference_map.get_json(".zarray"))
+            return _has_object_dtype(metadata(".zarray"))
         return False
 
     def _blob_writer(self, key: str, size: int) -> BlobWriter:
@@ -759,17 +826,28 @@ class LindiStore(Store):
         """Save pending changes (local containers; a remote file's edits stay in memory) and
         release file handles."""
         container = self._container
-        if container is not None and not container.is_remote and not self.read_only:
-            self.flush()
-        if self._owns_resources:
-            if container is not None:
-                container.close()
-            # Never through zarr's loop: at interpreter exit it may already be stopped.
+        try:
+            if container is not None and not container.is_remote and not self.read_only:
+                self.flush()
+        finally:
+            if self._owns_resources:
+                self._release()
+        super().close()
+
+    def _release(self) -> None:
+        """Close the container and routers (never through zarr's loop: at interpreter exit it
+        may already be stopped), then release the writer lock."""
+        lock, self._writer_lock = self._writer_lock, None
+        try:
+            if self._container is not None:
+                self._container.close()
             if not self._explicit_router:
                 self._router.close_blocking()
             if self._staged_router is not None:
                 self._staged_router.close_blocking()
-        super().close()
+        finally:
+            if lock is not None:
+                lock.release()
 
 
 def _has_object_dtype(zarray: Any) -> bool:

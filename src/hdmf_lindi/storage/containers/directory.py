@@ -6,7 +6,11 @@ Chunk refs are ``["./blobs/<key>", 0, size]``, relative to the directory (the la
 Crash safety: a blob is written to a temporary file and renamed into place; a chunk that is
 written again goes to a new file (``<key>.v2``, ``.v3``, ... as lindi 0.4.6 names them) so the
 saved ``lindi.json`` never points at changed bytes; ``lindi.json`` is replaced by rename; files
-no longer referenced are removed only after the new ``lindi.json`` is in place.
+no longer referenced are removed only at the writer's :meth:`~DirectoryContainer.close`, after
+the last ``lindi.json`` is in place (readers that loaded an earlier one keep working until then).
+
+Writes and deletes never go through a symbolic link inside the directory (``blobs/x`` ->
+elsewhere): :class:`~hdmf_lindi.errors.LindiSecurityError`. Reads may follow them.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class DirectoryContainer(Container):
         if self.is_remote:
             self._location = self._location.rstrip("/")
         self._forgotten: set[str] = set()
+        self._doomed: set[str] = set()
 
     @property
     def base_url(self) -> str:
@@ -103,6 +108,7 @@ class DirectoryContainer(Container):
         and return its name relative to the directory."""
         self._check_local_writable()
         name = blob_name_for_key(key, source=self.location)
+        self._check_inside(name)
         path = os.path.join(self.location, name)
         version = 1
         candidate, candidate_path = name, path
@@ -115,6 +121,18 @@ class DirectoryContainer(Container):
         except OSError as exc:
             raise LindiSourceError(f"{candidate_path}: cannot write blob ({exc})") from exc
         return candidate
+
+    def _check_inside(self, name: str) -> None:
+        """Refuse to write or delete ``name`` (relative to the directory) through a symbolic
+        link: every directory between the container and the file must be a real one."""
+        parts = name.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            directory = os.path.join(self.location, *parts[:depth])
+            if os.path.islink(directory):
+                raise LindiSecurityError(
+                    f"{self.location}: {'/'.join(parts[:depth])} is a symbolic link; refusing to "
+                    f"write or delete {name} through it (outside the container)"
+                )
 
     def forget_blob(self, ref: Any) -> None:
         if isinstance(ref, list) and ref and isinstance(ref[0], str):
@@ -135,6 +153,7 @@ class DirectoryContainer(Container):
                 )
         os.makedirs(self.location, exist_ok=True)
         self._forgotten.clear()
+        self._doomed.clear()
         # the old blobs go only once the new lindi.json is in place: a crash in between
         # leaves unreferenced files, never a lindi.json pointing at deleted ones
         self.save(reference_map)
@@ -147,8 +166,24 @@ class DirectoryContainer(Container):
             atomic_write_bytes(self.document_location, reference_map.dumps())
         except OSError as exc:
             raise LindiSourceError(f"{self.document_location}: cannot write ({exc})") from exc
-        if self._forgotten:
-            self._remove_unreferenced(reference_map)
+        if self._forgotten or self._doomed:
+            referenced = self._referenced_urls(reference_map)
+            self._doomed = (self._doomed | self._forgotten) - referenced
+            self._forgotten.clear()
+
+    def close(self) -> None:
+        """Delete the blobs that the last saved document no longer names. Readers that loaded
+        an earlier document may still read them until now: deletions wait for the writer's
+        close, not for each save."""
+        doomed, self._doomed = self._doomed, set()
+        for url in sorted(doomed):
+            try:
+                name = url[2:]
+                blob_name_for_key(name[len(BLOBS_DIR) + 1 :], source=self.location)
+                self._check_inside(name)
+                os.unlink(os.path.join(self.location, name))
+            except (FileNotFoundError, LindiSecurityError, LindiFormatError):
+                pass
 
     @staticmethod
     def _referenced_urls(reference_map: ReferenceMap) -> set[str]:
@@ -162,8 +197,8 @@ class DirectoryContainer(Container):
     def _remove_stale_blobs(self, reference_map: ReferenceMap) -> None:
         """Delete every file under ``blobs/`` that ``reference_map`` does not name."""
         blobs_root = os.path.join(self.location, BLOBS_DIR)
-        if not os.path.isdir(blobs_root):
-            return
+        if os.path.islink(blobs_root) or not os.path.isdir(blobs_root):
+            return  # a symbolic link leads outside the container: never delete through it
         referenced = self._referenced_urls(reference_map)
         if not any(url.startswith(f"./{BLOBS_DIR}/") for url in referenced):
             shutil.rmtree(blobs_root, ignore_errors=True)
@@ -177,14 +212,3 @@ class DirectoryContainer(Container):
                         os.unlink(file_path)
             with contextlib.suppress(OSError):
                 os.rmdir(dir_path)  # only succeeds once empty
-
-    def _remove_unreferenced(self, reference_map: ReferenceMap) -> None:
-        referenced = self._referenced_urls(reference_map)
-        for url in sorted(self._forgotten - referenced):
-            try:
-                name = url[2:]
-                blob_name_for_key(name[len(BLOBS_DIR) + 1 :], source=self.location)
-                os.unlink(os.path.join(self.location, name))
-            except (FileNotFoundError, LindiSecurityError, LindiFormatError):
-                pass
-        self._forgotten.clear()
