@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.cache import LocalCache
     from hdmf_lindi.storage.staging import StagingArea
     from hdmf_lindi.storage.store import LindiStore
+    from hdmf_lindi.transfer.upload import upload
 
 _LAZY: dict[str, str] = {
     "LindiH5pyAttributes": "hdmf_lindi.h5py_compat",
@@ -65,6 +66,7 @@ _LAZY: dict[str, str] = {
     "LocalCache": "hdmf_lindi.storage.cache",
     "StagingArea": "hdmf_lindi.storage.staging",
     "LindiStore": "hdmf_lindi.storage.store",
+    "upload": "hdmf_lindi.transfer.upload",
 }
 
 __all__ = [
@@ -94,6 +96,7 @@ __all__ = [
     "__version__",
     "convert",
     "read_nwb",
+    "upload",
 ]
 
 

@@ -1,5 +1,5 @@
-"""The ``hdmf-lindi`` command line: ``convert``, ``info`` and ``demo`` (more subcommands register in
-:data:`SUBCOMMANDS`)."""
+"""The ``hdmf-lindi`` command line: ``convert``, ``info``, ``demo``, ``upload``, ``download``,
+``cache`` and ``convert-many`` (more subcommands register in :data:`SUBCOMMANDS`)."""
 
 from __future__ import annotations
 
@@ -157,7 +157,23 @@ def _register_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     register_demo(sub)
 
 
-SUBCOMMANDS: list[Registrar] = [_register_convert, _register_info, _register_demo]
+def _lazy_registrar(name: str) -> Registrar:
+    """``hdmf_lindi.cli.<name>.register_<name>``, imported when the parser is built."""
+
+    def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        import importlib
+
+        getattr(importlib.import_module(f"hdmf_lindi.cli.{name}"), f"register_{name}")(sub)
+
+    return register
+
+
+SUBCOMMANDS: list[Registrar] = [
+    _register_convert,
+    _register_info,
+    _register_demo,
+    *(_lazy_registrar(n) for n in ("upload", "download", "cache", "convert_many")),
+]
 """Functions adding one subcommand each; append to add more (e.g. ``demo``)."""
 
 

@@ -30,7 +30,7 @@ from hdmf_lindi.errors import LindiSecurityError, LindiSourceError
 from hdmf_lindi.storage.sources._background_loop import run_sync
 from hdmf_lindi.storage.sources.abc import ByteSource
 from hdmf_lindi.storage.sources.batcher import ReadBatcher
-from hdmf_lindi.storage.sources.http import HTTPSource
+from hdmf_lindi.storage.sources.dandi import DandiSource
 from hdmf_lindi.storage.sources.local import LocalFileSource
 from hdmf_lindi.storage.sources.object_store import OBJECT_STORE_SCHEMES, ObjectStoreSource
 
@@ -153,7 +153,8 @@ class SourceRouter:
         retries = dict(retry_config) if retry_config else None
         self._sources: dict[SourceKind, ByteSource] = {
             "local": LocalFileSource(),
-            "http": HTTPSource(client_options=client, retry_config=retries),
+            # DANDI API URLs: signed redirect reused until expiry, token to the API host only
+            "http": DandiSource(client_options=client, retry_config=retries),
             "object_store": ObjectStoreSource(
                 s3_options=dict(s3_options or {}),
                 gcs_options=dict(gcs_options or {}),
