@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.staging import StagingArea
     from hdmf_lindi.storage.store import LindiStore
     from hdmf_lindi.transcode import transcode
+    from hdmf_lindi.transfer.upload import upload
 
 _LAZY: dict[str, str] = {
     "LindiH5pyAttributes": "hdmf_lindi.h5py_compat",
@@ -68,6 +69,7 @@ _LAZY: dict[str, str] = {
     "StagingArea": "hdmf_lindi.storage.staging",
     "LindiStore": "hdmf_lindi.storage.store",
     "transcode": "hdmf_lindi.transcode",
+    "upload": "hdmf_lindi.transfer.upload",
 }
 
 __all__ = [
@@ -99,6 +101,7 @@ __all__ = [
     "convert",
     "read_nwb",
     "transcode",
+    "upload",
 ]
 
 

@@ -3,7 +3,8 @@
 It supports ``Range`` requests (``bytes=a-b``, ``bytes=a-``, ``bytes=-n``: 206 with
 ``Content-Range``; unsatisfiable: 416), ``HEAD``, keep-alive, an injected per-request latency,
 per-path faults (error statuses, N failures before success, truncated bodies, connection
-resets), redirects, a log of every request it saw, and a count of requests in flight (with a
+resets), redirects, ``PUT`` into the directory when ``accept_puts`` is set, a log of every
+request it saw, and a count of requests in flight (with a
 gate that holds requests until N are in flight at once, to test concurrency without clocks).
 
 Usage::
@@ -126,6 +127,8 @@ class ServedDirectory:
         self._in_flight_changed = threading.Condition()
         self._gate_count = 0
         self._gate_timeout = 0.0
+        self.accept_puts = False
+        self.put_headers: dict[str, dict[str, str]] = {}
 
     # -- configuration -------------------------------------------------------------------
 
@@ -297,6 +300,26 @@ def _make_handler(served: ServedDirectory) -> type[BaseHTTPRequestHandler]:
 
         def do_HEAD(self) -> None:
             self._serve_counted(send_body=False)
+
+        def do_PUT(self) -> None:
+            # stores the body under the root when ``accept_puts`` is set (405 otherwise);
+            # injected status faults apply; headers (lowercased) of the last PUT per path are kept
+            parsed = urllib.parse.urlsplit(self.path)
+            path = served._normalize(parsed.path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            fault = served._take_fault(path)
+            status = 405 if not served.accept_puts else 201
+            if fault is not None and fault.kind == "status":
+                status = fault.status
+            target = (served.root / path.lstrip("/")).resolve()
+            if status == 201 and served.root in target.parents:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(body)
+                served.put_headers[path] = {k.lower(): v for k, v in self.headers.items()}
+            elif status == 201:
+                status = 403
+            self._record(path, parsed.query, status)
+            self._send_text(status, f"{status}\n", True)
 
         def _serve_counted(self, *, send_body: bool) -> None:
             served._enter()

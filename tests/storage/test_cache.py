@@ -135,3 +135,43 @@ def test_several_processes_share_one_cache(tmp_path: Path) -> None:
             assert cache.get(URL, worker * 10_000 + i, 8) == expected
     assert len(cache) == workers * count + 1
     assert cache.total_bytes == (workers * count + 1) * 8
+
+
+def _reader_writer(cache_dir: str, worker: int, rounds: int) -> tuple[int, int]:
+    """Writes its own ranges and reads everyone's under a small cap (constant eviction);
+    returns (hits, wrong bytes)."""
+    cache = LocalCache(cache_dir=cache_dir, max_size_bytes=64 * 1024, max_item_bytes=4096)
+    hits = wrong = 0
+    for i in range(rounds):
+        cache.put(URL, worker * 100_000 + i, 1000, bytes([worker]) * 1000)
+        for other in range(8):
+            got = cache.get(URL, other * 100_000 + i, 1000)
+            if got is not None:
+                hits += 1
+                wrong += got != bytes([other]) * 1000
+    return hits, wrong
+
+
+def test_eight_processes_with_eviction_no_corruption(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(8) as pool:
+        results = pool.starmap(_reader_writer, [(str(tmp_path), w, 30) for w in range(8)])
+    assert sum(wrong for _hits, wrong in results) == 0
+    assert sum(hits for hits, _wrong in results) > 0
+    cache = LocalCache(cache_dir=tmp_path, max_size_bytes=64 * 1024)
+    assert cache.total_bytes == 1000 * len(cache) <= 64 * 1024
+    check = sqlite3.connect(cache.database_path).execute("PRAGMA integrity_check").fetchone()
+    assert check == ("ok",)
+
+
+def test_cli_cache_info_and_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hdmf_lindi.cli.main import main
+
+    cache = LocalCache(cache_dir=tmp_path)
+    cache.put(URL, 0, 5, b"hello")
+    cache.close()
+    assert main(["cache", "info", "--cache-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "entries: 1" in out and "(5 bytes)" in out
+    assert main(["cache", "clear", "--cache-dir", str(tmp_path)]) == 0
+    assert len(LocalCache(cache_dir=tmp_path)) == 0

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["inspect_messages", "register_inspect"]
+__all__ = ["inspect_messages", "register_inspect_nwb"]
 
 
 @contextmanager
@@ -127,7 +127,7 @@ def _run_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_inspect(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register_inspect_nwb(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``inspect`` subcommand."""
     parser = sub.add_parser(
         "inspect",

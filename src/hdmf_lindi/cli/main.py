@@ -1,5 +1,6 @@
-"""The ``hdmf-lindi`` command line: ``convert``, ``info``, ``demo``, ``validate`` and ``inspect``
-(more subcommands register in :data:`SUBCOMMANDS`)."""
+"""The ``hdmf-lindi`` command line: ``convert``, ``info``, ``demo``, ``validate``, ``inspect``,
+``upload``, ``download``, ``cache`` and ``convert-many`` (more subcommands register in
+:data:`SUBCOMMANDS`)."""
 
 from __future__ import annotations
 
@@ -212,24 +213,25 @@ def _register_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     register_demo(sub)
 
 
-def _register_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from hdmf_lindi.cli.validate import register_validate
+def _lazy_registrar(name: str) -> Registrar:
+    """``hdmf_lindi.cli.<name>.register_<name>``, imported when the parser is built."""
 
-    register_validate(sub)
+    def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        import importlib
 
+        getattr(importlib.import_module(f"hdmf_lindi.cli.{name}"), f"register_{name}")(sub)
 
-def _register_inspect(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from hdmf_lindi.cli.inspect_nwb import register_inspect
-
-    register_inspect(sub)
+    return register
 
 
 SUBCOMMANDS: list[Registrar] = [
     _register_convert,
     _register_info,
     _register_demo,
-    _register_validate,
-    _register_inspect,
+    *(
+        _lazy_registrar(name)
+        for name in ("validate", "inspect_nwb", "upload", "download", "cache", "convert_many")
+    ),
 ]
 """Functions adding one subcommand each; append to add more (e.g. ``demo``)."""
 

@@ -357,6 +357,52 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             reference_map.generation_metadata = dict(generation_metadata)
         write_reference_map(reference_map, path)
 
+    def upload(
+        self,
+        *,
+        on_upload_blob: Callable[[str], str] | None = None,
+        on_upload_main: Callable[[str], str] | None = None,
+        on_store_blob: Callable[[str], str] | None = None,
+        on_store_main: Callable[[str], str] | None = None,
+    ) -> str:
+        """Upload the file through caller-supplied functions (lindi 0.4's ``upload``; lindi
+        0.3's ``on_store_blob`` / ``on_store_main`` names are accepted too).
+
+        Every local blob the file needs (staged chunks, blobs of a local ``.lindi.d`` /
+        ``.lindi.tar``, other local files) is passed to ``on_upload_blob`` as a local path;
+        it returns the blob's new URL. Then the document, its refs rewritten to those URLs,
+        is written to a temporary ``.lindi.json`` and passed to ``on_upload_main``, whose
+        return value is returned. Refs to remote URLs are kept.
+
+        Parameters
+        ----------
+        on_upload_blob, on_upload_main
+            ``fn(local_path) -> url``.
+        on_store_blob, on_store_main
+            The same, under lindi 0.3's names.
+
+        Returns
+        -------
+        str
+            What ``on_upload_main`` returned.
+
+        Raises
+        ------
+        TypeError
+            When a blob or main hook is missing.
+        """
+        from hdmf_lindi.transfer.blobs import lindi_source_from_map
+        from hdmf_lindi.transfer.upload import upload_with_hooks
+
+        blob_hook = on_upload_blob or on_store_blob
+        main_hook = on_upload_main or on_store_main
+        if blob_hook is None or main_hook is None:
+            raise TypeError("upload needs on_upload_blob and on_upload_main")
+        if self._hierarchy_object is not None:
+            self._store_pending_datasets()
+        source = lindi_source_from_map(self._reference_map(), self._filename)
+        return upload_with_hooks(source, on_upload_blob=blob_hook, on_upload_main=main_hook)
+
     # ------------------------------------------------------------------ h5py.File API
     @property
     def filename(self) -> str:

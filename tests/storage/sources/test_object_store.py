@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 from unittest import mock
 
 import pytest
 
 from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.io import LindiIO
 from hdmf_lindi.storage.sources import SourceRouter
 from hdmf_lindi.storage.sources.object_store import ObjectStoreSource
 from tests.helpers.s3_server import S3Bucket
@@ -106,3 +108,76 @@ def test_gcs_and_azure_urls_map_to_bucket_and_key() -> None:
     assert type(azure_store).__name__ == "AzureStore"
     again, _ = source._locate("gs://bucket/other")
     assert again is gcs_store  # one store per bucket and options
+
+
+def _environment_for(s3_bucket: S3Bucket) -> dict[str, str]:
+    """The standard AWS_* variables a user of an S3-compatible service on plain HTTP sets."""
+    return {
+        "AWS_ENDPOINT_URL": s3_bucket.endpoint_url,
+        "AWS_ALLOW_HTTP": "true",
+        "AWS_REGION": s3_bucket.region,
+        "AWS_ACCESS_KEY_ID": s3_bucket.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": s3_bucket.secret_access_key,
+    }
+
+
+@pytest.mark.parametrize("client_options", [None, {}, {"timeout": "30s"}])
+def test_environment_alone_configures_an_http_endpoint(
+    s3_bucket: S3Bucket, client_options: dict[str, str] | None
+) -> None:
+    """obstore ignores AWS_ALLOW_HTTP once any client options are passed (even ``{}``): the
+    source must honour it anyway (the bug: "HTTP error: builder error")."""
+    s3_bucket.put_object("env/data.bin", PAYLOAD)
+    source = ObjectStoreSource(client_options=client_options, retry_config=FAST_RETRIES)
+    with mock.patch.dict(os.environ, _environment_for(s3_bucket), clear=True):
+        assert asyncio.run(source.get_range(s3_bucket.url("env/data.bin"), 10, 5)) == PAYLOAD[10:15]
+        router = SourceRouter(client_options=client_options, retry_config=FAST_RETRIES)
+        assert router.read_sync(s3_bucket.url("env/data.bin"), 0, 3) == PAYLOAD[:3]
+
+
+def test_allow_http_from_the_environment_is_merged_under_explicit_options() -> None:
+    source = ObjectStoreSource(client_options={"timeout": "5s"})
+    with mock.patch.dict(os.environ, {"AWS_ALLOW_HTTP": "true"}, clear=True):
+        options = source._client_options_for("s3")
+        assert options.items() >= {"allow_http": True, "timeout": "5s"}.items()
+    with mock.patch.dict(os.environ, {"AWS_ALLOW_HTTP": "false"}, clear=True):
+        options = source._client_options_for("s3")
+        assert options.items() >= {"allow_http": False, "timeout": "5s"}.items()
+    with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}, clear=True):
+        assert source._client_options_for("s3")["allow_http"] is True
+        assert source._client_options_for("gcs") == {"timeout": "5s"}
+    explicit = ObjectStoreSource(client_options={"allow_http": False})
+    with mock.patch.dict(os.environ, {"AWS_ALLOW_HTTP": "true"}, clear=True):
+        assert explicit._client_options_for("s3") == {"allow_http": False}
+    with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:1"}, clear=True):
+        assert source._config_for("s3")["endpoint"] == "http://127.0.0.1:1"
+
+
+def test_store_is_rebuilt_when_the_environment_changes(s3_bucket: S3Bucket) -> None:
+    s3_bucket.put_object("k.bin", b"abc")
+    source = ObjectStoreSource(retry_config=FAST_RETRIES)
+    url = s3_bucket.url("k.bin")
+    with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}, clear=True):
+        wrong, _ = source._locate(url)
+    with mock.patch.dict(os.environ, _environment_for(s3_bucket), clear=True):
+        right, _ = source._locate(url)
+        assert right is not wrong
+        assert asyncio.run(source.get(url)) == b"abc"
+
+
+def test_lindi_io_reads_s3_url_configured_by_the_environment(
+    s3_bucket: S3Bucket, tmp_path: Path
+) -> None:
+    from tests.io.test_lindi_io import make_nwbfile
+
+    path = tmp_path / "f.nwb.lindi.json"
+    with LindiIO(str(path), "w") as io:
+        io.write(make_nwbfile("from-s3"))
+    s3_bucket.put_object("dir/f.nwb.lindi.json", path.read_bytes())
+    with (
+        mock.patch.dict(os.environ, _environment_for(s3_bucket), clear=True),
+        LindiIO(s3_bucket.url("dir/f.nwb.lindi.json")) as io,
+    ):
+        nwbfile = io.read()
+        assert nwbfile.identifier == "from-s3"
+        assert list(nwbfile.acquisition["ts"].data[:]) == list(range(50))

@@ -61,6 +61,51 @@ _S3_CREDENTIAL_VARIABLES = (
     "AWS_SKIP_SIGNATURE",
 )
 
+# Environment variable prefix per family, and the obstore ``ClientConfig`` keys that may be
+# spelled ``<PREFIX><KEY>`` there. obstore reads these itself only when no ``client_options``
+# are passed at all (with ``{}`` it ignores ``AWS_ALLOW_HTTP``), so they are read here and
+# merged under the explicit options.
+_ENV_PREFIX = {"s3": "AWS_", "gcs": "GOOGLE_", "azure": "AZURE_"}
+_CLIENT_KEYS = (
+    "allow_http",
+    "allow_invalid_certificates",
+    "connect_timeout",
+    "timeout",
+    "proxy_url",
+    "proxy_ca_certificate",
+    "proxy_excludes",
+    "user_agent",
+)
+_BOOLEAN_CLIENT_KEYS = frozenset({"allow_http", "allow_invalid_certificates"})
+_ENDPOINT_VARIABLES = {
+    "s3": ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT"),
+    "gcs": ("GOOGLE_SERVICE_ENDPOINT",),
+    "azure": ("AZURE_STORAGE_ENDPOINT", "AZURE_ENDPOINT"),
+}
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def _client_options_from_environment(family: str) -> dict[str, Any]:
+    """The ``ClientConfig`` keys set in the environment for ``family`` (``AWS_ALLOW_HTTP``...)."""
+    prefix = _ENV_PREFIX[family]
+    options: dict[str, Any] = {}
+    for key in _CLIENT_KEYS:
+        value = os.environ.get(prefix + key.upper())
+        if value is None or value == "":
+            continue
+        options[key] = (
+            value.strip().lower() in _TRUE_WORDS if key in _BOOLEAN_CLIENT_KEYS else value
+        )
+    return options
+
+
+def _endpoint_from_environment(family: str) -> str:
+    for name in _ENDPOINT_VARIABLES[family]:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return ""
+
 
 class ObjectStoreSource(ByteSource):
     """Object-store URLs through obstore.
@@ -112,7 +157,36 @@ class ObjectStoreSource(ByteSource):
         from_environment = any(os.environ.get(name) for name in _S3_CREDENTIAL_VARIABLES)
         if family == "s3" and not explicit and not from_environment:
             config["skip_signature"] = True
+        if family == "s3" and "endpoint" not in config and os.environ.get("AWS_ENDPOINT_URL_S3"):
+            # the service-specific spelling of the AWS CLI/SDKs, which obstore does not read
+            config["endpoint"] = os.environ["AWS_ENDPOINT_URL_S3"]
         return config
+
+    def _client_options_for(self, family: str) -> dict[str, Any]:
+        """Client options for ``family``: the environment's (``AWS_ALLOW_HTTP``, ...) under the
+        explicit ones; ``allow_http`` when the endpoint (explicit or ``AWS_ENDPOINT_URL``...)
+        is plain ``http://`` and nothing says otherwise."""
+        client_options = _client_options_from_environment(family)
+        client_options.update(self.client_options)
+        endpoint = str(
+            self.options[family].get("endpoint", "") or _endpoint_from_environment(family)
+        )
+        if endpoint.startswith("http://"):
+            client_options.setdefault("allow_http", True)
+        return client_options
+
+    def store_for(self, url: str) -> tuple[Any, str]:
+        """The obstore store (shared, configured as for reads) and the object path of ``url``.
+
+        Used by the transfer layer (``hdmf_lindi.transfer``) to write, list and head objects
+        with the same endpoint, credentials and client options as reads.
+
+        Raises
+        ------
+        LindiSourceError
+            When ``url`` is not an object-store URL or the store cannot be configured.
+        """
+        return self._locate(url)
 
     def _locate(self, url: str) -> tuple[Any, str]:
         guard_exit()
@@ -121,21 +195,26 @@ class ObjectStoreSource(ByteSource):
         if family is None or not parts.netloc:
             raise LindiSourceError(f"{url}: not an object-store URL (s3://, gs://, az://, ...)")
         root = f"{parts.scheme}://{parts.netloc}"
-        client_options = dict(self.client_options)
-        endpoint = str(self.options[family].get("endpoint", ""))
-        if endpoint.startswith("http://"):
-            client_options.setdefault("allow_http", True)
+        client_options = self._client_options_for(family)
         config = self._config_for(family)
 
         def build() -> Any:
             return from_url(  # type: ignore[call-overload]
                 root,
                 config=config,
-                client_options=client_options,
+                # ``None``, not ``{}``: obstore then keeps the client options of the environment
+                client_options=client_options or None,
                 retry_config=self.retry_config,
             )
 
-        key = (root, options_key(config), options_key(client_options))
+        # the environment is part of the key: a store built under other AWS_* values (another
+        # endpoint, other keys) is not reused
+        environment = sorted(
+            (name, value)
+            for name, value in os.environ.items()
+            if name.startswith(_ENV_PREFIX[family])
+        )
+        key = (root, options_key(config), options_key(client_options), hash(tuple(environment)))
         try:
             store = shared_store((*key, options_key(self.retry_config)), build)
         except Exception as exc:

@@ -31,7 +31,7 @@ from hdmf_lindi.storage.sources._background_loop import run_sync
 from hdmf_lindi.storage.sources._bounded_get import DEFAULT_MAX_OBJECT_BYTES
 from hdmf_lindi.storage.sources.abc import ByteSource
 from hdmf_lindi.storage.sources.batcher import ReadBatcher
-from hdmf_lindi.storage.sources.http import HTTPSource
+from hdmf_lindi.storage.sources.dandi import DandiSource
 from hdmf_lindi.storage.sources.local import LocalFileSource
 from hdmf_lindi.storage.sources.object_store import OBJECT_STORE_SCHEMES, ObjectStoreSource
 
@@ -162,7 +162,8 @@ class SourceRouter:
         retries = dict(retry_config) if retry_config else None
         self._sources: dict[SourceKind, ByteSource] = {
             "local": LocalFileSource(max_object_bytes=max_object_bytes),
-            "http": HTTPSource(
+            # DANDI API URLs: signed redirect reused until expiry, token to the API host only
+            "http": DandiSource(
                 client_options=client, retry_config=retries, max_object_bytes=max_object_bytes
             ),
             "object_store": ObjectStoreSource(

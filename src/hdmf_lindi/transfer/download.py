@@ -1,0 +1,332 @@
+"""Download (materialize) a LINDI file: every chunk it names fetched and stored locally.
+
+``DEST`` chooses what is made:
+
+* ``*.lindi.tar`` / ``*.lindi.d``: self-contained; every chunk ref (into the original
+  ``.nwb``, into the source's own blobs) is fetched and stored as a blob of the new file;
+* ``*.lindi.json`` with ``mirror=<dir>``: the chunks are stored as pack files in ``mirror``
+  and the refs re-pointed at them; without ``mirror``: the document alone, relative refs made
+  absolute so it reads from its new place (a ``.lindi.tar``'s members cannot be named by URL:
+  give a mirror);
+* ``*.nwb`` / ``*.h5``: an HDF5 file, through ``NWBHDF5IO.export`` from ``LindiIO``.
+
+Chunks are fetched in packs (up to 32 MiB of neighbouring chunks of one array, one
+``read_many`` each, coalesced by the byte sources), several packs at once. A pack is written
+to a work directory (``<dest>.download`` or the mirror) under a name derived from its refs,
+atomically, with a sidecar listing its chunks written last: a rerun after an interruption
+skips the packs already there. The result appears at ``DEST`` only when complete (temporary
+name + rename), and the work directory is removed then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from hdmf_lindi import _json
+from hdmf_lindi.errors import LindiFormatError, LindiSourceError, LindiUnsupportedError
+from hdmf_lindi.storage.containers import (
+    DirectoryContainer,
+    TarContainer,
+    container_for,
+    container_kind_from_suffix,
+)
+from hdmf_lindi.storage.containers.abc import PACK_MAX_BYTES, write_packed
+from hdmf_lindi.storage.reference_map import ReferenceMap, atomic_write_bytes
+from hdmf_lindi.storage.sources import SourceRouter
+from hdmf_lindi.storage.sources._background_loop import run_sync
+from hdmf_lindi.transfer._progress import Progress
+from hdmf_lindi.transfer._tasks import run_all
+
+__all__ = ["DownloadResult", "download"]
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadResult:
+    """What a download did: the file made, chunks in it, packs fetched by this run (the
+    others were there from an interrupted run) and the bytes they held."""
+
+    path: str
+    chunks: int
+    packs: int
+    packs_fetched: int
+    bytes_fetched: int
+
+
+@dataclass(slots=True)
+class _Pack:
+    keys: list[str]
+    requests: list[tuple[str, int | None, int | None]]
+
+    @property
+    def name(self) -> str:
+        digest = hashlib.sha1(usedforsecurity=False)
+        for key, request in zip(self.keys, self.requests, strict=True):
+            digest.update(_json.dumps([key, *request]))
+        return f"pack-{digest.hexdigest()}"
+
+    @property
+    def known_size(self) -> int:
+        return sum(size or 0 for _url, _offset, size in self.requests)
+
+
+def _parent(key: str) -> str:
+    return key.rpartition("/")[0]
+
+
+def _plan_packs(reference_map: ReferenceMap) -> list[_Pack]:
+    packs: list[_Pack] = []
+    current: _Pack | None = None
+    current_bytes = 0
+    for key in sorted(reference_map.keys()):
+        value = reference_map.get_raw(key)
+        if not (isinstance(value, list) and value and isinstance(value[0], str)):
+            continue
+        request: tuple[str, int | None, int | None] = (
+            (value[0], int(value[1]), int(value[2])) if len(value) == 3 else (value[0], None, None)
+        )
+        whole = request[2] is None
+        if (
+            current is None
+            or whole
+            or _parent(current.keys[0]) != _parent(key)
+            or current_bytes >= PACK_MAX_BYTES
+        ):
+            current = _Pack([], [])
+            current_bytes = 0
+            packs.append(current)
+        current.keys.append(key)
+        current.requests.append(request)
+        current_bytes += request[2] or PACK_MAX_BYTES
+    return packs
+
+
+def _pack_done(work: str, pack: _Pack) -> list[int] | None:
+    sidecar = os.path.join(work, pack.name + ".json")
+    data_path = os.path.join(work, pack.name)
+    try:
+        with open(sidecar, "rb") as f:
+            sizes = [int(s) for s in _json.loads(f.read())]
+        if os.path.getsize(data_path) != sum(sizes) or len(sizes) != len(pack.keys):
+            return None
+        return sizes
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+async def _fetch_packs(
+    router: SourceRouter, packs: list[_Pack], work: str, concurrency: int, bar: Progress
+) -> tuple[int, int]:
+    limit = asyncio.Semaphore(concurrency)
+    fetched = [0, 0]
+
+    async def one(pack: _Pack) -> None:
+        if _pack_done(work, pack) is not None:
+            bar.update(pack.known_size)
+            return
+        async with limit:
+            chunks = await router.read_many(pack.requests)
+        sizes = [len(chunk) for chunk in chunks]
+
+        def write() -> None:
+            atomic_write_bytes(os.path.join(work, pack.name), b"".join(chunks))
+            atomic_write_bytes(os.path.join(work, pack.name + ".json"), _json.dumps(sizes))
+
+        # a pack fetched is a pack kept, also when a failure elsewhere cancels this task
+        writing = asyncio.ensure_future(asyncio.to_thread(write))
+        try:
+            await asyncio.shield(writing)
+        except asyncio.CancelledError:
+            await writing
+            raise
+        fetched[0] += 1
+        fetched[1] += sum(sizes)
+        bar.update(sum(sizes))
+
+    await run_all(one(pack) for pack in packs)
+    return fetched[0], fetched[1]
+
+
+def _read_pack(work: str, pack: _Pack) -> list[tuple[str, bytes]]:
+    sizes = _pack_done(work, pack)
+    if sizes is None:
+        raise LindiFormatError(f"{work}: pack {pack.name} is incomplete")
+    with open(os.path.join(work, pack.name), "rb") as f:
+        data = f.read()
+    items: list[tuple[str, bytes]] = []
+    offset = 0
+    for key, size in zip(pack.keys, sizes, strict=True):
+        items.append((key, data[offset : offset + size]))
+        offset += size
+    return items
+
+
+def _absolute(url: str, base_dir: str) -> str:
+    if not url.startswith("./"):
+        return url
+    if "://" in base_dir:
+        return urllib.parse.urljoin(base_dir, url[2:])
+    return os.path.join(base_dir, url[2:])
+
+
+def download(
+    url: str | os.PathLike[str],
+    dest: str | os.PathLike[str],
+    *,
+    mirror: str | os.PathLike[str] | None = None,
+    concurrency: int = 4,
+    progress: bool | None = None,
+    local_cache: Any = None,
+    **router_options: Any,
+) -> DownloadResult:
+    """Make a local copy of the LINDI file at ``url`` (see the module docstring for kinds).
+
+    Parameters
+    ----------
+    url
+        A ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar``: path or URL.
+    dest
+        ``*.lindi.tar``, ``*.lindi.d``, ``*.lindi.json`` or ``*.nwb`` / ``*.h5``.
+    mirror
+        For a ``.lindi.json`` destination: the directory where the chunks are stored, refs
+        re-pointed at them.
+    concurrency
+        Packs fetched at once.
+    progress
+        Progress bar (bytes) on stderr; default: when stderr is a terminal.
+    local_cache
+        A ``LocalCache`` for the remote reads.
+    router_options
+        ``s3_options``, ``client_options``, ... as for ``SourceRouter``.
+
+    Returns
+    -------
+    DownloadResult
+
+    Raises
+    ------
+    LindiSourceError
+        When a chunk cannot be fetched (the packs fetched so far are kept for a rerun).
+    LindiUnsupportedError
+        For an unknown destination kind, or a ``.lindi.json`` of a ``.lindi.tar`` without
+        ``mirror``.
+    """
+    source = os.fspath(url)
+    target = os.path.abspath(os.fspath(dest))
+    lowered = target.lower()
+    if lowered.endswith((".nwb", ".h5", ".hdf5")):
+        return _export_hdf5(source, target, local_cache)
+    kind = container_kind_from_suffix(target)
+    if kind is None:
+        raise LindiUnsupportedError(
+            f"{target}: unknown destination kind (use .lindi.tar, .lindi.d, .lindi.json or .nwb)"
+        )
+    container = container_for(source)
+    if not container.exists():
+        raise LindiSourceError(f"{container.location}: no such LINDI file")
+    router = SourceRouter(
+        base_url=container.base_url,
+        member_resolver=container.member_resolver,
+        local_cache=local_cache,
+        **router_options,
+    )
+    try:
+        reference_map = run_sync(container.load(router))
+        if kind == "json" and mirror is None:
+            return _document_only(container, reference_map, target)
+        packs = _plan_packs(reference_map)
+        work = os.path.abspath(os.fspath(mirror)) if mirror is not None else target + ".download"
+        os.makedirs(work, exist_ok=True)
+        bar = Progress(sum(p.known_size for p in packs), progress, "downloading")
+        try:
+            fetched, fetched_bytes = run_sync(_fetch_packs(router, packs, work, concurrency, bar))
+        finally:
+            bar.close()
+        if kind == "json":
+            for pack in packs:
+                path = os.path.join(work, pack.name)
+                offset = 0
+                for key, (_key, data) in zip(pack.keys, _read_pack(work, pack), strict=True):
+                    reference_map.set_raw(key, [path, offset, len(data)])
+                    offset += len(data)
+            reference_map.write(target)
+        else:
+            _assemble(kind, target, reference_map, packs, work)
+            shutil.rmtree(work, ignore_errors=True)
+        return DownloadResult(
+            target, sum(len(p.keys) for p in packs), len(packs), fetched, fetched_bytes
+        )
+    finally:
+        run_sync(router.close())
+
+
+def _document_only(container: Any, reference_map: ReferenceMap, target: str) -> DownloadResult:
+    if isinstance(container, TarContainer):
+        raise LindiUnsupportedError(
+            f"{container.location}: the chunks of a .lindi.tar cannot be named by URL; "
+            "give a mirror directory or download to a .lindi.tar / .lindi.d"
+        )
+    base = container.base_url
+    if "://" not in base:
+        base = os.path.abspath(base)
+        base_dir = base if os.path.isdir(base) else os.path.dirname(base)
+    else:
+        base_dir = base if base.endswith("/") else base.rsplit("/", 1)[0] + "/"
+    count = 0
+    for key in list(reference_map.keys()):
+        value = reference_map.get_raw(key)
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            count += 1
+            absolute = _absolute(value[0], base_dir)
+            if absolute != value[0]:
+                reference_map.set_raw(key, [absolute, *value[1:]])
+    reference_map.write(target)
+    return DownloadResult(target, count, 0, 0, 0)
+
+
+def _assemble(
+    kind: str, target: str, reference_map: ReferenceMap, packs: list[_Pack], work: str
+) -> None:
+    temporary = f"{target}.tmp-{os.getpid()}"
+    if kind == "tar":
+        container: Any = TarContainer(temporary)
+    else:
+        container = DirectoryContainer(temporary)
+        shutil.rmtree(temporary, ignore_errors=True)
+    container.create(reference_map)
+    try:
+        for pack in packs:
+            items = _read_pack(work, pack)
+            for (key, _data), ref in zip(items, write_packed(container, items), strict=True):
+                reference_map.set_raw(key, ref)
+        container.save(reference_map)
+    finally:
+        container.close()
+    if os.path.isdir(target) and kind != "tar":
+        shutil.rmtree(target)
+    os.replace(temporary, target)
+
+
+def _export_hdf5(source: str, target: str, local_cache: Any) -> DownloadResult:
+    from pynwb import NWBHDF5IO
+
+    from hdmf_lindi.io import LindiIO
+
+    stem, suffix = os.path.splitext(target)
+    temporary = f"{stem}.tmp-{os.getpid()}{suffix}"
+    try:
+        with (
+            LindiIO(source, local_cache=local_cache) as src,
+            NWBHDF5IO(temporary, mode="w") as out,
+        ):
+            out.export(src_io=src, write_args={"link_data": False})
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return DownloadResult(target, 0, 0, 0, os.path.getsize(target))
