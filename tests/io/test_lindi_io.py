@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import h5py
 import numcodecs
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from hdmf.build import DatasetBuilder, GroupBuilder
 from hdmf.build.errors import ReferenceTargetNotBuiltError
 from hdmf.data_utils import AbstractDataChunkIterator, DataChunk, DataChunkIterator
 from hdmf_zarr import ZarrDataIO
-from pynwb import NWBFile, TimeSeries
+from pynwb import NWBHDF5IO, NWBFile, TimeSeries
 
 from hdmf_lindi.errors import (
     LindiError,
@@ -27,6 +28,7 @@ from hdmf_lindi.errors import (
     LindiSourceError,
     LindiUnsupportedError,
 )
+from hdmf_lindi.h5py_compat import LindiH5pyFile
 from hdmf_lindi.io import LindiDataIO, LindiIO, read_nwb
 from hdmf_lindi.storage.store import LindiStore
 
@@ -583,8 +585,6 @@ def test_large_text_stays_inline_in_plain_json(tmp_path: Path) -> None:
 def test_reference_to_a_replaced_object_is_refused(tmp_path: Path) -> None:
     from pynwb.ecephys import ElectricalSeries
 
-    from hdmf_lindi.h5py_compat import LindiH5pyFile
-
     path = str(tmp_path / "refs.lindi.json")
     nwbfile = make_nwbfile()
     device = nwbfile.create_device("probe")
@@ -617,3 +617,75 @@ def test_h5dataio_gzip_levels_and_shuffle_of_float32(tmp_path: Path, level: int)
     assert zarray["compressor"] == {"id": "zlib", "level": level}
     assert zarray["filters"] == [{"id": "shuffle", "elementsize": 4}]
     np.testing.assert_array_equal(_read_back(path), values)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"fletcher32": True},
+        {"shuffle": True, "fletcher32": True},
+        {"compression": "gzip", "compression_opts": 3, "shuffle": True, "fletcher32": True},
+    ],
+)
+def test_h5dataio_fletcher32_and_shuffle_as_nwbhdf5io(
+    tmp_path: Path, options: dict[str, Any]
+) -> None:
+    """``H5DataIO(fletcher32=True, shuffle=True)`` is stored, and the h5py view of the written
+    dataset reports what h5py reports for the file NWBHDF5IO writes."""
+    values = np.linspace(0, 1, 2000, dtype=np.float32).reshape(200, 10)
+    path = _write_with(tmp_path, H5DataIO(values, chunks=(50, 10), **options))
+    h5_path = str(tmp_path / "ref.nwb")
+    nwbfile = make_nwbfile()
+    nwbfile.add_acquisition(
+        TimeSeries(
+            name="configured",
+            data=H5DataIO(values, chunks=(50, 10), **options),
+            unit="V",
+            rate=1.0,
+        )
+    )
+    with NWBHDF5IO(h5_path, mode="w") as io:
+        io.write(nwbfile)
+    zarray = zarray_of(path, "acquisition/configured/data/.zarray")
+    assert {"id": "fletcher32"} in zarray["filters"]
+    np.testing.assert_array_equal(_read_back(path), values)
+    names = ("chunks", "compression", "compression_opts", "shuffle", "fletcher32")
+    with h5py.File(h5_path, "r") as theirs, LindiH5pyFile.from_lindi_file(path) as ours:
+        expected = {n: getattr(theirs["acquisition/configured/data"], n) for n in names}
+        got = {n: getattr(ours["acquisition/configured/data"], n) for n in names}
+        assert got == expected
+
+
+def test_h5py_view_reports_the_layout_nwbhdf5io_writes(tmp_path: Path) -> None:
+    """Dataset by dataset, the h5py view of a file LindiIO wrote reports the chunks, filters
+    and maxshape h5py reports for the file NWBHDF5IO writes from the same NWBFile (contiguous
+    datasets: ``chunks`` ``None``)."""
+
+    def nwbfile() -> NWBFile:
+        out = make_nwbfile()
+        gzipped = H5DataIO(
+            np.arange(100.0), chunks=(10,), compression="gzip", shuffle=True, fletcher32=True
+        )
+        out.add_acquisition(TimeSeries(name="gzipped", data=gzipped, unit="m", rate=1.0))
+        growing = H5DataIO(np.arange(100.0), maxshape=(None,), chunks=(20,))
+        out.add_acquisition(TimeSeries(name="growing", data=growing, unit="m", rate=1.0))
+        out.add_trial(start_time=0.0, stop_time=1.0)
+        return out
+
+    h5_path, path = str(tmp_path / "ref.nwb"), str(tmp_path / "ours.lindi.tar")
+    with NWBHDF5IO(h5_path, mode="w") as io:
+        io.write(nwbfile())
+    with LindiIO(path, mode="w") as io:
+        io.write(nwbfile())
+    names: list[str] = []
+    properties = ("chunks", "compression", "compression_opts", "shuffle", "fletcher32", "maxshape")
+    with h5py.File(h5_path, "r") as theirs, LindiH5pyFile.from_lindi_file(path) as ours:
+        theirs.visititems(
+            lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None
+        )
+        names = [n for n in names if not n.startswith("specifications")]
+        assert "acquisition/ts/data" in names
+        assert ours["acquisition/ts/data"].chunks is None
+        for name in names:
+            expected = {p: getattr(theirs[name], p) for p in properties}
+            assert {p: getattr(ours[name], p) for p in properties} == expected, name

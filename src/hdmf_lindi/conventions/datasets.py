@@ -29,6 +29,7 @@ import numpy as np
 from hdmf_lindi.conventions import keys
 from hdmf_lindi.conventions.chunks import chunk_dtype
 from hdmf_lindi.conventions.fill_values import decode_fill_value, encode_fill_value
+from hdmf_lindi.conventions.hdf5_layout import decode_hdf5_layout, encode_hdf5_layout
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, ExternalArrayLink
 from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
 
@@ -232,6 +233,11 @@ def _compression(zarray: Mapping[str, Any]) -> tuple[str | None, Any]:
     return None, None
 
 
+def _has_codec(zarray: Mapping[str, Any], codec_id: str) -> bool:
+    codecs = [*(zarray.get("filters") or []), zarray.get("compressor")]
+    return any(isinstance(c, Mapping) and c.get("id") == codec_id for c in codecs)
+
+
 def _external_array_link(value: Any, where: str) -> ExternalArrayLink:
     if (
         not isinstance(value, Mapping)
@@ -355,6 +361,9 @@ def dataset_info_from_zarray(
     link = None
     if keys.EXTERNAL_ARRAY_LINK in zattrs:
         link = _external_array_link(zattrs[keys.EXTERNAL_ARRAY_LINK], where)
+    hdf5_layout = None
+    if keys.HDF5_LAYOUT in zattrs:
+        hdf5_layout = decode_hdf5_layout(zattrs[keys.HDF5_LAYOUT], where=where)
     return DatasetInfo(
         shape=shape,
         dtype=dtype,
@@ -366,6 +375,9 @@ def dataset_info_from_zarray(
         compression_opts=compression_opts,
         compound_fields=compound_fields,
         external_array_link=link,
+        shuffle=_has_codec(zarray, "shuffle"),
+        fletcher32=_has_codec(zarray, "fletcher32"),
+        hdf5_layout=hdf5_layout,
     )
 
 
@@ -380,11 +392,18 @@ def _stored_chunks(info: DatasetInfo, stored_shape: tuple[int, ...], where: str)
 
 
 def _default_codecs(info: DatasetInfo, where: str) -> tuple[list[Any] | None, Any]:
+    filters: list[Any] = []
+    if info.shuffle:
+        filters.append({"id": "shuffle", "elementsize": max(1, info.dtype.itemsize)})
+    if info.fletcher32:
+        # before the compressor: lindi 0.4.6 pads short (compressed) chunks with zeros
+        filters.append({"id": "fletcher32"})
     if info.compression is None:
-        return None, dict(DEFAULT_COMPRESSOR)
+        compressor = None if filters else dict(DEFAULT_COMPRESSOR)
+        return filters or None, compressor
     if info.compression in ("gzip", "zlib"):
         level = 4 if info.compression_opts is None else int(info.compression_opts)
-        return None, {"id": "zlib", "level": level}
+        return filters or None, {"id": "zlib", "level": level}
     raise LindiUnsupportedError(
         f"{where}: compression {info.compression!r} is not supported for new arrays "
         "(give the codecs explicitly)"
@@ -463,6 +482,8 @@ def zarray_from_dataset_info(
             "name": link.name,
             "url": link.url,
         }
+    if info.hdf5_layout is not None:
+        special[keys.HDF5_LAYOUT] = encode_hdf5_layout(info.hdf5_layout)
     zarray: dict[str, Any] = {
         "chunks": chunks,
         "compressor": dict(compressor) if compressor else None,

@@ -16,6 +16,7 @@ __all__ = [
     "ENUM_VALUES",
     "EXTERNAL_ARRAY_LINK",
     "EXTERNAL_LINK",
+    "HDF5_LAYOUT",
     "MAXSHAPE",
     "REFERENCE",
     "REFERENCE_DTYPE_NAME",
@@ -34,6 +35,7 @@ EXTERNAL_LINK: Final = "_EXTERNAL_LINK"
 ENUM_NAMES: Final = "_ENUM_NAMES"
 ENUM_VALUES: Final = "_ENUM_VALUES"
 MAXSHAPE: Final = "_MAXSHAPE"
+HDF5_LAYOUT: Final = "_HDF5_LAYOUT"
 
 REFERENCE_DTYPE_NAME: Final = "<REFERENCE>"
 """The dtype string of a reference field in ``_COMPOUND_DTYPE``."""
@@ -49,5 +51,6 @@ SPECIAL_ATTRIBUTE_KEYS: Final = frozenset(
         ENUM_NAMES,
         ENUM_VALUES,
         MAXSHAPE,
+        HDF5_LAYOUT,
     }
 )

@@ -22,6 +22,7 @@ __all__ = [
     "DatasetInfo",
     "ExternalArrayLink",
     "ExternalLink",
+    "HDF5Layout",
     "Node",
     "NodeKind",
     "Reference",
@@ -88,6 +89,25 @@ class ExternalArrayLink:
 
 
 @dataclass(frozen=True, slots=True)
+class HDF5Layout:
+    """How the HDF5 file a dataset was converted from stored it, as h5py reports it
+    (``_HDF5_LAYOUT``): recorded where the Zarr array is laid out otherwise (small datasets
+    inlined as one chunk, contiguous datasets cut into chunks).
+
+    ``chunks`` is ``None`` for a contiguous or compact dataset; ``layout`` is ``"chunked"``,
+    ``"contiguous"`` or ``"compact"``.
+    """
+
+    layout: str = "contiguous"
+    chunks: tuple[int, ...] | None = None
+    compression: str | None = None
+    compression_opts: Any = None
+    shuffle: bool = False
+    fletcher32: bool = False
+    scaleoffset: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DatasetInfo:
     """Everything about a dataset but its values.
 
@@ -107,6 +127,13 @@ class DatasetInfo:
     compound_fields: tuple[tuple[str, str], ...] | None = None
     """For COMPOUND: ``(name, dtype-string-or-"<REFERENCE>")`` per field (``_COMPOUND_DTYPE``)."""
     external_array_link: ExternalArrayLink | None = None
+    shuffle: bool = False
+    """Whether a byte-shuffle filter (numcodecs ``shuffle``) applies to the chunks."""
+    fletcher32: bool = False
+    """Whether a Fletcher-32 checksum (numcodecs ``fletcher32``) is kept with each chunk."""
+    hdf5_layout: HDF5Layout | None = None
+    """The source HDF5 file's layout when the Zarr array differs from it (``_HDF5_LAYOUT``);
+    what the h5py view reports for ``chunks``, ``compression``, ``shuffle``, ... ."""
 
     @property
     def is_scalar(self) -> bool:

@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 
 from hdmf_lindi.conventions.datasets import data_kind_of
-from hdmf_lindi.conventions.model import DatasetInfo, Reference
+from hdmf_lindi.conventions.model import DatasetInfo, HDF5Layout, Reference
 from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat._filters import h5py_filter_codecs
 from hdmf_lindi.h5py_compat._values import coerce_values
@@ -18,7 +18,6 @@ __all__ = ["dataset_info_for", "normalized_dtype"]
 
 _IGNORED_KEYWORDS = frozenset(
     {
-        "fletcher32",
         "track_order",
         "track_times",
         "dcpl",
@@ -124,6 +123,7 @@ def dataset_info_for(
     compression_opts: Any = None,
     fillvalue: Any = None,
     shuffle: bool = False,
+    fletcher32: bool = False,
     **kwds: Any,
 ) -> tuple[DatasetInfo, np.ndarray | None, dict[str, Any] | None]:
     """The :class:`DatasetInfo`, the values (or ``None``) and the codecs (``None``: derived
@@ -178,7 +178,7 @@ def dataset_info_for(
             raise TypeError(f"{where}: chunked format is required for a given maxshape")
         chunk_shape = None
     elif chunks is True or (
-        chunks is None and (maxshape is not None or comp is not None or shuffle)
+        chunks is None and (maxshape is not None or comp is not None or shuffle or fletcher32)
     ):
         chunk_shape = (
             None
@@ -204,16 +204,19 @@ def dataset_info_for(
         chunk_shape = None
 
     codecs: dict[str, Any] | None = None
-    if shuffle:
-        if chunk_shape is None or dt.kind not in "biufc":
-            raise LindiUnsupportedError(
-                f"{where}: shuffle=True needs a chunked numeric dataset (dtype {dt})"
-            )
+    if shuffle and (chunk_shape is None or dt.kind not in "biufc"):
+        raise LindiUnsupportedError(
+            f"{where}: shuffle=True needs a chunked numeric dataset (dtype {dt})"
+        )
+    if fletcher32 and chunk_shape is None:
+        raise LindiUnsupportedError(f"{where}: fletcher32=True needs a chunked dataset")
+    if shuffle or fletcher32:
         filters = h5py_filter_codecs(
-            shuffle=True,
+            shuffle=shuffle,
             compression=comp,
             compression_opts=comp_opts,
             itemsize=dt.itemsize,
+            fletcher32=fletcher32,
             where=where,
         )
         compressor = filters.pop() if filters[-1]["id"] == "zlib" else None
@@ -227,5 +230,9 @@ def dataset_info_for(
         fillvalue=fillvalue,
         compression=comp,
         compression_opts=comp_opts,
+        shuffle=bool(shuffle),
+        fletcher32=bool(fletcher32),
+        # h5py reports a contiguous dataset's chunks as None; Zarr stores it as one chunk
+        hdf5_layout=HDF5Layout() if chunk_shape is None and shape else None,
     )
     return info, values, codecs

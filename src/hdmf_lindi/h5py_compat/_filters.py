@@ -1,5 +1,6 @@
-"""h5py's ``shuffle`` / ``compression`` / ``compression_opts`` dataset options as numcodecs
-configurations (shared by ``create_dataset`` and LindiIO's ``H5DataIO`` support)."""
+"""h5py's ``shuffle`` / ``compression`` / ``compression_opts`` / ``fletcher32`` dataset
+options as numcodecs configurations (shared by ``create_dataset`` and LindiIO's ``H5DataIO``
+support)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,17 @@ def h5py_filter_codecs(
     compression: Any,
     compression_opts: Any,
     itemsize: int,
+    fletcher32: bool = False,
     where: str = "H5DataIO",
 ) -> list[dict[str, Any]]:
-    """Numcodecs configs for h5py's ``shuffle``/``compression``/``compression_opts``, in
-    HDF5 pipeline order, via the HDF5 filter mapping of :mod:`hdmf_lindi.hdf5.filters`.
+    """Numcodecs configs for h5py's ``shuffle``/``compression``/``compression_opts``/
+    ``fletcher32``, in pipeline order, via the HDF5 filter mapping of
+    :mod:`hdmf_lindi.hdf5.filters`: shuffle, fletcher32, then the compression.
+
+    HDF5 puts the checksum after the compression; here it comes before, because lindi 0.4.6
+    pads every numeric chunk shorter than its raw size with zeros (for HDF5's short last
+    contiguous chunk) before decoding, so a checksum at the end of a compressed chunk would
+    not be found. Compressed streams ignore the padding.
 
     As in h5py, ``compression`` is ``"gzip"``/``"lzf"``/``"szip"``, a gzip level 0-9, or the
     id of an HDF5 filter plugin (``compression_opts``: its settings).
@@ -36,6 +44,8 @@ def h5py_filter_codecs(
     pipeline: list[FilterSpec] = []
     if shuffle:
         pipeline.append((2, (), "shuffle"))
+    if fletcher32:
+        pipeline.append((3, (), "fletcher32"))
     if compression is not None and compression is not False:
         pipeline.append(_compression_filter(compression, compression_opts, where))
     return pipeline_to_codecs(pipeline, itemsize=itemsize, where=where)

@@ -9,7 +9,7 @@ a dataset is kept here until all its elements are written, then created with its
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -64,13 +64,4 @@ class PendingDataset:
         values[common] = self.values[common]
         written[common] = self.written[common]
         self.values, self.written = values, written
-        self.info = DatasetInfo(
-            shape=shape,
-            dtype=self.info.dtype,
-            kind=self.info.kind,
-            chunks=self.info.chunks,
-            maxshape=self.info.maxshape,
-            fillvalue=self.info.fillvalue,
-            compression=self.info.compression,
-            compression_opts=self.info.compression_opts,
-        )
+        self.info = replace(self.info, shape=shape)

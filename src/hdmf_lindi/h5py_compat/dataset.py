@@ -152,34 +152,41 @@ class LindiH5pyDataset(h5py.Dataset):
 
     @property
     def chunks(self) -> tuple[int, ...] | None:
-        """The chunk shape (``None`` for a contiguous or scalar dataset)."""
-        chunks = self.info.chunks
+        """The chunk shape (``None`` for a contiguous or scalar dataset); for a converted
+        dataset, the source file's (``_HDF5_LAYOUT``)."""
+        layout = self.info.hdf5_layout
+        chunks = layout.chunks if layout is not None else self.info.chunks
         return tuple(chunks) if chunks is not None else None
 
     @property
     def compression(self) -> str | None:
         """The compression filter name (``"gzip"``, ...) or ``None``."""
-        return self.info.compression
+        layout = self.info.hdf5_layout
+        return layout.compression if layout is not None else self.info.compression
 
     @property
     def compression_opts(self) -> Any:
         """The compression settings (the gzip level, ...) or ``None``."""
-        return self.info.compression_opts
+        layout = self.info.hdf5_layout
+        return layout.compression_opts if layout is not None else self.info.compression_opts
 
     @property
     def shuffle(self) -> bool:
-        """Whether the shuffle filter applies (not recorded by LINDI: ``False``)."""
-        return False
+        """Whether the shuffle filter applies (a ``shuffle`` codec among the filters)."""
+        layout = self.info.hdf5_layout
+        return layout.shuffle if layout is not None else self.info.shuffle
 
     @property
     def fletcher32(self) -> bool:
-        """Whether a Fletcher32 checksum applies (never in LINDI)."""
-        return False
+        """Whether a Fletcher-32 checksum applies (a ``fletcher32`` codec among the filters)."""
+        layout = self.info.hdf5_layout
+        return layout.fletcher32 if layout is not None else self.info.fletcher32
 
     @property
     def scaleoffset(self) -> int | None:
-        """The scale-offset filter setting (never in LINDI)."""
-        return None
+        """The scale-offset filter setting (only a converted dataset's source can have one)."""
+        layout = self.info.hdf5_layout
+        return layout.scaleoffset if layout is not None else None
 
     @property
     def external(self) -> None:

@@ -630,6 +630,9 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         if node is None and self._pending:
             node = self._link_node(path)
         if node is None:
+            linked = self._open_through_external_link(path)
+            if linked is not None:
+                return linked
             raise KeyError(f"{self._filename}: no object named {path!r}")
         if node.kind is NodeKind.GROUP:
             return LindiH5pyGroup(self, path, node.path)
@@ -638,6 +641,26 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         if node.kind is NodeKind.EXTERNAL_LINK and node.link is not None:
             return self._open_external(path, node.link.filename, node.link.path)  # type: ignore[union-attr]
         raise KeyError(f"{self._filename}: cannot open {path!r} ({node.kind.value})")
+
+    def _open_through_external_link(self, path: str) -> Any:
+        """The object at ``path`` when one of its parent components is an external link (as
+        h5py, the object of the target file: its ``file``, ``name`` and references are the
+        target's), else ``None``."""
+        names = path.strip("/").split("/")
+        for i in range(1, len(names)):
+            prefix = "/" + "/".join(names[:i])
+            try:
+                node = self._hierarchy.resolve(prefix)
+            except KeyError:
+                return None
+            if node is None:
+                return None
+            if node.kind is NodeKind.EXTERNAL_LINK and node.link is not None:
+                linked = self._open_external(prefix, node.link.filename, node.link.path)  # type: ignore[union-attr]
+                return linked["/".join(names[i:])]
+            if node.kind is not NodeKind.GROUP:
+                return None
+        return None
 
     def _open_external(self, path: str, filename: str, target: str) -> Any:
         """Follow an external link: open ``filename`` (relative to this file's directory;

@@ -290,7 +290,8 @@ class LindiH5pyGroup(h5py.Group):
         **kwds
             ``chunks`` (tuple or ``True``), ``maxshape``, ``compression`` (``"gzip"`` or a
             level 0-9), ``compression_opts``, ``fillvalue``, ``shuffle`` (chunked numeric data;
-            stored as a numcodecs ``shuffle`` filter); ``fletcher32``, ``track_order``,
+            stored as a numcodecs ``shuffle`` filter), ``fletcher32`` (a numcodecs
+            ``fletcher32`` filter after the compression, as in HDF5); ``track_order``,
             ``track_times`` are accepted and have no effect.
 
         Returns

@@ -18,6 +18,9 @@ Decisions (see also :mod:`hdmf_lindi.hdf5.values` and :mod:`hdmf_lindi.hdf5.chun
 * Numeric datasets smaller than ``inline_threshold`` bytes, compact datasets and scalars are
   inline; strings, references and compound data are always inline (their HDF5 bytes point into
   the global heap). Other datasets reference their bytes in the HDF5 file.
+* Datasets laid out otherwise than in the source (inline, contiguous ones cut into chunks,
+  external array links) record the source's chunks and filters as h5py reports them
+  (``_HDF5_LAYOUT``), so that the h5py view reports what h5py does for the source.
 * Datasets whose bytes LINDI cannot describe raise :class:`LindiUnsupportedError`, or become an
   ``_EXTERNAL_ARRAY_LINK`` with ``unsupported="external_link"``.
 """
@@ -39,7 +42,7 @@ from hdmf_lindi.conventions.abc import Conventions
 from hdmf_lindi.conventions.chunks import encode_chunk
 from hdmf_lindi.conventions.datasets import compound_fields_from_dtype, data_kind_of
 from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
-from hdmf_lindi.conventions.model import DataKind, DatasetInfo, ExternalArrayLink
+from hdmf_lindi.conventions.model import DataKind, DatasetInfo, ExternalArrayLink, HDF5Layout
 from hdmf_lindi.errors import LindiError, LindiFormatError, LindiUnsupportedError
 from hdmf_lindi.hdf5.chunk_refs import ChunkRefs, chunked_refs, contiguous_refs
 from hdmf_lindi.hdf5.filters import filter_pipeline, pipeline_to_codecs
@@ -279,6 +282,7 @@ class _Translator:
             **self._base_info(dataset, kind),
             chunks=_whole(dataset.shape),
             compound_fields=fields,
+            hdf5_layout=_source_layout(dataset),
         )
         self._write_inline(path, info, attrs, values)
 
@@ -294,7 +298,9 @@ class _Translator:
         base = self._base_info(dataset, DataKind.NUMERIC)
         if dataset.size == 0:
             chunks = tuple(int(c) for c in dataset.chunks) if dataset.chunks else None
-            info = DatasetInfo(**base, chunks=chunks or _whole(dataset.shape))
+            info = DatasetInfo(
+                **base, chunks=chunks or _whole(dataset.shape), hdf5_layout=_source_layout(dataset)
+            )
             self.conv.write_dataset(self.meta, path, info, attrs)
             return
         if (
@@ -303,7 +309,9 @@ class _Translator:
             or not dataset.shape
         ):
             values = self._read(lambda: np.asarray(dataset[()]), path)
-            info = DatasetInfo(**base, chunks=_whole(dataset.shape))
+            info = DatasetInfo(
+                **base, chunks=_whole(dataset.shape), hdf5_layout=_source_layout(dataset)
+            )
             self._write_inline(path, info, attrs, values)
             return
         codecs: list[dict[str, Any]] = []
@@ -324,7 +332,8 @@ class _Translator:
                 file_size=self.file_size,
                 where=where,
             )
-        info = DatasetInfo(**base, chunks=refs.chunks)
+        source_layout = None if layout == h5py.h5d.CHUNKED else _source_layout(dataset)
+        info = DatasetInfo(**base, chunks=refs.chunks, hdf5_layout=source_layout)
         zarray = self.conv.write_dataset(
             self.meta, path, info, attrs, codecs={"filters": codecs, "compressor": None}
         )
@@ -374,6 +383,7 @@ class _Translator:
             chunks=chunks or _whole(dataset.shape),
             compound_fields=fields,
             external_array_link=link,
+            hdf5_layout=_source_layout(dataset),
         )
         self.conv.write_dataset(self.meta, path, info, attrs)
 
@@ -427,6 +437,27 @@ class _Translator:
 
 def _compound_fields(dtype: np.dtype[Any], where: str) -> tuple[tuple[str, str], ...]:
     return tuple((name, spec) for name, spec in compound_fields_from_dtype(dtype, where=where))
+
+
+def _source_layout(dataset: h5py.Dataset) -> HDF5Layout | None:
+    """The source's layout as h5py's dataset properties report it (``None`` for a scalar:
+    never chunked), from one read of the creation property list."""
+    if not dataset.shape:
+        return None
+    plist = dataset.id.get_create_plist()
+    layout = plist.get_layout()
+    filters = h5py.filters.get_filters(plist)
+    compression = next((name for name in ("gzip", "lzf", "szip") if name in filters), None)
+    scaleoffset = filters.get("scaleoffset")
+    return HDF5Layout(
+        layout={h5py.h5d.CHUNKED: "chunked", h5py.h5d.COMPACT: "compact"}.get(layout, "contiguous"),
+        chunks=tuple(int(c) for c in plist.get_chunk()) if layout == h5py.h5d.CHUNKED else None,
+        compression=compression,
+        compression_opts=filters.get(compression) if compression is not None else None,
+        shuffle="shuffle" in filters,
+        fletcher32="fletcher32" in filters,
+        scaleoffset=int(scaleoffset[1]) if scaleoffset is not None else None,
+    )
 
 
 def _whole(shape: tuple[int, ...] | None) -> tuple[int, ...]:

@@ -6,8 +6,8 @@ Compression is expressed as numcodecs codec configurations (what a Zarr v2 ``.za
 ``compressor`` is one config dict (or ``None``), ``filters`` a tuple of config dicts applied
 before it. HDF5's gzip becomes ``zlib`` (the same bytes HDF5 would write), shuffle the numcodecs
 ``shuffle`` filter. Settings with no lossless equivalent (HDF5 ``lzf``/``szip``, unknown plugin
-filter ids) raise :class:`~hdmf_lindi.errors.LindiUnsupportedError`; ``fletcher32`` (a checksum,
-not a transformation of the data) is dropped.
+filter ids) raise :class:`~hdmf_lindi.errors.LindiUnsupportedError`; ``fletcher32`` becomes the
+numcodecs ``fletcher32`` filter, after the compression as in HDF5.
 """
 
 from __future__ import annotations
@@ -226,6 +226,7 @@ def _from_h5(io_settings: Mapping[str, Any], itemsize: int) -> dict[str, Any]:
         compression=io_settings.get("compression"),
         compression_opts=io_settings.get("compression_opts"),
         itemsize=itemsize,
+        fletcher32=bool(io_settings.get("fletcher32")),
     )
     if codecs and codecs[-1]["id"] == "zlib":
         out["compressor"] = codecs.pop()

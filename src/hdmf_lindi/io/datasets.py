@@ -22,6 +22,7 @@ from hdmf_lindi.conventions.model import DatasetInfo, Reference
 
 if TYPE_CHECKING:
     from hdmf_lindi.io.lindi_io import LindiIO
+    from hdmf_lindi.io.linked import LinkedFile
 
 __all__ = [
     "BuilderLindiReferenceDataset",
@@ -58,7 +59,7 @@ class LindiDataset(HDMFDataset):
     """A dataset of a LINDI file, read lazily (numpy slicing, ``len``, ``shape``, ``dtype``,
     iteration, ``np.asarray``)."""
 
-    def __init__(self, dataset: ArrayHandle, io: LindiIO) -> None:
+    def __init__(self, dataset: ArrayHandle, io: LindiIO | LinkedFile) -> None:
         # HDMFDataset.__init__ type-checks ``dataset`` against the array types hdmf knew when
         # it was decorated; ours is stored here and served by the ``dataset`` property.
         self.__dataset = dataset
@@ -74,7 +75,7 @@ class LindiDataset(HDMFDataset):
         return self.__dataset.dtype
 
     @property
-    def io(self) -> LindiIO:
+    def io(self) -> LindiIO | LinkedFile:
         """The LindiIO that read this dataset."""
         return self.__io
 
@@ -159,13 +160,13 @@ class _ReferenceResolvingDataset(LindiDataset, ReferenceResolver):
 
 class _BuilderGetter(BuilderResolver):
     def get_object(self, path: str) -> Any:
-        io: LindiIO = self.io
+        io = self.io
         return io.get_builder(path)
 
 
 class _ContainerGetter(ContainerResolver):
     def get_object(self, path: str) -> Any:
-        io: LindiIO = self.io
+        io = self.io
         return io.get_container(path)
 
 
@@ -192,7 +193,7 @@ class _TableDataset(_ReferenceResolvingDataset):
 
     _REF_FIELD: ClassVar[str] = keys.REFERENCE_DTYPE_NAME
 
-    def __init__(self, dataset: ArrayHandle, io: LindiIO) -> None:
+    def __init__(self, dataset: ArrayHandle, io: LindiIO | LinkedFile) -> None:
         super().__init__(dataset, io)
         names = dataset.dtype.names or ()
         fields = dataset.info.compound_fields

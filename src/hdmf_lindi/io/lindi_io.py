@@ -13,6 +13,7 @@ HDF5/NWB files (local or URL, through the HDF5 translator: a remote ``.nwb`` ope
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,10 +28,10 @@ from hdmf.build import Builder, BuildManager, GroupBuilder, ObjectMapper, TypeMa
 from hdmf.container import Container
 from hdmf.spec import NamespaceCatalog
 
-from hdmf_lindi._paths import normalize_path
-from hdmf_lindi.conventions.model import NodeKind, Reference
+from hdmf_lindi.conventions.model import Reference
 from hdmf_lindi.errors import LindiError, LindiReadOnlyError, LindiUnsupportedError
 from hdmf_lindi.io.datasets import LindiDataset
+from hdmf_lindi.io.linked import LinkedFile, reference_target
 from hdmf_lindi.io.read import BuilderReader, restore_attribute_dtypes
 from hdmf_lindi.io.specs import (
     cache_spec,
@@ -396,32 +397,29 @@ class LindiIO(HDMFIO):
         """The path of the object a reference of this file points to, after
         :meth:`~hdmf_lindi.hierarchy.Hierarchy.dereference` checked that it is still the
         object the reference was made to."""
-        try:
-            node = self._open_file().hierarchy.dereference(reference)
-        except LindiError as exc:
-            raise type(exc)(f"{where}: {exc}") from exc
-        if node.kind in (NodeKind.GROUP, NodeKind.DATASET):
-            return node.path
-        return normalize_path(reference.path)
+        return reference_target(self._open_file().hierarchy, reference, where=where)
 
     def _external_builder(self, filename: str, path: str, base: str | None = None) -> Builder:
-        """The builder of ``path`` in the file an external link of ``base`` (default: this
-        file) names."""
-        if base is None:
-            base = self.source or self._path
+        """The builder of ``path`` in the file an external link names (``filename`` relative
+        to ``base``, the linking file: this one by default); its references and lazy datasets
+        belong to that file (:class:`~hdmf_lindi.io.linked.LinkedFile`). The link target obeys
+        the chunk-ref policy (:func:`~hdmf_lindi.opening.check_link_target`)."""
+        base = base or self.source or self._path
         location = check_link_target(base, filename, allow_local=self._allow_local)
         entry = self._external.get(location)
         if entry is None:
             opened = open_linked_file(
                 base, filename, local_cache=self._local_cache, allow_local=self._allow_local
             )
-
-            def open_external(name: str, target: str) -> Builder:
-                return self._external_builder(name, target, base=location)
-
+            linked = LinkedFile(self.manager, opened.hierarchy, location)
             reader = BuilderReader(
-                opened.hierarchy, self, location, self._written.set_written, open_external
+                opened.hierarchy,
+                linked,
+                location,
+                self._written.set_written,
+                functools.partial(self._external_builder, base=location),
             )
+            linked.reader = reader
             entry = (opened, reader)
             self._external[location] = entry
         return entry[1].builder_at(path)

@@ -31,6 +31,7 @@ from hdmf_lindi.io.specs import SPEC_LOC_ATTR
 if TYPE_CHECKING:
     from hdmf_lindi.hierarchy import Hierarchy
     from hdmf_lindi.io.lindi_io import LindiIO
+    from hdmf_lindi.io.linked import LinkedFile
 
 __all__ = ["ROOT_NAME", "BuilderReader"]
 
@@ -60,7 +61,7 @@ class BuilderReader:
     def __init__(
         self,
         hierarchy: Hierarchy,
-        io: LindiIO,
+        io: LindiIO | LinkedFile,
         source: str,
         mark_read: Callable[[Builder], None],
         open_external: ExternalOpener,
@@ -93,6 +94,8 @@ class BuilderReader:
         built = self._built.get(node.path)
         if built is not None:
             return built
+        if node.kind is NodeKind.EXTERNAL_LINK and isinstance(node.link, ExternalLink):
+            return self._open_external(node.link.filename, node.link.path)
         return self._read_object(node)
 
     def built_paths(self) -> Mapping[str, Builder]:

@@ -13,7 +13,7 @@ from hdmf.container import Container
 from hdmf.spec import DtypeSpec, RefSpec
 
 from hdmf_lindi.conventions.datasets import data_kind_of
-from hdmf_lindi.conventions.model import DataKind, DatasetInfo
+from hdmf_lindi.conventions.model import DataKind, DatasetInfo, HDF5Layout
 from hdmf_lindi.errors import LindiError
 from hdmf_lindi.io.data_io import StorageSettings, default_chunks
 
@@ -277,7 +277,9 @@ def info_for(
     where: str,
 ) -> DatasetInfo:
     """The DatasetInfo of a dataset to create: chunks chosen when not given (one chunk for
-    small data; about 4 MiB otherwise, and for resizable datasets)."""
+    small data; about 4 MiB otherwise, and for resizable datasets). A dataset HDF5IO would
+    store contiguous (no chunks, maxshape or filters asked for) records so (``_HDF5_LAYOUT``):
+    the h5py view then reports ``chunks`` ``None``, as h5py does for NWBHDF5IO's file."""
     kind = kind if kind is not None else data_kind_of(dtype, where=where)
     chunks: tuple[int, ...] | None
     if shape == ():
@@ -287,6 +289,9 @@ def info_for(
     else:
         chunks = default_chunks(shape, dtype)
     maxshape = settings.maxshape
+    contiguous = (
+        shape != () and settings.chunks is None and maxshape is None and not settings.codecs_given
+    )
     if maxshape is not None and tuple(maxshape) == tuple(shape):
         maxshape = None
     return DatasetInfo(
@@ -296,6 +301,7 @@ def info_for(
         chunks=chunks,
         maxshape=tuple(maxshape) if maxshape is not None else None,
         fillvalue=settings.fillvalue,
+        hdf5_layout=HDF5Layout() if contiguous else None,
     )
 
 
