@@ -132,8 +132,8 @@ class Hierarchy:
             )
         if reference.source_object_id is not None:
             root = self.node("/")
-            root_id = root.attrs.get("object_id") if root is not None else None
-            if root_id is not None and str(root_id) != reference.source_object_id:
+            root_id = root.object_id if root is not None else None
+            if root_id is not None and root_id != reference.source_object_id:
                 raise LindiFormatError(
                     f"{source}: reference to {reference.path!r} was made in file "
                     f"{reference.source_object_id!r}, not this one ({root_id!r})"
@@ -142,8 +142,8 @@ class Hierarchy:
         if node is None:
             raise KeyError(f"{source}: reference to missing object {reference.path!r}")
         if reference.object_id is not None:
-            actual = node.attrs.get("object_id")
-            if actual is not None and str(actual) != reference.object_id:
+            actual = node.object_id
+            if actual is not None and actual != reference.object_id:
                 raise LindiFormatError(
                     f"{source}: reference to {reference.path!r} expected object_id "
                     f"{reference.object_id!r}, found {actual!r}"

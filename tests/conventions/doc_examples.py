@@ -76,6 +76,21 @@ def _attributes(meta: ReferenceMap) -> None:
     )
 
 
+def _attribute_dtypes(meta: ReferenceMap) -> None:
+    CONV.write_group(
+        meta,
+        "/obj",
+        {
+            "conversion": np.float32(0.077),
+            "id": np.uint8(5),
+            "offset": 0.0,
+            "label": np.bytes_(b"abc"),
+            "unit": np.bytes_(b"\xb5V"),
+            "shape": np.array([2, 3], dtype=np.int16),
+        },
+    )
+
+
 def _soft_link(meta: ReferenceMap) -> None:
     CONV.write_soft_link(meta, "/soft", "/grp")
 
@@ -225,6 +240,7 @@ EXAMPLES: dict[str, Callable[[ReferenceMap], None]] = {
     "scalar": _scalar,
     "default_codecs": _default_codecs,
     "attributes": _attributes,
+    "attribute_dtypes": _attribute_dtypes,
     "soft_link": _soft_link,
     "external_link": _external_link,
     "strings": _strings,

@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 
 from hdmf_lindi import _json
+from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
 from hdmf_lindi.conventions.model import Reference
 from hdmf_lindi.conventions.values import bytes_to_text, decode_attr_value, encode_attr_value
 from hdmf_lindi.errors import LindiUnsupportedError
+from hdmf_lindi.storage.reference_map import ReferenceMap
 
 pytestmark = pytest.mark.corpus
 
@@ -112,3 +114,56 @@ def test_every_corpus_attribute_round_trips() -> None:
                     checked += 1
     assert checked > 10_000
     assert refused < checked // 50
+
+
+def _numeric_or_fixed_bytes(value: Any) -> bool:
+    if not isinstance(value, np.ndarray | np.generic):
+        return False  # h5py.Empty too
+    return value.dtype.kind in "biufS" and value.dtype.names is None
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not here")
+def test_every_corpus_number_and_fixed_bytes_attribute_keeps_its_dtype() -> None:
+    """Through the conventions with the ``_ATTRIBUTE_DTYPES`` record, every numeric, boolean
+    and fixed-width bytes attribute reads back with h5py's type, dtype and value."""
+    conventions = LindiV1Conventions()
+    checked = 0
+    for path in _files():
+        try:
+            h5file = h5py.File(path, "r")
+        except OSError:
+            continue
+        with h5file:
+            for name, obj in _objects(h5file):
+                attrs: dict[str, Any] = {}
+                for key in obj.attrs:
+                    try:
+                        value = obj.attrs[key]
+                    except (OSError, TypeError, ValueError, KeyError):
+                        continue
+                    if _numeric_or_fixed_bytes(value) and not _special_text(value):
+                        attrs[key] = value
+                if not attrs:
+                    continue
+                meta = ReferenceMap()
+                conventions.write_group(meta, "/g", attrs)
+                node = conventions.read_node(ReferenceMap.from_bytes(meta.dumps()), "/g")
+                assert node is not None
+                for key, value in attrs.items():
+                    where = f"{path.name}:{name}:{key}"
+                    actual = node.attrs[key]
+                    assert type(actual) is type(value), where
+                    assert actual.dtype == value.dtype, where
+                    if value.dtype.kind == "f":
+                        assert np.array_equal(actual, value, equal_nan=True), where
+                    else:
+                        assert np.array_equal(actual, value), where
+                    checked += 1
+    assert checked > 1_000
+
+
+def _special_text(value: Any) -> bool:
+    """Fixed-width bytes spelling a non-finite float, which LINDI refuses to store."""
+    if value.dtype.kind != "S":
+        return False
+    return any(bytes(x) in (b"NaN", b"Infinity", b"-Infinity") for x in np.ravel(value))

@@ -125,6 +125,27 @@ def test_example_attributes() -> None:
     assert attrs["target"] == Reference(path="/scalar", object_id="3f1c-...")
 
 
+def test_example_attribute_dtypes() -> None:
+    node = CONVENTIONS.read_node(_read_example("attribute_dtypes"), "/obj")
+    assert node is not None and node.kind == NodeKind.GROUP
+    attrs = dict(node.attrs)
+    expected = {
+        "conversion": np.float32(0.077),
+        "id": np.uint8(5),
+        "offset": np.float64(0.0),
+        "label": np.bytes_(b"abc"),
+        "unit": np.bytes_(b"\xb5V"),
+        "shape": np.array([2, 3], dtype=np.int16),
+    }
+    assert sorted(attrs) == sorted(expected)
+    for name, value in expected.items():
+        assert type(attrs[name]) is type(value), name
+        assert attrs[name].dtype == value.dtype, name
+        np.testing.assert_array_equal(attrs[name], value, err_msg=name)
+    assert attrs["conversion"] == np.float32(0.077)  # not rounded through float64
+    assert node.inferred_dtypes == frozenset()
+
+
 def test_example_links() -> None:
     soft = CONVENTIONS.read_node(_read_example("soft_link"), "/soft")
     assert soft is not None and soft.kind == NodeKind.SOFT_LINK
@@ -141,6 +162,7 @@ def test_every_example_is_checked() -> None:
             "fill_nan_maxshape",
             "external_array_link",
             "attributes",
+            "attribute_dtypes",
             "soft_link",
             "external_link",
         }

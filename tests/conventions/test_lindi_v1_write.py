@@ -85,9 +85,13 @@ def test_groups_attributes_and_listing() -> None:
     meta = reloaded(meta)
     node = CONV.read_node(meta, "/a/b/c")
     assert node is not None and node.kind == NodeKind.GROUP
-    assert node.attrs["n"] == 3 and isinstance(node.attrs["n"], np.int64)
+    assert node.attrs["n"] == 3 and isinstance(node.attrs["n"], np.int32)
     assert node.attrs["f"][0] == 1.0 and np.isnan(node.attrs["f"][1])
-    assert meta.get_json("a/b/c/.zattrs") == {"f": [1.0, "NaN"], "n": 3}
+    assert meta.get_json("a/b/c/.zattrs") == {
+        "f": [1.0, "NaN"],
+        "n": 3,
+        "_ATTRIBUTE_DTYPES": [["f", "float64"], ["n", "int32"]],
+    }
     assert meta.get_json("a/.zgroup") == {"zarr_format": 2}
     assert "a/.zattrs" not in meta
     assert node_at(meta, "/").attrs == {"title": "t"}
@@ -115,7 +119,11 @@ def test_special_attributes_survive_user_attribute_changes() -> None:
     info = DatasetInfo(shape=(), dtype=np.dtype("<f8"))
     CONV.write_dataset(meta, "/s", info, {"u": "v"})
     CONV.write_attrs(meta, "/s", {"w": 1}, replace=True)
-    assert meta.get_json("s/.zattrs") == {"_SCALAR": True, "w": 1}
+    assert meta.get_json("s/.zattrs") == {
+        "_SCALAR": True,
+        "w": 1,
+        "_ATTRIBUTE_DTYPES": [["w", "int64"]],
+    }
     node = CONV.read_node(meta, "/s")
     assert node is not None and node.dataset is not None and node.dataset.is_scalar
     with pytest.raises(KeyError):
@@ -370,7 +378,7 @@ def test_written_map_opens_in_zarr() -> None:
     assert values_of(array_in(group, "r"))[0]["_REFERENCE"]["path"] == "/s"
     np.testing.assert_array_equal(values_of(array_in(group, "m")), np.eye(2))
     assert array_in(group, "empty").shape == (0, 3)
-    assert dict(group.attrs) == {"a": 1}
+    assert dict(group.attrs) == {"a": 1, "_ATTRIBUTE_DTYPES": [["a", "int64"]]}
 
 
 # ----------------------------------------------------------------------------- hypothesis

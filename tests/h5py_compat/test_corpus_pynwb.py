@@ -26,10 +26,6 @@ COLLECTIONS = (
     "pynapple",
     "pynwb_history",
 )
-KNOWN_DIFFERENCES = {
-    "ndx-pose/test_pose.nwb": "attribute integer widths are not kept in LINDI JSON (uint8 'id' "
-    "reads back as int64, which the ndx-pose SkeletonInstance type check refuses)",
-}
 
 
 def _files() -> list[str]:
@@ -60,8 +56,6 @@ def test_pynwb_reads_corpus_file_through_lindi(name: str) -> None:
                 expected = snapshot(io.read())
         except Exception as exc:  # pynwb cannot read the HDF5 itself
             pytest.skip(f"pynwb cannot read the HDF5 file: {type(exc).__name__}")
-        if name in KNOWN_DIFFERENCES:
-            pytest.xfail(KNOWN_DIFFERENCES[name])
         with (
             LindiH5pyFile.from_hdf5_file(path) as f,
             pynwb.NWBHDF5IO(file=f, mode="r", load_namespaces=True) as io,

@@ -121,7 +121,7 @@ def test_reference_file_system_path_is_copied_to_memory(tmp_path: Path) -> None:
         f.attrs["a"] = 2
         assert f.attrs["a"] == 2
     with LindiStore.open(path) as store:
-        assert store.reference_map.get_json(".zattrs") == {"a": 1}
+        assert store.reference_map.get_json(".zattrs")["a"] == 1
 
 
 @pytest.mark.parametrize("compression", [None, "gzip", 1, 9])

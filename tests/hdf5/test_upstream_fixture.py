@@ -7,6 +7,7 @@ import json
 import math
 from typing import Any
 
+import h5py
 import pytest
 
 from hdmf_lindi.hdf5 import translate_source
@@ -48,10 +49,17 @@ def test_same_arrays_attributes_and_values() -> None:
     assert _arrays(ours) == _arrays(upstream)
     groups = sorted(k for k in upstream if k.endswith(".zgroup"))
     assert sorted(k for k in ours if k.endswith(".zgroup")) == groups
-    for key in sorted(k for k in upstream if k.endswith(".zattrs")):
-        # our addition: the source's layout where the Zarr array is laid out otherwise
-        ours_attrs = {k: v for k, v in ours.get_json(key).items() if k != "_HDF5_LAYOUT"}
-        assert ours_attrs == upstream.get_json(key), key
+    with h5py.File(FIXTURES / "features.h5", "r") as h5file:
+        for key in sorted(k for k in upstream if k.endswith(".zattrs")):
+            attrs = dict(ours.get_json(key))
+            # our additions: the source's layout where the Zarr array is laid out otherwise,
+            # and the attribute dtypes, exactly as h5py reports them
+            attrs.pop("_HDF5_LAYOUT", None)
+            record = attrs.pop("_ATTRIBUTE_DTYPES", [])
+            assert attrs == upstream.get_json(key), key
+            obj = h5file["/" + key[: -len(".zattrs")]]
+            for name, dtype in record:
+                assert dtype == str(obj.attrs[name].dtype), (key, name)
     for name in _arrays(upstream):
         theirs_meta = upstream.get_json(f"{name}/.zarray")
         ours_meta = ours.get_json(f"{name}/.zarray")

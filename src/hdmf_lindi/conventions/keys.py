@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "ATTRIBUTE_DTYPES",
     "COMPOUND_DTYPE",
     "ENUM_NAMES",
     "ENUM_VALUES",
@@ -36,6 +37,9 @@ ENUM_NAMES: Final = "_ENUM_NAMES"
 ENUM_VALUES: Final = "_ENUM_VALUES"
 MAXSHAPE: Final = "_MAXSHAPE"
 HDF5_LAYOUT: Final = "_HDF5_LAYOUT"
+ATTRIBUTE_DTYPES: Final = "_ATTRIBUTE_DTYPES"
+"""``[[attribute name, numpy dtype string], ...]``: the dtypes JSON does not carry (see
+:mod:`hdmf_lindi.conventions.attribute_dtypes`)."""
 
 REFERENCE_DTYPE_NAME: Final = "<REFERENCE>"
 """The dtype string of a reference field in ``_COMPOUND_DTYPE``."""
@@ -52,5 +56,6 @@ SPECIAL_ATTRIBUTE_KEYS: Final = frozenset(
         ENUM_VALUES,
         MAXSHAPE,
         HDF5_LAYOUT,
+        ATTRIBUTE_DTYPES,
     }
 )

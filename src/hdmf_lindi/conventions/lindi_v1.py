@@ -15,6 +15,12 @@ from numcodecs.compat import ensure_bytes
 
 from hdmf_lindi.conventions import keys
 from hdmf_lindi.conventions.abc import Conventions, MetadataMap
+from hdmf_lindi.conventions.attribute_dtypes import (
+    encode_attribute,
+    read_record,
+    record_json,
+    typed_attribute,
+)
 from hdmf_lindi.conventions.chunks import encode_region_chunks, get_codec
 from hdmf_lindi.conventions.dataset_values import decode_values, encode_values
 from hdmf_lindi.conventions.datasets import (
@@ -169,11 +175,13 @@ class LindiV1Conventions(Conventions):
             info = dataset_info_from_zarray(
                 zarray, zattrs, first_is_reference=first_is_reference, where=f"{where}/.zarray"
             )
+            attrs, inferred = self._decode_attrs(zattrs, where)
             return Node(
                 path=hdf5_path,
                 kind=NodeKind.DATASET,
-                attrs=self._decode_attrs(zattrs, where),
+                attrs=attrs,
                 dataset=info,
+                inferred_dtypes=inferred,
             )
         if _key(zpath, ".zgroup") not in meta and not (zpath == "" and meta.has_dir("")):
             return None
@@ -197,14 +205,34 @@ class LindiV1Conventions(Conventions):
                 kind=NodeKind.EXTERNAL_LINK,
                 link=ExternalLink(filename=target[0], path=target[1]),
             )
-        return Node(path=hdf5_path, kind=NodeKind.GROUP, attrs=self._decode_attrs(zattrs, where))
+        attrs, inferred = self._decode_attrs(zattrs, where)
+        return Node(path=hdf5_path, kind=NodeKind.GROUP, attrs=attrs, inferred_dtypes=inferred)
 
-    def _decode_attrs(self, zattrs: Mapping[str, Any], where: str) -> dict[str, Any]:
-        return {
-            name: decode_attr_value(value, where=f"{where}: attribute {name!r}")
-            for name, value in zattrs.items()
-            if name not in keys.SPECIAL_ATTRIBUTE_KEYS
-        }
+    def _decode_attrs(
+        self, zattrs: Mapping[str, Any], where: str
+    ) -> tuple[dict[str, Any], frozenset[str]]:
+        """The user attributes with their recorded dtypes, and the names of the numeric ones
+        without a record that applies (see :mod:`~hdmf_lindi.conventions.attribute_dtypes`)."""
+        dtypes: dict[str, str] = {}
+        if keys.ATTRIBUTE_DTYPES in zattrs:
+            dtypes = read_record(zattrs[keys.ATTRIBUTE_DTYPES], where=where)
+        attrs: dict[str, Any] = {}
+        inferred: list[str] = []
+        for name, value in zattrs.items():
+            if name in keys.SPECIAL_ATTRIBUTE_KEYS:
+                continue
+            label = f"{where}: attribute {name!r}"
+            decoded = decode_attr_value(value, where=label)
+            dtype = dtypes.get(name)
+            if dtype is not None:
+                typed = typed_attribute(value, decoded, dtype, where=label)
+                if typed is not None:
+                    attrs[name] = typed
+                    continue
+            attrs[name] = decoded
+            if _is_numeric(decoded):
+                inferred.append(name)
+        return attrs, frozenset(inferred)
 
     def _first_is_reference(
         self,
@@ -304,13 +332,50 @@ class LindiV1Conventions(Conventions):
         merged: dict[str, Any] = {
             k: v for k, v in current.items() if replace is False or k in keys.SPECIAL_ATTRIBUTE_KEYS
         }
+        dtypes = self._dtypes_of(merged, where)
+        self._merge_user_attrs(merged, dtypes, attrs, where)
+        self._store_attrs(meta, zpath, merged, dtypes)
+
+    def _dtypes_of(self, zattrs: Mapping[str, Any], where: str) -> dict[str, str]:
+        """The attribute dtypes recorded in ``zattrs`` (for the attributes it still holds)."""
+        if keys.ATTRIBUTE_DTYPES not in zattrs:
+            return {}
+        recorded = read_record(zattrs[keys.ATTRIBUTE_DTYPES], where=where)
+        return {name: dtype for name, dtype in recorded.items() if name in zattrs}
+
+    def _merge_user_attrs(
+        self,
+        merged: dict[str, Any],
+        dtypes: dict[str, str],
+        attrs: Mapping[str, Any],
+        where: str,
+    ) -> None:
+        """Encode ``attrs`` into ``merged`` and their dtypes into ``dtypes``."""
         for name, value in attrs.items():
             if name in keys.SPECIAL_ATTRIBUTE_KEYS:
                 raise LindiFormatError(f"{where}: {name!r} is a reserved LINDI attribute name")
-            merged[str(name)] = encode_attr_value(value, where=f"{where}: attribute {name!r}")
-        self._store_attrs(meta, zpath, merged)
+            encoded, dtype = encode_attribute(value, where=f"{where}: attribute {name!r}")
+            merged[str(name)] = encoded
+            if dtype is None:
+                dtypes.pop(str(name), None)
+            else:
+                dtypes[str(name)] = dtype
 
-    def _store_attrs(self, meta: MetadataMap, zpath: str, attrs: dict[str, Any]) -> None:
+    def _store_attrs(
+        self,
+        meta: MetadataMap,
+        zpath: str,
+        attrs: dict[str, Any],
+        dtypes: Mapping[str, str] | None = None,
+    ) -> None:
+        """Store ``.zattrs`` with the ``_ATTRIBUTE_DTYPES`` record of ``dtypes`` (``None``:
+        keep the record in ``attrs`` as it is, for the attributes still there)."""
+        if dtypes is None:
+            dtypes = self._dtypes_of(attrs, f"{_source(meta)}: {self._hdf5_path(zpath)}")
+        attrs.pop(keys.ATTRIBUTE_DTYPES, None)
+        record = record_json(dtypes, (n for n in attrs if n not in keys.SPECIAL_ATTRIBUTE_KEYS))
+        if record is not None:
+            attrs[keys.ATTRIBUTE_DTYPES] = record
         key = _key(zpath, ".zattrs")
         if attrs:
             meta.set_json(key, attrs)
@@ -398,13 +463,11 @@ class LindiV1Conventions(Conventions):
         zarray, special = zarray_from_dataset_info(info, codecs=codecs, where=where)
         current = meta.get_json(_key(zpath, ".zattrs")) or {}
         merged = {k: v for k, v in current.items() if k not in keys.SPECIAL_ATTRIBUTE_KEYS}
-        for name, value in (attrs or {}).items():
-            if name in keys.SPECIAL_ATTRIBUTE_KEYS:
-                raise LindiFormatError(f"{where}: {name!r} is a reserved LINDI attribute name")
-            merged[str(name)] = encode_attr_value(value, where=f"{where}: attribute {name!r}")
+        dtypes = {k: v for k, v in self._dtypes_of(current, where).items() if k in merged}
+        self._merge_user_attrs(merged, dtypes, attrs or {}, where)
         merged.update(special)
         meta.set_json(_key(zpath, ".zarray"), zarray)
-        self._store_attrs(meta, zpath, merged)
+        self._store_attrs(meta, zpath, merged, dtypes)
         return zarray
 
     def grow_dataset(self, meta: MetadataMap, path: str, shape: tuple[int, ...]) -> None:
@@ -476,6 +539,12 @@ class LindiV1Conventions(Conventions):
     def decode_attr_value(self, value: Any) -> Any:
         """A JSON attribute value as h5py would return it."""
         return decode_attr_value(value)
+
+
+def _is_numeric(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biuf"
+    return isinstance(value, np.bool_ | np.integer | np.floating)
 
 
 def _json2_chunk_starts_with_reference(zarray: Mapping[str, Any], data: bytes) -> bool:

@@ -145,7 +145,10 @@ class DatasetInfo:
 class Node:
     """One object of the hierarchy as read from the metadata.
 
-    ``attrs`` are the user's attributes, decoded (special ``_``-prefixed LINDI keys removed).
+    ``attrs`` are the user's attributes, decoded (special ``_``-prefixed LINDI keys removed),
+    with the dtypes the file records for them. ``inferred_dtypes`` names the numeric and
+    boolean attributes whose dtype the file does not record (files of lindi 0.4.6): theirs is
+    JSON's natural one (``int64``, ``float64``), maybe wider than the one they were written with.
     """
 
     path: str
@@ -153,3 +156,20 @@ class Node:
     attrs: Mapping[str, Any] = field(default_factory=dict)
     dataset: DatasetInfo | None = None
     link: SoftLink | ExternalLink | None = None
+    inferred_dtypes: frozenset[str] = frozenset()
+
+    @property
+    def object_id(self) -> str | None:
+        """The ``object_id`` attribute as text (``None`` when absent): files store it as a
+        variable-length string or as fixed-width bytes (MIES files: ``|S36``)."""
+        value = self.attrs.get("object_id")
+        if isinstance(value, np.ndarray) and value.shape == ():
+            value = value[()]
+        if value is None:
+            return None
+        if isinstance(value, bytes):
+            try:
+                return value.decode("utf-8")
+            except UnicodeDecodeError:
+                return value.decode("latin-1")
+        return str(value)

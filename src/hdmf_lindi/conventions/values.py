@@ -29,8 +29,9 @@ Decoding (what :func:`decode_attr_value` returns, matching h5py where the JSON a
   float64 array of the list's shape;
 * ``null`` -> ``None``.
 
-Information lost: the width and signedness of integers and floats (h5py would return e.g.
-``np.int32`` or ``np.float32``), and bytes versus str. Both are as lindi 0.4.6 stores them.
+The JSON alone loses the width and signedness of integers and floats (h5py would return e.g.
+``np.int32`` or ``np.float32``) and bytes versus str, as lindi 0.4.6 stores them; files we write
+keep them beside the value (:mod:`hdmf_lindi.conventions.attribute_dtypes`).
 """
 
 from __future__ import annotations

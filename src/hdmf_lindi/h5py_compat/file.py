@@ -690,14 +690,12 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         hierarchy = self._hierarchy
         node = self._link_node(target)
         root = hierarchy.node("/")
-        object_id = node.attrs.get("object_id") if node is not None else None
-        source_object_id = root.attrs.get("object_id") if root is not None else None
         return LindiH5pyReference(
             Reference(
                 path=target,
                 source=".",
-                object_id=str(object_id) if object_id is not None else None,
-                source_object_id=str(source_object_id) if source_object_id is not None else None,
+                object_id=node.object_id if node is not None else None,
+                source_object_id=root.object_id if root is not None else None,
             )
         )
 

@@ -32,7 +32,7 @@ from hdmf_lindi.conventions.model import Reference
 from hdmf_lindi.errors import LindiError, LindiReadOnlyError, LindiUnsupportedError
 from hdmf_lindi.io.datasets import LindiDataset
 from hdmf_lindi.io.linked import LinkedFile, reference_target
-from hdmf_lindi.io.read import BuilderReader, restore_attribute_dtypes
+from hdmf_lindi.io.read import BuilderReader, cast_inferred_attributes
 from hdmf_lindi.io.specs import (
     cache_spec,
     cached_namespace_versions,
@@ -366,8 +366,9 @@ class LindiIO(HDMFIO):
             location = spec_location(hierarchy)
             if location is not None:
                 ignore.add(location)
-            root = self._builder_reader().read_root(frozenset(ignore))
-            restore_attribute_dtypes(root, self.manager.namespace_catalog)
+            reader = self._builder_reader()
+            root = reader.read_root(frozenset(ignore))
+            cast_inferred_attributes(root, self.manager.namespace_catalog, reader.inferred_dtypes)
             self._root_builder = root
         return self._root_builder
 
@@ -530,8 +531,7 @@ class LindiIO(HDMFIO):
                     catalog.add_namespace(name=name, namespace=extra.get_namespace(name))
         hierarchy = self._open_file().hierarchy
         root = hierarchy.node("/")
-        object_id = root.attrs.get("object_id") if root is not None else None
-        cache_spec(hierarchy, catalog, object_id)
+        cache_spec(hierarchy, catalog, root.object_id if root is not None else None)
 
     def _append_to_dataset(self, dataset: LindiDataset, value: Any) -> None:
         """Grow ``dataset`` by one element along its first axis (``append_data``)."""

@@ -18,6 +18,7 @@ from hdmf.backends.warnings import BrokenLinkWarning
 from hdmf.build import Builder, DatasetBuilder, GroupBuilder, LinkBuilder, ReferenceBuilder
 
 from hdmf_lindi._paths import basename, normalize_path, parent_path
+from hdmf_lindi.conventions.attribute_dtypes import exact_cast
 from hdmf_lindi.conventions.model import DataKind, ExternalLink, Node, NodeKind, Reference
 from hdmf_lindi.errors import LindiFormatError
 from hdmf_lindi.io.datasets import (
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from hdmf_lindi.io.lindi_io import LindiIO
     from hdmf_lindi.io.linked import LinkedFile
 
-__all__ = ["ROOT_NAME", "BuilderReader"]
+__all__ = ["ROOT_NAME", "BuilderReader", "cast_inferred_attributes"]
 
 ROOT_NAME = "root"
 
@@ -72,6 +73,7 @@ class BuilderReader:
         self._mark_read = mark_read
         self._open_external = open_external
         self._built: dict[str, Builder] = {}
+        self._inferred: dict[int, frozenset[str]] = {}
 
     # ------------------------------------------------------------------ entry points
     def read_root(self, ignore: frozenset[str] = frozenset()) -> GroupBuilder:
@@ -101,6 +103,11 @@ class BuilderReader:
     def built_paths(self) -> Mapping[str, Builder]:
         """Every builder read so far, by path."""
         return self._built
+
+    def inferred_dtypes(self, builder: Builder) -> frozenset[str]:
+        """Names of the numeric attributes of ``builder`` whose dtype the file does not record
+        (see :attr:`~hdmf_lindi.conventions.model.Node.inferred_dtypes`)."""
+        return self._inferred.get(id(builder), frozenset())
 
     # ------------------------------------------------------------------ objects
     def _read_object(self, node: Node, name: str | None = None) -> Builder:
@@ -143,7 +150,7 @@ class BuilderReader:
             source=self._source,
         )
         builder.location = parent_path(node.path)
-        self._remember(node.path, builder)
+        self._remember(node, builder)
         return builder
 
     def _read_link(self, node: Node, name: str, parent_path: str) -> LinkBuilder | None:
@@ -212,7 +219,7 @@ class BuilderReader:
                 kwargs["data"] = LindiDataset(handle, self._io)
         builder = DatasetBuilder(name or basename(node.path), **kwargs)
         builder.location = parent_path(node.path)
-        self._remember(node.path, builder)
+        self._remember(node, builder)
         return builder
 
     def _read_attrs(self, node: Node) -> dict[str, Any]:
@@ -243,8 +250,10 @@ class BuilderReader:
             return builder.builder
         return builder
 
-    def _remember(self, path: str, builder: Builder) -> None:
-        self._built[path] = builder
+    def _remember(self, node: Node, builder: Builder) -> None:
+        self._built[node.path] = builder
+        if node.inferred_dtypes:
+            self._inferred[id(builder)] = node.inferred_dtypes
         self._mark_read(builder)
 
 
@@ -270,12 +279,17 @@ _NUMERIC_SPEC_DTYPES: dict[str, str] = {
 }
 
 
-def restore_attribute_dtypes(root: GroupBuilder, catalog: Any) -> None:
-    """Give numeric attributes the dtype their spec declares.
+def cast_inferred_attributes(
+    root: GroupBuilder, catalog: Any, inferred: Callable[[Builder], frozenset[str]]
+) -> None:
+    """Give the numeric attributes whose dtype the file does not record (``inferred``: their
+    names, per builder) the dtype their spec declares, where that cast keeps the value exactly.
 
-    LINDI stores attribute numbers as JSON numbers, which lose their width (``uint32`` comes
-    back as ``int64``). HDF5IO stores them as the spec's dtype (the ObjectMapper converted them
-    on write), so we cast them back to it: builders then match HDF5IO's and pass validation.
+    Files of lindi 0.4.6 store attribute numbers as bare JSON numbers, read as ``int64`` /
+    ``float64``; HDF5IO would have stored the spec's dtype (the ObjectMapper converted them on
+    write). ``5`` becomes ``uint32(5)`` when the spec says ``uint32``; ``0.077`` stays
+    ``float64`` when it says ``float32`` (the writer may have stored a float64: never round).
+    Attributes with a recorded dtype, and every attribute of an HDF5 file, keep theirs.
     """
     seen: set[int] = set()
     stack: list[Builder] = [root]
@@ -286,7 +300,7 @@ def restore_attribute_dtypes(root: GroupBuilder, catalog: Any) -> None:
         seen.add(id(builder))
         spec = _spec_of(builder, catalog)
         if spec is not None:
-            _apply_spec(builder, spec)
+            _apply_spec(builder, spec, inferred)
         if isinstance(builder, GroupBuilder):
             stack.extend(builder.groups.values())
             stack.extend(builder.datasets.values())
@@ -303,14 +317,22 @@ def _spec_of(builder: Builder, catalog: Any) -> Any:
         return None
 
 
-def _apply_spec(builder: Builder, spec: Any) -> None:
-    for attribute_spec in getattr(spec, "attributes", ()):
+def _apply_spec(builder: Builder, spec: Any, inferred: Callable[[Builder], frozenset[str]]) -> None:
+    names = inferred(builder)
+    for attribute_spec in getattr(spec, "attributes", ()) if names else ():
         name = attribute_spec.name
-        if name not in builder.attributes or not isinstance(attribute_spec.dtype, str):
+        if name not in names or name not in builder.attributes:
             continue
-        target = _NUMERIC_SPEC_DTYPES.get(attribute_spec.dtype)
-        if target is not None:
-            builder.attributes[name] = _cast(builder.attributes[name], np.dtype(target))
+        target = (
+            _NUMERIC_SPEC_DTYPES.get(attribute_spec.dtype)
+            if isinstance(attribute_spec.dtype, str)
+            else None
+        )
+        if target is None:
+            continue
+        cast = exact_cast(builder.attributes[name], np.dtype(target))
+        if cast is not None:
+            builder.attributes[name] = cast
     if not isinstance(builder, GroupBuilder):
         return
     for sub_spec in (*getattr(spec, "groups", ()), *getattr(spec, "datasets", ())):
@@ -320,18 +342,4 @@ def _apply_spec(builder: Builder, spec: Any) -> None:
             continue
         child = builder.groups.get(sub_spec.name) or builder.datasets.get(sub_spec.name)
         if child is not None:
-            _apply_spec(child, sub_spec)
-
-
-def _cast(value: Any, dtype: np.dtype[Any]) -> Any:
-    if isinstance(value, bool | int | float | np.number | np.bool_):
-        cast = np.asarray(value).astype(dtype)
-        if dtype.kind in "iu" and cast != value:
-            return value
-        return cast[()]
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        cast_array = value.astype(dtype)
-        if dtype.kind in "iu" and not np.array_equal(cast_array, value):
-            return value
-        return cast_array
-    return value
+            _apply_spec(child, sub_spec, inferred)

@@ -1,0 +1,253 @@
+"""The dtypes of attributes, which JSON does not carry: the ``_ATTRIBUTE_DTYPES`` record.
+
+A JSON number has no width (``uint8`` and ``int64`` are both ``5``, ``float32`` and ``float64``
+both ``0.5``) and JSON text is not bytes, so :func:`~hdmf_lindi.conventions.values.
+decode_attr_value` returns JSON's natural types (``int64``, ``float64``, ``str``). Files we write
+list, in the special attribute ``_ATTRIBUTE_DTYPES`` of each object, ``[name, dtype]`` for every
+attribute whose value h5py stores with a numeric, boolean or fixed-width bytes dtype::
+
+    "_ATTRIBUTE_DTYPES": [["conversion", "float32"], ["id", "uint8"], ["label", "|S4"]]
+
+``dtype`` is ``str(numpy.dtype)`` (``"int16"``, ``">i4"``, ``"bool"``, ``"|S4"``). A fixed-width
+bytes attribute is stored as its UTF-8 text; when its bytes are not valid UTF-8 the JSON holds
+their Latin-1 text and the dtype ends in ``:latin-1`` (``"|S2:latin-1"`` for ``b"\\xb5V"``,
+shown as ``"µV"``).
+
+On reading, a listed attribute gets its recorded dtype only when the cast keeps its value
+exactly (:func:`exact_cast`): another writer (lindi 0.4.6 shows the record as an ordinary
+attribute and keeps it when it rewrites a value) may have changed the value since, and a value
+is never rounded to fit a record. An attribute not listed keeps JSON's natural type; such
+attributes are reported by name (``Node.inferred_dtypes``) so that LindiIO may give them the
+dtype their spec declares, again only where exact.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+
+from hdmf_lindi.conventions import keys
+from hdmf_lindi.conventions.values import (
+    _encode_strings,
+    _list_shape,
+    _map_nested,
+    encode_attr_value,
+)
+from hdmf_lindi.errors import LindiFormatError
+
+__all__ = [
+    "LATIN1_SUFFIX",
+    "attribute_dtype",
+    "encode_attribute",
+    "exact_cast",
+    "read_record",
+    "record_json",
+    "typed_attribute",
+]
+
+LATIN1_SUFFIX: Final = ":latin-1"
+_RECORDED_KINDS: Final = "biufS"
+
+
+# ---------------------------------------------------------------------------------- writing
+def attribute_dtype(value: Any) -> str | None:
+    """The dtype string to record for an h5py-facing attribute value, or ``None``.
+
+    The dtype is the one h5py would store ``value`` with: a numpy value's own dtype, ``int64``
+    / ``float64`` / ``bool`` for Python numbers and lists of them. Strings (``str``, Python
+    ``bytes``, which h5py stores as variable-length strings), references and object arrays have
+    none: JSON carries them.
+    """
+    dtype = _h5py_dtype(value)
+    if dtype is None or dtype.kind not in _RECORDED_KINDS:
+        return None
+    if dtype.kind == "S" and not _all_utf8(value):
+        return str(dtype) + LATIN1_SUFFIX
+    return str(dtype)
+
+
+def encode_attribute(value: Any, *, where: str = "?") -> tuple[Any, str | None]:
+    """The JSON of an attribute value and the dtype to record for it (``None``: none).
+
+    Fixed-width bytes whose items are not all valid UTF-8 are stored as Latin-1 text (every
+    item, so that the ``:latin-1`` record gives back each item's bytes).
+    """
+    dtype = attribute_dtype(value)
+    if dtype is not None and dtype.endswith(LATIN1_SUFFIX):
+        items = value.tolist() if isinstance(value, np.ndarray) else bytes(value)
+        text = _map_nested(items, lambda item: bytes(item).decode("latin-1"))
+        if isinstance(text, str):
+            return encode_attr_value(text, where=where), dtype
+        return _encode_strings(text, where), dtype
+    return encode_attr_value(value, where=where), dtype
+
+
+def record_json(dtypes: Mapping[str, str], names: Any) -> list[list[str]] | None:
+    """The ``_ATTRIBUTE_DTYPES`` value for the attributes ``names`` (sorted by name), or
+    ``None`` when none of them has a recorded dtype."""
+    pairs = [[name, dtypes[name]] for name in sorted(set(names)) if name in dtypes]
+    return pairs or None
+
+
+def _h5py_dtype(value: Any) -> np.dtype[Any] | None:
+    if isinstance(value, np.ndarray | np.generic):
+        return value.dtype
+    if isinstance(value, bool | int | float):
+        return _numeric_dtype(value)
+    if isinstance(value, list | tuple):
+        leaves = _leaves(value)
+        if all(
+            isinstance(x, bool | int | float | np.bool_ | np.integer | np.floating) for x in leaves
+        ):
+            return _numeric_dtype(value)
+    return None
+
+
+def _numeric_dtype(value: Any) -> np.dtype[Any] | None:
+    try:
+        return np.asarray(value).dtype
+    except (ValueError, OverflowError):
+        return None
+
+
+def _leaves(value: Any) -> list[Any]:
+    out: list[Any] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+        else:
+            out.append(item)
+    return out
+
+
+def _all_utf8(value: Any) -> bool:
+    items = value.reshape(-1).tolist() if isinstance(value, np.ndarray) else [bytes(value)]
+    try:
+        for item in items:
+            bytes(item).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------- reading
+def read_record(value: Any, *, where: str = "?") -> dict[str, str]:
+    """The ``_ATTRIBUTE_DTYPES`` value as ``{attribute name: dtype string}``.
+
+    Raises
+    ------
+    LindiFormatError
+        When it is not a list of ``[name, dtype]`` string pairs.
+    """
+    if not isinstance(value, list) or not all(
+        isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry)
+        for entry in value
+    ):
+        raise LindiFormatError(
+            f"{where}: {keys.ATTRIBUTE_DTYPES} must be a list of [attribute name, dtype] "
+            f"string pairs, got {value!r:.200}"
+        )
+    return {name: dtype for name, dtype in value}
+
+
+def typed_attribute(json_value: Any, decoded: Any, dtype: str, *, where: str = "?") -> Any:
+    """An attribute with its recorded dtype, or ``None`` when the record does not apply exactly
+    (the value does not fit the dtype, or is of another kind).
+
+    Parameters
+    ----------
+    json_value
+        The attribute's JSON.
+    decoded
+        Its natural decoding (:func:`~hdmf_lindi.conventions.values.decode_attr_value`).
+    dtype
+        The recorded dtype string.
+    where
+        The object and attribute, for error messages.
+
+    Raises
+    ------
+    LindiFormatError
+        When ``dtype`` is not a numpy dtype string.
+    """
+    parsed, latin1 = _parse_dtype(dtype)
+    if parsed is None:
+        raise LindiFormatError(f"{where}: {keys.ATTRIBUTE_DTYPES} names an invalid dtype {dtype!r}")
+    if parsed.kind == "S":
+        return _fixed_bytes(json_value, parsed, "latin-1" if latin1 else "utf-8")
+    if parsed.kind in "biuf":
+        return exact_cast(decoded, parsed)
+    return None
+
+
+def exact_cast(value: Any, dtype: np.dtype[Any]) -> Any:
+    """``value`` (a number, a bool or a numeric array) cast to the numeric ``dtype`` when the
+    cast keeps every value exactly (``5`` -> ``uint32`` yes; ``0.077`` -> ``float32``,
+    ``300`` -> ``uint8``, ``0.5`` -> ``int32`` no); ``None`` otherwise. NaN casts to NaN."""
+    if isinstance(value, np.ndarray):
+        array, scalar = value, False
+    elif isinstance(value, bool | int | float | np.bool_ | np.integer | np.floating):
+        array, scalar = np.asarray(value), True
+    else:
+        return None
+    if array.dtype.kind not in "biuf" or dtype.kind not in "biuf":
+        return None
+    if array.dtype == dtype:
+        return value
+    if dtype.kind in "iu" and array.size:
+        # integer casts wrap around (-1 -> uint64 -> -1 would look exact): check the range
+        limits = np.iinfo(dtype)
+        low, high = array.min(), array.max()
+        if array.dtype.kind in "iu":
+            if int(low) < limits.min or int(high) > limits.max:
+                return None
+        elif not (low >= limits.min and high <= limits.max):  # floats; NaN fails too
+            return None
+    with np.errstate(all="ignore"):
+        cast = array.astype(dtype)
+        back = cast.astype(array.dtype)
+    if not np.array_equal(back, array, equal_nan=array.dtype.kind == "f"):
+        return None
+    return cast[()] if scalar else cast
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_dtype(text: str) -> tuple[np.dtype[Any] | None, bool]:
+    latin1 = text.endswith(LATIN1_SUFFIX)
+    name = text[: -len(LATIN1_SUFFIX)] if latin1 else text
+    try:
+        dtype = np.dtype(name)
+    except (TypeError, ValueError):
+        return None, False
+    return dtype, latin1 and dtype.kind == "S"
+
+
+def _fixed_bytes(json_value: Any, dtype: np.dtype[Any], encoding: str) -> Any:
+    if isinstance(json_value, str):
+        data = _encoded(json_value, dtype, encoding)
+        return None if data is None else np.array(data, dtype=dtype)[()]
+    if not isinstance(json_value, list):
+        return None
+    try:
+        shape, leaves = _list_shape(json_value, "")
+    except LindiFormatError:
+        return None
+    items = [_encoded(x, dtype, encoding) for x in leaves]
+    if any(item is None for item in items):
+        return None
+    return np.array(items, dtype=dtype).reshape(shape)
+
+
+def _encoded(text: Any, dtype: np.dtype[Any], encoding: str) -> bytes | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        return None
+    return data if len(data) <= dtype.itemsize else None
