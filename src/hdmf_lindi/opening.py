@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.store import LindiStore
 
 __all__ = [
+    "ContainerKind",
     "FileKind",
     "OpenMode",
     "OpenedHierarchy",
@@ -43,6 +44,8 @@ __all__ = [
 ]
 
 type OpenMode = Literal["r", "r+", "a", "w", "w-", "x"]
+type ContainerKind = Literal["json", "tar", "directory"]
+_CONTAINER_KINDS = ("json", "tar", "directory")
 _MODES = ("r", "r+", "a", "w", "w-", "x")
 _CREATING_MODES = ("w", "w-", "x")
 
@@ -218,6 +221,7 @@ def open_hierarchy(
     inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
     allow_local: bool | None = None,
     kind: FileKind | None = None,
+    container_kind: ContainerKind | None = None,
 ) -> OpenedHierarchy:
     """Open ``source`` as a hierarchy.
 
@@ -237,12 +241,17 @@ def open_hierarchy(
         Where large new chunks are written (writable modes only).
     inline_threshold
         New chunks shorter than this many bytes are stored in the document; larger ones go to
-        the staging area or the container's blobs (a bare ``.lindi.json`` refuses them).
+        the staging area or the container's blobs (a bare ``.lindi.json`` keeps them inline
+        as base64, as lindi 0.4.6 does).
         Chunks of object-dtype arrays are always inline. ``None`` keeps every chunk inline.
     allow_local
         Whether refs may name local files (default: only when the file is local).
     kind
         What an existing ``source`` holds, when known (else sniffed by :func:`file_kind`).
+    container_kind
+        The container of a new file (``"json"``, ``"tar"`` or ``"directory"``), for a name
+        without a LINDI suffix; default: from the suffix. Existing files are recognised by
+        their content whatever their name.
 
     Returns
     -------
@@ -277,8 +286,12 @@ def open_hierarchy(
         raise LindiSourceError(f"{location}: no such file (mode {mode!r})")
     if mode in ("w-", "x") and exists:
         raise LindiSourceError(f"{location}: already exists (mode {mode!r})")
+    if container_kind is not None and container_kind not in _CONTAINER_KINDS:
+        raise ValueError(
+            f"container_kind must be one of {_CONTAINER_KINDS}, got {container_kind!r}"
+        )
     if kind is not FileKind.HDF5 and (mode in _CREATING_MODES or not exists):
-        return _create(location, remote, store_options)
+        return _create(location, remote, store_options, container_kind)
     if kind is None:
         kind = file_kind(text, local_cache=local_cache)
     if kind is FileKind.HDF5:
@@ -290,20 +303,31 @@ def open_hierarchy(
     return OpenedHierarchy(Hierarchy(store), store, FileKind.LINDI, location, mode != "r")
 
 
-def _create(location: str, remote: bool, store_options: dict[str, Any]) -> OpenedHierarchy:
+def _create(
+    location: str,
+    remote: bool,
+    store_options: dict[str, Any],
+    container_kind: ContainerKind | None = None,
+) -> OpenedHierarchy:
     from hdmf_lindi.hierarchy import Hierarchy
+    from hdmf_lindi.storage.containers import container_for
     from hdmf_lindi.storage.store import LindiStore
 
     if remote:
         raise LindiUnsupportedError(f"{location}: cannot create a remote file")
-    if container_kind_from_suffix(location) is None:
+    if container_kind is None and container_kind_from_suffix(location) is None:
         raise LindiUnsupportedError(
             f"{location}: new LINDI files are named *.lindi.json, *.lindi.tar or *.lindi.d "
             "(use h5py / NWBHDF5IO to write HDF5)"
         )
     temporary = _TemporarySibling(location)
     try:
-        store = LindiStore.open(temporary.path, "w", display_name=location, **store_options)
+        store = LindiStore.open(
+            container_for(temporary.path, kind=container_kind),
+            "w",
+            display_name=location,
+            **store_options,
+        )
     except BaseException:
         temporary.discard()
         raise

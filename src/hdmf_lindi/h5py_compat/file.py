@@ -24,6 +24,7 @@ from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
 from hdmf_lindi.h5py_compat.group import LindiH5pyGroup
 from hdmf_lindi.h5py_compat.reference import LindiH5pyReference
 from hdmf_lindi.opening import (
+    ContainerKind,
     FileKind,
     OpenedHierarchy,
     open_hierarchy,
@@ -76,6 +77,8 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         self._pending: dict[str, PendingDataset] = {}
         self._final_map: ReferenceMap | None = None
         self._external: dict[str, LindiH5pyFile] = {}
+        # what the file was opened from (LindiIO(file=...) needs it)
+        self._kind = FileKind.LINDI
         super().__init__(self, "/", "/")
 
     # ------------------------------------------------------------------ opening
@@ -87,6 +90,8 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         local_cache: Any = None,
         staging_area: StagingArea | None = None,
         inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
+        *,
+        container_kind: ContainerKind | None = None,
     ) -> LindiH5pyFile:
         """Open a ``.lindi.json``, ``.lindi.tar`` or ``.lindi.d`` (local path or URL).
 
@@ -107,8 +112,11 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         inline_threshold
             New chunks shorter than this many bytes are stored in the document, longer ones
             in the staging area or the container's blobs (a ``.lindi.json`` without a staging
-            area refuses them); chunks of strings, references and compound rows are always
-            inline. ``None`` keeps every chunk inline.
+            area keeps them inline as base64); chunks of strings, references and compound rows
+            are always inline. ``None`` keeps every chunk inline.
+        container_kind
+            The container of a new file whose name has no LINDI suffix (``"json"``,
+            ``"tar"``, ``"directory"``); existing files are recognised by their content.
 
         Returns
         -------
@@ -121,6 +129,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             local_cache=local_cache,
             staging_area=staging_area,
             inline_threshold=inline_threshold,
+            container_kind=container_kind,
         )
         return cls._from_opened(opened, filename=os.fspath(url_or_path))
 
@@ -255,7 +264,9 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
 
     @classmethod
     def _from_opened(cls, opened: OpenedHierarchy, *, filename: str) -> LindiH5pyFile:
-        return cls(opened.hierarchy, filename=filename, on_close=opened.close)
+        file = cls(opened.hierarchy, filename=filename, on_close=opened.close)
+        file._kind = opened.kind
+        return file
 
     # ------------------------------------------------------------------ exporting
     def to_reference_file_system(self) -> dict[str, Any]:
