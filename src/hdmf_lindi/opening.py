@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.writer_lock import WriterLock
 
 __all__ = [
+    "ContainerKind",
     "FileKind",
     "OpenMode",
     "OpenedHierarchy",
@@ -60,6 +61,8 @@ __all__ = [
 ]
 
 type OpenMode = Literal["r", "r+", "a", "w", "w-", "x"]
+type ContainerKind = Literal["json", "tar", "directory"]
+_CONTAINER_KINDS = ("json", "tar", "directory")
 _MODES = ("r", "r+", "a", "w", "w-", "x")
 _CREATING_MODES = ("w", "w-", "x")
 
@@ -206,6 +209,7 @@ def open_hierarchy(
     allow_local: bool | None = None,
     kind: FileKind | None = None,
     conventions: str | None = None,
+    container_kind: ContainerKind | None = None,
 ) -> OpenedHierarchy:
     """Open ``source`` as a hierarchy.
 
@@ -225,7 +229,8 @@ def open_hierarchy(
         Where large new chunks are written (writable modes only).
     inline_threshold
         New chunks shorter than this many bytes are stored in the document; larger ones go to
-        the staging area or the container's blobs (a bare ``.lindi.json`` refuses them).
+        the staging area or the container's blobs (a bare ``.lindi.json`` keeps them inline
+        as base64, as lindi 0.4.6 does).
         Chunks of object-dtype arrays are always inline. ``None`` keeps every chunk inline.
     allow_local
         Whether refs and external links may name local files (default: only when the file
@@ -235,6 +240,10 @@ def open_hierarchy(
     conventions
         The flavour of a new file: ``"lindi-v1"`` (default) or ``"unified-zarr-v3"``. An
         existing file keeps its own (detected from its keys).
+    container_kind
+        The container of a new file (``"json"``, ``"tar"`` or ``"directory"``), for a name
+        without a LINDI suffix; default: from the suffix. Existing files are recognised by
+        their content whatever their name.
 
     Returns
     -------
@@ -274,8 +283,12 @@ def open_hierarchy(
         raise LindiSourceError(f"{location}: no such file (mode {mode!r})")
     if mode in ("w-", "x") and exists:
         raise LindiSourceError(f"{location}: already exists (mode {mode!r})")
+    if container_kind is not None and container_kind not in _CONTAINER_KINDS:
+        raise ValueError(
+            f"container_kind must be one of {_CONTAINER_KINDS}, got {container_kind!r}"
+        )
     if kind is not FileKind.HDF5 and (mode in _CREATING_MODES or not exists):
-        return _create(location, remote, store_options, conventions)
+        return _create(location, remote, store_options, conventions, container_kind)
     if kind is None and not remote and _is_zarr_directory(location):
         kind = FileKind.ZARR
     if kind is FileKind.ZARR:
@@ -319,29 +332,40 @@ def _open_zarr_directory(
 
 
 def _create(
-    location: str, remote: bool, store_options: dict[str, Any], conventions: str | None = None
+    location: str,
+    remote: bool,
+    store_options: dict[str, Any],
+    conventions: str | None = None,
+    container_kind: ContainerKind | None = None,
 ) -> OpenedHierarchy:
     from hdmf_lindi.conventions import DEFAULT_CONVENTIONS, get_conventions
     from hdmf_lindi.hierarchy import Hierarchy
+    from hdmf_lindi.storage.containers import container_for
     from hdmf_lindi.storage.store import LindiStore
 
     if remote:
         raise LindiUnsupportedError(f"{location}: cannot create a remote file")
-    if container_kind_from_suffix(location) is None:
+    if container_kind is None and container_kind_from_suffix(location) is None:
         raise LindiUnsupportedError(
             f"{location}: new LINDI files are named *.lindi.json, *.lindi.tar or *.lindi.d "
             "(use h5py / NWBHDF5IO to write HDF5)"
         )
     lock = locked_for_writing(location)
     try:
-        check_replaceable(location, directory=container_kind_from_suffix(location) == "directory")
+        kind = container_kind or container_kind_from_suffix(location)
+        check_replaceable(location, directory=kind == "directory")
         temporary = TemporarySibling(location)
     except BaseException:
         lock.release()
         raise
     try:
         flavour = get_conventions(conventions or DEFAULT_CONVENTIONS)
-        store = LindiStore.open(temporary.path, "w", display_name=location, **store_options)
+        store = LindiStore.open(
+            container_for(temporary.path, kind=container_kind),
+            "w",
+            display_name=location,
+            **store_options,
+        )
         if flavour.zarr_format != 2:
             # the store starts a new file with a Zarr v2 root group
             for key in list(store.reference_map.keys()):

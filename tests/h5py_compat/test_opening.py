@@ -3,6 +3,7 @@ files, and references checked against the object they were made to."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -15,14 +16,15 @@ from hdmf_lindi.h5py_compat import LindiH5pyFile
 from hdmf_lindi.storage.store import LindiStore
 
 
-def test_large_numeric_chunk_refused_in_plain_json_naming_the_target(tmp_path: Path) -> None:
+def test_large_numeric_chunk_kept_inline_in_plain_json(tmp_path: Path) -> None:
     path = tmp_path / "big.lindi.json"
-    f = LindiH5pyFile.from_lindi_file(path, mode="w")
-    with pytest.raises(LindiUnsupportedError, match="inline_threshold") as excinfo:
+    with LindiH5pyFile.from_lindi_file(path, mode="w") as f:
         f.create_dataset("x", data=np.arange(5000, dtype=np.float64))
-    assert str(excinfo.value).startswith(f"{path}: chunk ")
-    assert ".tmp-" not in str(excinfo.value)
-    f.close()
+    refs = json.loads(path.read_text())["refs"]
+    chunks = [v for k, v in refs.items() if k.startswith("x/") and not k.startswith("x/.")]
+    assert chunks and all(isinstance(v, str) and v.startswith("base64:") for v in chunks)
+    with LindiH5pyFile.from_lindi_file(path) as f:
+        np.testing.assert_array_equal(f["x"][()], np.arange(5000, dtype=np.float64))
 
 
 def test_large_string_and_reference_chunks_stay_inline(tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tracemalloc
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +32,7 @@ from hdmf_lindi.errors import (
 )
 from hdmf_lindi.h5py_compat import LindiH5pyFile
 from hdmf_lindi.io import LindiDataIO, LindiIO, read_nwb
+from hdmf_lindi.storage import store as store_module
 from hdmf_lindi.storage.store import LindiStore
 
 SUFFIXES = [".lindi.json", ".lindi.tar", ".lindi.d"]
@@ -243,25 +246,64 @@ def test_iterator_refilling_its_array_is_written_as_yielded(tmp_path: Path) -> N
         np.testing.assert_array_equal(data[:, 0], np.arange(10.0))
 
 
-def test_large_array_refused_in_plain_json(tmp_path: Path) -> None:
-    path = str(tmp_path / "big.lindi.json")
+def test_large_array_kept_inline_as_base64_in_plain_json(tmp_path: Path) -> None:
+    path = tmp_path / "big.lindi.json"
+    data = np.random.default_rng(1).random(50_000)
     nwbfile = make_nwbfile()
-    nwbfile.add_acquisition(
-        TimeSeries(name="big", data=np.random.default_rng(1).random(50_000), unit="V", rate=1.0)
-    )
-    with (
-        pytest.raises(LindiUnsupportedError, match="inline_threshold") as excinfo,
-        LindiIO(path, "w") as io,
-    ):
-        io.write(nwbfile)
-    assert str(excinfo.value).startswith(f"{path}: chunk ")
-    assert ".tmp-" not in str(excinfo.value)
-    assert not os.path.exists(path)
-    assert os.listdir(tmp_path) == []
-    with LindiIO(path, mode="w", inline_threshold=None) as io:
-        io.write(nwbfile)
+    nwbfile.add_acquisition(TimeSeries(name="big", data=data, unit="V", rate=1.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 400 kB: far below the size that warns
+        with LindiIO(path, "w") as io:
+            io.write(nwbfile)
+    refs = json.loads(path.read_text())["refs"]
+    chunk_keys = [k for k in refs if k.startswith("acquisition/big/data/") and "/." not in k]
+    assert chunk_keys
+    assert all(refs[k].startswith("base64:") for k in chunk_keys)
+    assert os.listdir(tmp_path) == ["big.lindi.json"]
     with LindiIO(path) as io:
-        assert io.read().acquisition["big"].data.shape == (50_000,)
+        np.testing.assert_array_equal(io.read().acquisition["big"].data[:], data)
+
+
+def test_large_inline_json_warns_once_naming_lindi_tar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "LARGE_INLINE_WARNING_BYTES", 100_000)
+    path = tmp_path / "big.lindi.json"
+    nwbfile = make_nwbfile()
+    rng = np.random.default_rng(3)
+    for name in ("a", "b"):  # ~530 kB of base64 each (random: gzip gains nothing)
+        nwbfile.add_acquisition(TimeSeries(name=name, data=rng.random(50_000), unit="V", rate=1.0))
+    with pytest.warns(UserWarning, match=r"\.lindi\.tar") as record, LindiIO(path, "w") as io:
+        io.write(nwbfile)
+    large = [w for w in record if "kept inline in the JSON" in str(w.message)]
+    assert len(large) == 1
+    assert str(path) in str(large[0].message)
+
+
+@pytest.mark.upstream
+def test_lindi_046_reads_large_inline_chunks(tmp_path: Path) -> None:
+    from tests.helpers.upstream_lindi import UpstreamUnavailable, run_upstream
+
+    path = tmp_path / "big.nwb.lindi.json"
+    data = np.random.default_rng(2).random(20_000)
+    nwbfile = make_nwbfile()
+    nwbfile.add_acquisition(TimeSeries(name="big", data=data, unit="V", rate=1.0))
+    with LindiIO(path, "w") as io:
+        io.write(nwbfile)
+    script = """
+        import json, sys
+        import lindi, pynwb
+        f = lindi.LindiH5pyFile.from_lindi_file(sys.argv[1])
+        with pynwb.NWBHDF5IO(file=f, mode="r") as io:
+            values = io.read().acquisition["big"].data[:]
+        print(json.dumps({"values": values.tolist(), "dtype": str(values.dtype)}))
+    """
+    try:
+        result = run_upstream(script, str(path))
+    except UpstreamUnavailable as exc:
+        pytest.skip(str(exc))
+    assert result["dtype"] == "float64"
+    np.testing.assert_array_equal(np.array(result["values"]), data)
 
 
 def test_large_data_read_lazily(tmp_path: Path) -> None:
@@ -377,9 +419,11 @@ def test_unknown_file_type(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(LindiSourceError, match="no such file"):
-        LindiIO(str(tmp_path / "missing.lindi.json"))
-    with pytest.raises(LindiSourceError, match="no such file"):
+    path = str(tmp_path / "missing.lindi.json")
+    with pytest.raises(LindiSourceError, match="File does not exist") as excinfo:
+        LindiIO(path)
+    assert str(excinfo.value) == f"Unable to open file {path} in 'r' mode. File does not exist."
+    with pytest.raises(LindiSourceError, match="File does not exist"):
         LindiIO(str(tmp_path / "missing.lindi.tar"), mode="r+")
 
 

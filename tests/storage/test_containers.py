@@ -20,7 +20,6 @@ from hdmf_lindi.errors import (
     LindiReadOnlyError,
     LindiSecurityError,
     LindiSourceError,
-    LindiUnsupportedError,
 )
 from hdmf_lindi.storage.containers import (
     DirectoryContainer,
@@ -102,12 +101,13 @@ def test_small_chunks_inline_large_chunks_blobs(tmp_path: Path, suffix: str) -> 
         assert isinstance(reference_map.get_json("big/.zarray"), dict)
 
 
-def test_json_without_blob_destination_refuses_large_chunks(tmp_path: Path) -> None:
+def test_json_without_blob_destination_keeps_large_chunks_inline(tmp_path: Path) -> None:
     store = LindiStore.open(tmp_path / "x.lindi.json", "w")
     root = zarr.open_group(store, mode="r+", zarr_format=2)
     array = root.create_array("a", shape=(2000,), chunks=(2000,), dtype="u1", compressors=None)
-    with pytest.raises(LindiUnsupportedError, match="nowhere to put blobs"):
-        array[...] = 1
+    array[...] = 1
+    assert isinstance(store.reference_map.get_raw("a/0"), str)  # inline, not a blob ref
+    np.testing.assert_array_equal(array[...], np.full(2000, 1, "u1"))
     array2 = root.create_array("b", shape=(10,), chunks=(10,), dtype="u1", compressors=None)
     array2[...] = 2  # 10 bytes: inline
     np.testing.assert_array_equal(array2[...], np.full(10, 2, "u1"))

@@ -4,7 +4,9 @@ encoding, sync API, pickling, read-only copies."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import pickle
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,8 @@ import zarr
 from zarr.abc.store import OffsetByteRequest, RangeByteRequest, SuffixByteRequest
 from zarr.core.buffer import cpu, default_buffer_prototype
 
-from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
+from hdmf_lindi.errors import LindiFormatError
+from hdmf_lindi.storage import store as store_module
 from hdmf_lindi.storage.reference_map import ReferenceMap
 from hdmf_lindi.storage.sources.router import SourceRouter
 from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD, LindiStore
@@ -212,9 +215,11 @@ def test_inline_threshold_default_matches_lindi_046() -> None:
     store = LindiStore()
     _set(store, "a/0", b"x" * 999)
     assert store.reference_map.get_raw("a/0") == "x" * 999
-    with pytest.raises(LindiUnsupportedError, match="1000 bytes"):
-        _set(store, "a/1", b"x" * 1000)
-    assert "a/1" not in store.reference_map
+    # an in-memory store has no place for blobs: a large chunk stays inline too
+    _set(store, "a/1", b"\xff" * 1000)
+    assert (
+        store.reference_map.get_raw("a/1") == "base64:" + base64.b64encode(b"\xff" * 1000).decode()
+    )
     LindiStore(inline_threshold=None).set_sync("a/1", cpu.Buffer.from_bytes(b"x" * 5000))
     with pytest.raises(ValueError, match="inline_threshold"):
         LindiStore(inline_threshold=-1)
@@ -227,9 +232,8 @@ def test_object_array_chunks_stay_inline_whatever_their_size() -> None:
     _set(store, "g/strings/0", b"s" * 5000)
     assert store.reference_map.resolve("g/strings/0") is not None
     assert store.reference_map.get_raw("g/strings/0") is not None
-    with pytest.raises(LindiUnsupportedError, match="g/numbers/0"):
-        _set(store, "g/numbers/0", b"n" * 5000)
-    assert "g/numbers/0" not in store.reference_map
+    _set(store, "g/numbers/0", b"n" * 5000)  # no place for blobs in memory: inline too
+    assert store.reference_map.get_raw("g/numbers/0") == "n" * 5000
 
 
 def test_object_array_chunk_with_slash_separator_stays_inline() -> None:
@@ -239,15 +243,25 @@ def test_object_array_chunk_with_slash_separator_stays_inline() -> None:
     assert isinstance(store.reference_map.get_raw("0/1"), str)
 
 
-def test_blob_error_names_the_display_name(tmp_path: Path) -> None:
+def test_large_inline_json_warns_once_naming_the_display_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "LARGE_INLINE_WARNING_BYTES", 10_000)
     hidden = tmp_path / ".tmp" / "x.lindi.json"
     hidden.parent.mkdir()
     with LindiStore.open(hidden, "w", display_name="/data/target.lindi.json") as store:
         assert store.display_name == "/data/target.lindi.json"
-        with pytest.raises(LindiUnsupportedError) as excinfo:
-            _set(store, "a/0", b"x" * 5000)
-    assert "/data/target.lindi.json" in str(excinfo.value)
-    assert ".tmp" not in str(excinfo.value)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _set(store, "a/0", b"x" * 5000)  # 6,668 bytes of base64: below the limit
+            assert caught == []
+            _set(store, "a/1", b"x" * 5000)
+            _set(store, "a/2", b"x" * 5000)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert caught[0].category is UserWarning
+    assert "/data/target.lindi.json" in message and ".lindi.tar" in message
+    assert ".tmp" not in message
 
 
 def test_overwrite_and_delete_mark_dirty(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
 from hdmf_lindi.h5py_compat.group import LindiH5pyGroup
 from hdmf_lindi.h5py_compat.reference import LindiH5pyReference
 from hdmf_lindi.opening import (
+    ContainerKind,
     FileKind,
     OpenedHierarchy,
     check_link_target,
@@ -78,6 +79,8 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         self._pending: dict[str, PendingDataset] = {}
         self._final_map: ReferenceMap | None = None
         self._external: dict[str, LindiH5pyFile] = {}
+        # what the file was opened from (LindiIO(file=...) needs it)
+        self._kind = FileKind.LINDI
         super().__init__(self, "/", "/")
 
     # ------------------------------------------------------------------ opening
@@ -92,6 +95,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         conventions: str | None = None,
         *,
         allow_local: bool | None = None,
+        container_kind: ContainerKind | None = None,
     ) -> LindiH5pyFile:
         """Open a ``.lindi.json``, ``.lindi.tar`` or ``.lindi.d`` (local path or URL), or a
         plain Zarr v3 directory written by hdmf-zarr's ``NWBZarrIO`` (read-only).
@@ -113,14 +117,17 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         inline_threshold
             New chunks shorter than this many bytes are stored in the document, longer ones
             in the staging area or the container's blobs (a ``.lindi.json`` without a staging
-            area refuses them); chunks of strings, references and compound rows are always
-            inline. ``None`` keeps every chunk inline.
+            area keeps them inline as base64); chunks of strings, references and compound rows
+            are always inline. ``None`` keeps every chunk inline.
         conventions
             The layout of a new file: ``"lindi-v1"`` (default) or ``"unified-zarr-v3"``;
             an existing file keeps its own.
         allow_local
             Whether chunk refs and external links may name local files (default: only when
             the file itself is local; a file read from a URL may reference remote files only).
+        container_kind
+            The container of a new file whose name has no LINDI suffix (``"json"``,
+            ``"tar"``, ``"directory"``); existing files are recognised by their content.
 
         Returns
         -------
@@ -135,6 +142,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             inline_threshold=inline_threshold,
             conventions=conventions,
             allow_local=allow_local,
+            container_kind=container_kind,
         )
         return cls._from_opened(opened, filename=os.fspath(url_or_path), allow_local=allow_local)
 
@@ -295,9 +303,10 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
     def _from_opened(
         cls, opened: OpenedHierarchy, *, filename: str, allow_local: bool | None = None
     ) -> LindiH5pyFile:
-        file = cls(opened.hierarchy, filename=filename)
+        file = cls(opened.hierarchy, filename=filename, on_close=opened.close)
         file._opened = opened
         file._allow_local = allow_local
+        file._kind = opened.kind
         return file
 
     # ------------------------------------------------------------------ exporting

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hdmf.backends.errors import UnsupportedOperation
@@ -29,8 +30,13 @@ from hdmf.container import Container
 from hdmf.spec import NamespaceCatalog
 
 from hdmf_lindi.conventions.model import Reference
-from hdmf_lindi.errors import LindiError, LindiReadOnlyError, LindiUnsupportedError
+from hdmf_lindi.errors import LindiError, LindiUnsupportedError
 from hdmf_lindi.io.datasets import LindiDataset
+from hdmf_lindi.io.errors import (
+    LindiFileModeError,
+    LindiIOReadOnlyError,
+    LindiUnsupportedOperation,
+)
 from hdmf_lindi.io.linked import LinkedFile, reference_target
 from hdmf_lindi.io.read import BuilderReader, cast_inferred_attributes
 from hdmf_lindi.io.specs import (
@@ -41,15 +47,20 @@ from hdmf_lindi.io.specs import (
 )
 from hdmf_lindi.io.write import BuilderWriter
 from hdmf_lindi.opening import (
+    ContainerKind,
     FileKind,
     OpenedHierarchy,
     check_link_target,
-    file_kind,
+    local_path,
     open_hierarchy,
     open_linked_file,
 )
 from hdmf_lindi.storage.sources import is_remote_url
 from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
+
+if TYPE_CHECKING:
+    from hdmf_lindi.h5py_compat import LindiH5pyFile
+    from hdmf_lindi.hierarchy import Hierarchy
 
 __all__ = ["LindiIO", "read_nwb"]
 
@@ -61,33 +72,48 @@ _EXPANDABLE = ("VectorData", "ElementIdentifiers")
 class LindiIO(HDMFIO):
     """Read and write hdmf/NWB containers as LINDI.
 
+    The parameters shared with ``pynwb.NWBHDF5IO`` come first, in its order; the others are
+    keyword-only.
+
     Parameters
     ----------
     path
         A ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar`` path or URL; for reading also an
-        HDF5/NWB path or URL.
+        HDF5/NWB path or URL. Existing files are recognised by their content.
     mode
         ``"r"`` read; ``"r+"`` read and modify; ``"a"`` modify, created when missing; ``"w"``
         create (an existing file is replaced when the new one is complete); ``"w-"``/``"x"``
         create, fail if it exists.
-    manager
-        A ``BuildManager`` or ``TypeMap``; pynwb's by default.
     load_namespaces
         Load the namespaces cached in the file (ignored when creating a file or when
         ``manager`` is given), as ``NWBHDF5IO`` does.
-    local_cache
-        A ``LocalCache`` for remote byte ranges.
-    extensions
-        Namespace YAML path(s) or a ``TypeMap`` of extensions to add to pynwb's type map.
-    inline_threshold
-        Chunks smaller than this many bytes are kept in the JSON; larger ones go to the
-        ``.lindi.d``/``.lindi.tar`` blobs (or the staging area; a plain ``.lindi.json``
-        without one refuses them). Chunks of strings, references and compound rows are always
-        kept in the JSON. ``None`` keeps everything in the JSON.
-    staging_area
-        A ``StagingArea`` receiving large chunks.
+    manager
+        A ``BuildManager`` or ``TypeMap``; pynwb's by default.
+    file
+        An open :class:`~hdmf_lindi.LindiH5pyFile` to read or write instead of ``path``
+        (closed by :meth:`close`, as ``NWBHDF5IO`` closes the ``h5py.File`` it is given).
+    comm
+        MPI communicator: not supported (must be ``None``).
+    driver
+        ``None``, or ``"ros3"`` (accepted for parity: URLs are read natively).
+    aws_region
+        Not supported (must be ``None``); object store URLs use the default credentials chain.
     herd_path
         Path of a HERD zip to read/write alongside, as in hdmf.
+    extensions
+        Namespace YAML path(s) or a ``TypeMap`` of extensions to add to pynwb's type map.
+    local_cache
+        A ``LocalCache`` for remote byte ranges.
+    inline_threshold
+        Chunks smaller than this many bytes are kept in the JSON; larger ones go to the
+        ``.lindi.d``/``.lindi.tar`` blobs or the staging area (a plain ``.lindi.json`` without
+        one keeps them inline too, as lindi 0.4.6 does). Chunks of strings, references and
+        compound rows are always kept in the JSON. ``None`` keeps everything in the JSON.
+    staging_area
+        A ``StagingArea`` receiving large chunks.
+    container_kind
+        The container of a new file whose name has no LINDI suffix (``"json"``, ``"tar"``
+        or ``"directory"``); by default the suffix decides.
     conventions
         The layout of a new file: ``"lindi-v1"`` (the default; what lindi 0.4.6 and
         neurosift read) or ``"unified-zarr-v3"`` (Zarr v3 keys, what hdmf-zarr 0.14's
@@ -96,30 +122,46 @@ class LindiIO(HDMFIO):
     allow_local
         Whether chunk refs and external links may name local files (default: only when the
         file itself is local; a file read from a URL may reference remote files only).
+
+    Raises
+    ------
+    hdmf.backends.errors.UnsupportedOperation
+        (:class:`~hdmf_lindi.io.errors.LindiFileModeError`) The file is missing in mode
+        ``"r"``/``"r+"`` or exists in mode ``"w-"``/``"x"``; same message as ``NWBHDF5IO``.
+    ValueError
+        Neither or both of ``path`` and ``file`` (naming different files), or a bad mode.
     """
 
     def __init__(
         self,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | None = None,
         mode: str = "r",
-        manager: BuildManager | TypeMap | None = None,
         load_namespaces: bool = True,
-        local_cache: Any = None,
-        extensions: str | Iterable[str] | TypeMap | None = None,
+        manager: BuildManager | TypeMap | None = None,
+        file: LindiH5pyFile | None = None,
+        comm: Any = None,
+        driver: str | None = None,
+        aws_region: str | None = None,
+        herd_path: str | None = None,
         *,
+        extensions: str | Iterable[str] | TypeMap | None = None,
+        local_cache: Any = None,
         inline_threshold: int | None = DEFAULT_INLINE_THRESHOLD,
         staging_area: Any = None,
-        herd_path: str | None = None,
+        container_kind: ContainerKind | None = None,
         conventions: str | None = None,
         allow_local: bool | None = None,
     ) -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-        self._path = os.fspath(path)
+        _check_unsupported_options(comm, driver, aws_region)
+        self._path = _check_path_file(path, file)
         self._mode = mode
         self._local_cache = local_cache
         self._inline_threshold = inline_threshold
         self._staging_area = staging_area
+        self._container_kind = container_kind
+        self._file_object = file
         self._conventions = conventions
         self._allow_local = allow_local
         self._opened: OpenedHierarchy | None = None
@@ -129,6 +171,8 @@ class LindiIO(HDMFIO):
         self._written = WriteStatusTracker()
         self._failed = False
         ObjectMapper.no_convert(LindiDataset)
+        if file is None:
+            _check_exists(self._path, mode)
 
         if mode in _CREATING_MODES or manager is not None:
             load_namespaces = False
@@ -139,8 +183,7 @@ class LindiIO(HDMFIO):
                 type_map = _nwb_type_map(extensions)
                 load_cached_namespaces(self._opened.hierarchy, type_map)
             except BaseException:
-                self._opened.close(commit=False)
-                self._opened = None
+                self._release(commit=False)
                 raise
             manager = BuildManager(type_map)
         elif manager is None:
@@ -155,12 +198,16 @@ class LindiIO(HDMFIO):
         """Open the file (done by the constructor)."""
         if self._opened is not None:
             return
+        if self._file_object is not None:
+            self._opened = _opened_from_file(self._file_object, self._mode)
+            return
         opened = open_hierarchy(
             self._path,
             self._mode,  # type: ignore[arg-type]
             local_cache=self._local_cache,
             staging_area=self._staging_area,
             inline_threshold=self._inline_threshold,
+            container_kind=self._container_kind,
             conventions=self._conventions,
             allow_local=self._allow_local,
         )
@@ -172,18 +219,40 @@ class LindiIO(HDMFIO):
             )
         self._opened = opened
 
-    def close(self) -> None:
+    def close(self, close_links: bool = True) -> None:
         """Close the file: save the changes of a successful write (a new file appears under its
-        name only now); after a failed write, discard them."""
-        opened, self._opened = self._opened, None
+        name only now); after a failed write, discard them.
+
+        Parameters
+        ----------
+        close_links
+            Also close the files that external links of this file opened (as
+            ``NWBHDF5IO.close``); with ``False`` they stay open for the containers read from
+            them until :meth:`close_linked_files`.
+        """
+        try:
+            self._release(commit=not self._failed)
+        finally:
+            if close_links:
+                self.close_linked_files()
+
+    def close_linked_files(self) -> None:
+        """Close the files that external links of this file opened."""
         externals = list(self._external.values())
         self._external.clear()
-        try:
-            if opened is not None:
-                opened.close(commit=not self._failed)
-        finally:
-            for external, _ in externals:
-                external.close(commit=False)
+        for external, _ in externals:
+            external.close(commit=False)
+
+    def _release(self, *, commit: bool) -> None:
+        opened, self._opened = self._opened, None
+        if opened is None:
+            return
+        file_object = self._file_object
+        if file_object is not None:
+            # the file given to us is closed as NWBHDF5IO closes its h5py.File (saving it)
+            file_object.close()
+        else:
+            opened.close(commit=commit)
 
     def __exit__(
         self,
@@ -229,10 +298,31 @@ class LindiIO(HDMFIO):
     # ------------------------------------------------------------------ namespaces
     @classmethod
     def can_read(cls, path: str | os.PathLike[str]) -> bool:
-        """Whether ``path`` is a LINDI or HDF5 file LindiIO can read."""
+        """Whether ``path`` is an NWB file (LINDI or HDF5, local or URL) LindiIO can read.
+
+        As ``NWBHDF5IO.can_read``: ``False`` for what cannot be opened, and ``False`` with a
+        ``UserWarning`` for a file without ``nwb_version`` (non-NWB HDF5 included) or with a
+        version below 2.
+        """
         try:
-            file_kind(os.fspath(path))
+            opened = open_hierarchy(os.fspath(path), "r")
         except (LindiError, OSError):
+            return False
+        try:
+            _text, version = _nwb_version(opened.hierarchy)
+        finally:
+            opened.close(commit=False)
+        if version is None:
+            warnings.warn(
+                "Cannot read because missing NWB version in the HDF5 file. The file is not a "
+                "valid NWB file.",
+                stacklevel=2,
+            )
+            return False
+        if isinstance(version[0], int) and version[0] < 2:
+            warnings.warn(
+                "Cannot read because PyNWB supports NWB files version 2 and above.", stacklevel=2
+            )
             return False
         return True
 
@@ -304,17 +394,7 @@ class LindiIO(HDMFIO):
     @property
     def nwb_version(self) -> tuple[str | None, tuple[int | str, ...] | None]:
         """The file's NWB version as ``(string, parsed tuple)``; ``(None, None)`` if absent."""
-        root = self._open_file().hierarchy.node("/")
-        version = root.attrs.get("nwb_version") if root is not None else None
-        if version is None:
-            return None, None
-        if isinstance(version, np.ndarray):
-            version = version.reshape(-1)[0] if version.size else None
-        if isinstance(version, bytes):
-            version = version.decode("utf-8")
-        text = str(version)
-        parts = text.replace("NWB-", "").replace("-", ".").replace("_", ".").split(".")
-        return text, tuple(int(p) if p.isnumeric() else p for p in parts)
+        return _nwb_version(self._open_file().hierarchy)
 
     # ------------------------------------------------------------------ reading
     def read(self, skip_version_check: bool = False, **kwargs: Any) -> Container:
@@ -338,22 +418,24 @@ class LindiIO(HDMFIO):
             The file was opened in a creating mode, or is empty.
         TypeError
             The NWB version is missing or older than 2 (unless ``skip_version_check``).
+
+        Notes
+        -----
+        The exceptions and their messages are those of ``NWBHDF5IO.read``.
         """
         if self._mode in _CREATING_MODES:
-            raise UnsupportedOperation(
-                f"{self.source}: cannot read a file opened in mode {self._mode!r}; use 'r', "
-                "'r+' or 'a'"
+            raise LindiUnsupportedOperation(
+                f"Cannot read from file {self.source} in mode '{self._mode}'. Please use mode "
+                "'r', 'r+', or 'a'."
             )
         if not skip_version_check:
             version_text, version = self.nwb_version
             if version is None:
-                raise TypeError(
-                    f"{self.source}: missing NWB version; not a valid NWB file (pass "
-                    "skip_version_check=True to read other hdmf files)"
-                )
+                raise TypeError("Missing NWB version in file. The file is not a valid NWB file.")
             if isinstance(version[0], int) and version[0] < 2:
                 raise TypeError(
-                    f"{self.source}: NWB version {version_text} is not supported (2 and above)"
+                    f"NWB version {version_text} not supported. PyNWB supports NWB files version "
+                    "2 and above."
                 )
         container: Container = super().read(**kwargs)
         return container
@@ -454,8 +536,9 @@ class LindiIO(HDMFIO):
 
         Raises
         ------
-        LindiReadOnlyError
-            The file was opened in mode ``"r"`` (or is an HDF5 file).
+        hdmf.backends.errors.UnsupportedOperation
+            (:class:`~hdmf_lindi.io.errors.LindiIOReadOnlyError`) The file was opened in mode
+            ``"r"`` (or is an HDF5 file).
         """
         self._check_writable()
         try:
@@ -518,9 +601,9 @@ class LindiIO(HDMFIO):
     def _check_writable(self) -> None:
         opened = self._open_file()
         if not opened.writable:
-            raise LindiReadOnlyError(
-                f"{self.source}: cannot write to a file opened in mode {self._mode!r}; use "
-                "mode 'r+', 'a', 'w', 'w-' or 'x'"
+            raise LindiIOReadOnlyError(
+                f"Cannot write to file {self.source} in mode '{self._mode}'. Please use mode "
+                "'r+', 'w', 'w-', 'x', or 'a'"
             )
 
     def _cache_spec(self, extra: NamespaceCatalog | None = None) -> None:
@@ -591,9 +674,8 @@ class LindiIO(HDMFIO):
             Alias of ``container``.
         """
         if self._mode not in _CREATING_MODES:
-            raise UnsupportedOperation(
-                f"{self.source}: export needs a new file (mode 'w', 'w-' or 'x'), not "
-                f"{self._mode!r}"
+            raise LindiUnsupportedOperation(
+                f"Cannot export to file {self.source} in mode '{self._mode}'. Please use mode 'w'."
             )
         self._check_writable()
         if container is None:
@@ -606,7 +688,10 @@ class LindiIO(HDMFIO):
         clear_cache = not args.get("link_data", True)
         try:
             super().export(
-                src_io=src_io, container=container, write_args=args, clear_cache=clear_cache
+                src_io=src_io,
+                container=container,
+                write_args=args,
+                clear_cache=clear_cache,
             )
             if cache_spec:
                 source_manager = src_io.manager
@@ -644,13 +729,41 @@ class LindiIO(HDMFIO):
     @classmethod
     def read_nwb(
         cls,
-        path_or_url: str | os.PathLike[str],
-        local_cache: Any = None,
+        path: str | os.PathLike[str] | None = None,
+        file: LindiH5pyFile | None = None,
         *,
+        local_cache: Any = None,
         allow_local: bool | None = None,
     ) -> Container:
-        """Same as :func:`read_nwb`."""
-        return read_nwb(path_or_url, local_cache=local_cache, allow_local=allow_local)
+        """Read an NWB file and return its ``NWBFile``, as ``NWBHDF5IO.read_nwb``.
+
+        The file stays open while the NWBFile is in use: ``nwbfile.get_read_io().close()``
+        releases it.
+
+        Parameters
+        ----------
+        path
+            A ``.lindi.json`` / ``.lindi.d`` / ``.lindi.tar`` or HDF5/NWB path or URL.
+        file
+            An open :class:`~hdmf_lindi.LindiH5pyFile` instead of ``path``.
+        local_cache
+            A ``LocalCache`` for remote byte ranges.
+        allow_local
+            Whether chunk refs and external links may name local files (default: only when
+            the file itself is local).
+
+        Returns
+        -------
+        pynwb.NWBFile
+            The file's root container.
+        """
+        io = cls(path, mode="r", file=file, local_cache=local_cache, allow_local=allow_local)
+        try:
+            container: Container = io.read()
+        except BaseException:
+            io.close()
+            raise
+        return container
 
     @property
     def file_kind(self) -> str:
@@ -692,12 +805,7 @@ def read_nwb(
     --------
     >>> nwbfile = read_nwb("https://example.org/session.lindi.json")  # doctest: +SKIP
     """
-    io = LindiIO(path_or_url, mode="r", local_cache=local_cache, allow_local=allow_local)
-    try:
-        return io.read()
-    except BaseException:
-        io.close()
-        raise
+    return LindiIO.read_nwb(path_or_url, local_cache=local_cache, allow_local=allow_local)
 
 
 def _nwb_type_map(extensions: str | Iterable[str] | TypeMap | None) -> TypeMap:
@@ -713,3 +821,87 @@ def _nwb_type_map(extensions: str | Iterable[str] | TypeMap | None) -> TypeMap:
     for namespace_path in paths:
         type_map.load_namespaces(os.fspath(namespace_path))
     return type_map
+
+
+def _nwb_version(hierarchy: Hierarchy) -> tuple[str | None, tuple[int | str, ...] | None]:
+    """``(text, parsed)`` of the root's ``nwb_version``, parsed as pynwb's
+    ``get_nwbfile_version``; ``(None, None)`` when absent."""
+    root = hierarchy.node("/")
+    version = root.attrs.get("nwb_version") if root is not None else None
+    if version is None:
+        return None, None
+    if isinstance(version, np.ndarray):
+        version = version.reshape(-1)[0] if version.size else None
+    if isinstance(version, bytes):
+        version = version.decode("utf-8")
+    text = str(version)
+    parts = text.replace("NWB-", "").replace("-", ".").replace("_", ".").split(".")
+    return text, tuple(int(p) if p.isnumeric() else p for p in parts)
+
+
+def _check_unsupported_options(comm: Any, driver: str | None, aws_region: str | None) -> None:
+    if comm is not None:
+        raise LindiUnsupportedError("LindiIO: MPI (comm=) is not supported")
+    if driver not in (None, "ros3"):
+        raise LindiUnsupportedError(
+            f"LindiIO: driver {driver!r} is an HDF5 driver; LindiIO reads local paths and URLs "
+            "itself (driver=None)"
+        )
+    if aws_region is not None:
+        raise LindiUnsupportedError(
+            "LindiIO: aws_region is not supported; object store URLs use the default "
+            "credentials chain"
+        )
+
+
+def _check_path_file(path: str | os.PathLike[str] | None, file: LindiH5pyFile | None) -> str:
+    """The path to open: ``path``, or the filename of ``file`` (with hdmf's ``HDF5IO``
+    checks and messages)."""
+    if path is None and file is None:
+        raise ValueError("Either the 'path' or 'file' argument must be supplied.")
+    if file is not None:
+        from hdmf_lindi.h5py_compat import LindiH5pyFile
+
+        if not isinstance(file, LindiH5pyFile):
+            raise LindiUnsupportedError(
+                f"LindiIO(file=...) takes a LindiH5pyFile, not {type(file).__name__}; open an "
+                "h5py.File with NWBHDF5IO, or pass its path to LindiIO"
+            )
+        if path is not None and not _same_location(os.fspath(path), file.filename):
+            raise ValueError(
+                f"You argued '{os.fspath(path)}' as this object's path, but supplied a file with "
+                f"filename: {file.filename}"
+            )
+        return file.filename
+    assert path is not None
+    return os.fspath(path)
+
+
+def _same_location(a: str, b: str) -> bool:
+    if is_remote_url(a) or is_remote_url(b):
+        return a == b
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _check_exists(path: str, mode: str) -> None:
+    """``NWBHDF5IO``'s errors for a missing file (``"r"``, ``"r+"``) or an existing one
+    (``"w-"``, ``"x"``); URLs are checked when opened."""
+    if is_remote_url(path):
+        return
+    exists = os.path.lexists(local_path(path))
+    if mode in ("r", "r+") and not exists:
+        raise LindiFileModeError(
+            f"Unable to open file {path} in '{mode}' mode. File does not exist."
+        )
+    if mode in ("w-", "x") and exists:
+        raise LindiFileModeError(
+            f"Unable to open file {path} in '{mode}' mode. File already exists."
+        )
+
+
+def _opened_from_file(file: LindiH5pyFile, mode: str) -> OpenedHierarchy:
+    """An :class:`OpenedHierarchy` over an open ``LindiH5pyFile`` (closing it stays the
+    file's business)."""
+    hierarchy = file.hierarchy
+    writable = mode != "r" and hierarchy.writable
+    return OpenedHierarchy(hierarchy, file.store, file._kind, file.filename, writable)

@@ -13,10 +13,10 @@ Writes
   array are stored as JSON in the document (as lindi 0.4.6 does); other bytes stay inline.
 * A chunk shorter than ``inline_threshold`` bytes (default 1000, lindi 0.4.6's rule
   ``size < 1000``) is stored inline; a larger one goes to the staging area when one is given,
-  else to the container's blobs (``.lindi.d``, ``.lindi.tar``). A ``.lindi.json`` has nowhere
-  to put a large chunk: writing one raises :class:`~hdmf_lindi.errors.LindiUnsupportedError`
-  unless ``inline_threshold=None`` (inline everything) or a staging area is given. We refuse
-  rather than silently bloat the JSON with megabytes of base64.
+  else to the container's blobs (``.lindi.d``, ``.lindi.tar``). A ``.lindi.json`` (or an
+  in-memory store) has nowhere else to put a large chunk: it is kept inline as ``base64:``,
+  as lindi 0.4.6 does, and a ``UserWarning`` (once per store) suggests a ``.lindi.tar`` when
+  such chunks pass :data:`LARGE_INLINE_WARNING_BYTES` of JSON.
 * Chunks of object-dtype arrays (``.zarray`` dtype ``"|O"``: strings, references, compound
   rows, cached specs) are always inline, whatever their size, as lindi 0.4.6 does.
 """
@@ -27,6 +27,7 @@ import asyncio
 import builtins
 import os
 import threading
+import warnings
 from collections.abc import AsyncIterator, Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Self, overload
 
@@ -42,7 +43,6 @@ from hdmf_lindi.errors import (
     LindiFormatError,
     LindiReadOnlyError,
     LindiSourceError,
-    LindiUnsupportedError,
 )
 from hdmf_lindi.storage._read_plan import (
     ReadPlan,
@@ -75,6 +75,9 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_INLINE_THRESHOLD", "LindiStore", "OpenMode"]
 
 DEFAULT_INLINE_THRESHOLD = 1000
+#: JSON size (base64 of chunks inlined only for want of a place for blobs) past which a store
+#: warns once that a ``.lindi.tar`` would suit better.
+LARGE_INLINE_WARNING_BYTES = 50_000_000
 """Chunks shorter than this many bytes are stored inline (lindi 0.4.6 uses ``size < 1000``)."""
 
 type OpenMode = Literal["r", "r+", "a", "w", "w-"]
@@ -84,12 +87,14 @@ _MODES = ("r", "r+", "a", "w", "w-")
 class _SharedState:
     """Write bookkeeping shared by a store and its :meth:`LindiStore.with_read_only` copies."""
 
-    __slots__ = ("dirty", "lock", "saved_revision")
+    __slots__ = ("dirty", "large_inline_bytes", "lock", "saved_revision", "warned_large_inline")
 
     def __init__(self, saved_revision: int) -> None:
         self.lock = threading.RLock()
         self.dirty = False
         self.saved_revision = saved_revision
+        self.large_inline_bytes = 0
+        self.warned_large_inline = False
 
 
 class LindiStore(Store):
@@ -689,9 +694,21 @@ class LindiStore(Store):
     def _goes_to_blob(
         self, key: str, data: bytes, object_arrays: dict[str, bool] | None = None
     ) -> bool:
-        """Whether a chunk is written as a blob: chunks of ``inline_threshold`` bytes or more,
-        except those of object-dtype arrays (strings, references, compound rows: always inline,
-        as lindi 0.4.6 does). ``object_arrays`` memoizes the dtype test by the key's parent."""
+        """Whether a chunk is written as a blob: one too large to inline (see
+        :meth:`_too_large_to_inline`) when the store has a place for blobs."""
+        return self._has_blob_place() and self._too_large_to_inline(key, data, object_arrays)
+
+    def _has_blob_place(self) -> bool:
+        return self._staging_area is not None or (
+            self._container is not None and self._container.blob_writer is not None
+        )
+
+    def _too_large_to_inline(
+        self, key: str, data: bytes, object_arrays: dict[str, bool] | None = None
+    ) -> bool:
+        """Chunks of ``inline_threshold`` bytes or more, except those of object-dtype arrays
+        (strings, references, compound rows: always inline, as lindi 0.4.6 does).
+        ``object_arrays`` memoizes the dtype test by the key's parent."""
         if is_metadata_key(key) or self._inline_threshold is None:
             return False
         if len(data) < self._inline_threshold:
@@ -732,14 +749,28 @@ class LindiStore(Store):
         if self._staging_area is not None:
             return self._staging_area
         writer = self._container.blob_writer if self._container is not None else None
-        if writer is None:
-            raise LindiUnsupportedError(
-                f"{self.display_name}: chunk {key!r} is {size} bytes (inline_threshold is "
-                f"{self._inline_threshold}) and this store has nowhere to put blobs: open it "
-                "with a staging_area, use a .lindi.d / .lindi.tar, or pass inline_threshold=None "
-                "to keep every chunk inline"
-            )
+        if writer is None:  # _goes_to_blob said there is a place
+            raise AssertionError(f"{self.display_name}: no place for the blob {key!r}")
         return writer
+
+    def _count_large_inline(self, key: str, data: bytes) -> None:
+        """Account for a chunk kept inline only because the store has no place for blobs;
+        warn once when they pass :data:`LARGE_INLINE_WARNING_BYTES` of base64."""
+        if self._has_blob_place() or not self._too_large_to_inline(key, data):
+            return
+        shared = self._shared
+        shared.large_inline_bytes += (len(data) + 2) // 3 * 4
+        if shared.warned_large_inline or shared.large_inline_bytes < LARGE_INLINE_WARNING_BYTES:
+            return
+        shared.warned_large_inline = True
+        warnings.warn(
+            f"{self.display_name}: over {LARGE_INLINE_WARNING_BYTES // 1_000_000} MB of chunks "
+            "are kept inline in the JSON as base64 (a .lindi.json has no place for blobs); a "
+            ".lindi.tar (or .lindi.d) keeps them as binary blobs beside the JSON and opens "
+            "faster",
+            UserWarning,
+            stacklevel=2,
+        )
 
     def _store_bytes(self, key: str, data: bytes) -> None:
         reference_map = self._reference_map
@@ -755,6 +786,7 @@ class LindiStore(Store):
                 ref = self._blob_writer(key, len(data)).write_blob(key, data)
                 reference_map.set_raw(key, ref)
             else:
+                self._count_large_inline(key, data)
                 reference_map.set_inline(key, data)
             if isinstance(previous, list) and self._container is not None:
                 self._container.forget_blob(previous)
