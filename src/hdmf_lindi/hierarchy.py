@@ -12,6 +12,7 @@ soft links in every component of a path.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -28,8 +29,10 @@ from hdmf_lindi.conventions.model import (
     SoftLink,
 )
 from hdmf_lindi.errors import (
+    LindiError,
     LindiExistsError,
     LindiFormatError,
+    LindiLimitError,
     LindiReadOnlyError,
     LindiShapeError,
     LindiUnsupportedError,
@@ -237,7 +240,7 @@ class Hierarchy:
         inline = self._inline_array(path)
         if inline is not None:
             return inline.copy()
-        with _zarr_read_concurrency():
+        with _zarr_read_concurrency(), self._decode_errors(path):
             return np.asarray(self._array(path)[...])
 
     def _read_stored_selection(
@@ -258,7 +261,7 @@ class Hierarchy:
             result = np.array(_apply_selection(inline, kind, normalized), copy=True)
         else:
             array = self._array(path)
-            with _zarr_read_concurrency():
+            with _zarr_read_concurrency(), self._decode_errors(path):
                 if kind == "mask":
                     result = np.asarray(array.vindex[normalized])
                 elif kind == "orthogonal":
@@ -270,6 +273,25 @@ class Hierarchy:
                 tuple(n for axis, n in enumerate(result.shape) if axis not in dropped_axes)
             )
         return result
+
+    @contextlib.contextmanager
+    def _decode_errors(self, path: str) -> Iterator[None]:
+        """Errors zarr raises while it decodes chunks (a reshape's ``ValueError``, blosc's
+        ``RuntimeError``, numpy's ``MemoryError`` for a shape no memory holds) are caused by
+        the file: they become :class:`LindiFormatError` naming the file and the dataset."""
+        try:
+            yield
+        except LindiError:
+            raise
+        except MemoryError as exc:
+            raise LindiLimitError(
+                f"{self._meta.source}: {path}: the selection does not fit in memory ({exc})"
+            ) from exc
+        except (ValueError, RuntimeError, TypeError, OverflowError) as exc:
+            raise LindiFormatError(
+                f"{self._meta.source}: {path}: the stored chunks could not be decoded "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
 
     @staticmethod
     def _stored_dtype(info: DatasetInfo) -> np.dtype[Any]:

@@ -15,6 +15,7 @@ import numpy as np
 from hdmf_lindi.conventions.abc import MetadataMap
 from hdmf_lindi.conventions.chunks import ChunkCodec, chunk_dtype
 from hdmf_lindi.conventions.fill_values import decode_fill_value
+from hdmf_lindi.errors import LindiFormatError
 
 __all__ = ["decode_inline_array"]
 
@@ -49,8 +50,11 @@ def decode_inline_array(
         if not isinstance(ref, InlineRef):
             return None
         blocks.append((index, ref.data))
+    try:
+        codec = ChunkCodec(zarray)
+    except LindiFormatError as exc:
+        raise LindiFormatError(f"{where}: {key_prefix}.zarray: {exc}") from None
     out = _filled(shape, dtype, zarray.get("fill_value"), where)
-    codec = ChunkCodec(zarray)
     for index, data in blocks:
         chunk = codec.decode(data, key=f"{where}: {key_prefix}{'.'.join(map(str, index))}")
         region = tuple(
