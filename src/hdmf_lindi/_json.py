@@ -19,14 +19,19 @@ def dumps(value: Any) -> bytes:
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
-    """Parse JSON text; ``NaN``/``Infinity`` literals (as Python's json writes) are accepted."""
+    """Parse JSON text; ``NaN``/``Infinity`` literals (as Python's json writes) are accepted.
+    Raises ``ValueError`` for invalid JSON, including JSON nested more than 1024 levels."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         import json
 
         text = data if isinstance(data, str) else bytes(data).decode("utf-8")
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except RecursionError:
+            # orjson stops at 1024 levels; Python's parser would recurse until it fails
+            raise ValueError("JSON nested too deeply (more than 1024 levels)") from None
 
 
 def check_finite(value: Any, *, where: str) -> None:

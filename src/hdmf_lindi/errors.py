@@ -9,6 +9,7 @@ __all__ = [
     "LindiError",
     "LindiExistsError",
     "LindiFormatError",
+    "LindiLimitError",
     "LindiLockedError",
     "LindiReadOnlyError",
     "LindiSecurityError",
@@ -24,6 +25,12 @@ class LindiError(Exception):
 
 class LindiFormatError(LindiError, ValueError):
     """A LINDI document, key or value is malformed."""
+
+
+class LindiLimitError(LindiFormatError):
+    """The input asks for more than a limit allows: a chunk decoding (or declaring) more bytes
+    than its array's ``.zarray`` needs, a ref naming more bytes than a chunk can hold, a
+    document nested or sized past what is accepted. See ``docs/security.md``."""
 
 
 class LindiSourceError(LindiError, OSError):

@@ -32,6 +32,7 @@ from hdmf_lindi.errors import (
     LindiError,
     LindiExistsError,
     LindiFormatError,
+    LindiLimitError,
     LindiReadOnlyError,
     LindiSecurityError,
     LindiShapeError,
@@ -242,7 +243,7 @@ class Hierarchy:
         inline = self._inline_array(path)
         if inline is not None:
             return inline.copy()
-        with _zarr_read_concurrency():
+        with _zarr_read_concurrency(), self._decode_errors(path):
             return np.asarray(self._array(path)[...])
 
     def _read_stored_selection(
@@ -263,7 +264,7 @@ class Hierarchy:
             result = np.array(_apply_selection(inline, kind, normalized), copy=True)
         else:
             array = self._array(path)
-            with _zarr_read_concurrency():
+            with _zarr_read_concurrency(), self._decode_errors(path):
                 if kind == "mask":
                     result = np.asarray(array.vindex[normalized])
                 elif kind == "orthogonal":
@@ -275,6 +276,25 @@ class Hierarchy:
                 tuple(n for axis, n in enumerate(result.shape) if axis not in dropped_axes)
             )
         return result
+
+    @contextlib.contextmanager
+    def _decode_errors(self, path: str) -> Iterator[None]:
+        """Errors zarr raises while it decodes chunks (a reshape's ``ValueError``, blosc's
+        ``RuntimeError``, numpy's ``MemoryError`` for a shape no memory holds) are caused by
+        the file: they become :class:`LindiFormatError` naming the file and the dataset."""
+        try:
+            yield
+        except LindiError:
+            raise
+        except MemoryError as exc:
+            raise LindiLimitError(
+                f"{self._meta.source}: {path}: the selection does not fit in memory ({exc})"
+            ) from exc
+        except (ValueError, RuntimeError, TypeError, OverflowError) as exc:
+            raise LindiFormatError(
+                f"{self._meta.source}: {path}: the stored chunks could not be decoded "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
 
     @staticmethod
     def _stored_dtype(info: DatasetInfo) -> np.dtype[Any]:

@@ -124,6 +124,9 @@ def file_kind(source: str, *, local_cache: Any = None) -> FileKind:
     path = local_path(source)
     if os.path.isdir(path):
         return FileKind.LINDI
+    if os.path.exists(path) and not os.path.isfile(path):
+        # a FIFO would block the open below, a device never end the read
+        raise LindiSourceError(f"{path}: not a regular file")
     try:
         with open(path, "rb") as f:
             head = f.read(_HDF5_USERBLOCK_OFFSETS[-1] + 8)

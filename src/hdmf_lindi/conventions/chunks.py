@@ -26,6 +26,7 @@ from numcodecs.compat import ensure_bytes, ensure_ndarray_like
 from hdmf_lindi import _json
 from hdmf_lindi.conventions.fill_values import decode_fill_value
 from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
+from hdmf_lindi.storage.chunk_limits import ChunkLimits, chunk_limits
 
 __all__ = [
     "ChunkCodec",
@@ -107,7 +108,15 @@ class ChunkCodec:
         ``compressor``, ``fill_value``).
     """
 
-    __slots__ = ("_compressor", "_filters", "_zarray", "chunk_shape", "dtype", "order")
+    __slots__ = (
+        "_compressor",
+        "_filters",
+        "_limits",
+        "_zarray",
+        "chunk_shape",
+        "dtype",
+        "order",
+    )
 
     def __init__(self, zarray: Mapping[str, Any]) -> None:
         self._zarray = zarray
@@ -115,6 +124,7 @@ class ChunkCodec:
         self.chunk_shape = _chunk_shape(zarray)
         self.order = _order(zarray)
         self._filters, self._compressor = _codecs(zarray)
+        self._limits: ChunkLimits | None = None
 
     def encode(self, chunk: np.ndarray) -> bytes:
         """The stored bytes of one chunk. A smaller array (an edge chunk) is padded with the
@@ -150,8 +160,17 @@ class ChunkCodec:
         bytes; ``key`` names the chunk in errors."""
         dtype, shape, order = self.dtype, self.chunk_shape, self.order
         filters, compressor = self._filters, self._compressor
+        limits = self._limits
+        if limits is None:
+            limits = self._limits = chunk_limits(self._zarray, where=f"{key} (.zarray)")
+        # refused before decoding when the bytes declare (or decode to) more than the chunk
+        # holds; zlib & co. are decoded once, by the bounded check
+        checked = limits.check_encoded(data, where=key)
         try:
-            decoded: Any = compressor.decode(data) if compressor is not None else data
+            if checked is not None:
+                decoded: Any = checked
+            else:
+                decoded = compressor.decode(data) if compressor is not None else data
             for codec in reversed(filters):
                 decoded = codec.decode(decoded)
         except Exception as exc:

@@ -78,7 +78,8 @@ _UNLIMITED: Final = -1
 
 def object_codec_id(zarray: Mapping[str, Any]) -> str | None:
     """The id of the first object codec among the filters and the compressor, if any."""
-    codecs = [*(zarray.get("filters") or []), zarray.get("compressor")]
+    filters = zarray.get("filters")
+    codecs = [*(filters if isinstance(filters, list) else []), zarray.get("compressor")]
     for codec in codecs:
         if isinstance(codec, Mapping) and codec.get("id") in OBJECT_CODEC_IDS:
             return str(codec["id"])
@@ -168,6 +169,10 @@ def _int_list(value: Any, name: str, where: str) -> tuple[int, ...]:
     ):
         raise LindiFormatError(f"{where}: '{name}' must be a list of non-negative integers")
     return tuple(value)
+
+
+def _is_codec_config(value: Any) -> bool:
+    return isinstance(value, Mapping) and isinstance(value.get("id"), str)
 
 
 def compound_dtype_from_fields(fields: Any, *, where: str = "?") -> np.dtype[Any]:
@@ -314,6 +319,18 @@ def dataset_info_from_zarray(
     chunks = _int_list(zarray.get("chunks"), "chunks", where)
     if len(chunks) != len(stored_shape):
         raise LindiFormatError(f"{where}: 'chunks' and 'shape' have different lengths")
+    if 0 in chunks:
+        raise LindiFormatError(f"{where}: 'chunks' must be positive: {list(chunks)}")
+    filters, compressor = zarray.get("filters"), zarray.get("compressor")
+    if not (
+        (filters is None or isinstance(filters, list))
+        and all(_is_codec_config(c) for c in filters or ())
+        and (compressor is None or _is_codec_config(compressor))
+    ):
+        raise LindiFormatError(
+            f"{where}: 'filters' must be null or a list of codecs and 'compressor' null or a "
+            "codec (a JSON object with a string 'id')"
+        )
     try:
         stored_dtype = chunk_dtype(zarray)
     except LindiFormatError as exc:

@@ -16,6 +16,7 @@ import numpy as np
 from hdmf_lindi.conventions.abc import MetadataMap
 from hdmf_lindi.conventions.chunks import ChunkCodec, chunk_dtype
 from hdmf_lindi.conventions.fill_values import decode_fill_value
+from hdmf_lindi.errors import LindiFormatError
 
 __all__ = ["assemble_inline_array", "decode_inline_array"]
 
@@ -39,7 +40,10 @@ def decode_inline_array(
 
     def decode(data: bytes, key: str) -> np.ndarray:
         if not codecs:
-            codecs.append(ChunkCodec(zarray))
+            try:
+                codecs.append(ChunkCodec(zarray))
+            except LindiFormatError as exc:
+                raise LindiFormatError(f"{where}: {key_prefix}.zarray: {exc}") from None
         return codecs[0].decode(data, key=f"{where}: {key}")
 
     def key_of(index: tuple[int, ...]) -> str:

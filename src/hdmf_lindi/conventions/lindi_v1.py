@@ -110,7 +110,8 @@ class LindiV1Conventions(Conventions):
         zarray = meta.get_json(_key(zpath, ".zarray"))
         if not isinstance(zarray, Mapping):
             raise LindiFormatError(f"{_source(meta)}: {self._hdf5_path(zpath)} is not a dataset")
-        codecs = [*(zarray.get("filters") or []), zarray.get("compressor")]
+        filters = zarray.get("filters")
+        codecs = [*(filters if isinstance(filters, list) else []), zarray.get("compressor")]
         return [str(c.get("id")) for c in codecs if isinstance(c, Mapping)]
 
     def _hdf5_path(self, zarr_path: str) -> str:
@@ -169,6 +170,8 @@ class LindiV1Conventions(Conventions):
             raise LindiFormatError(f"{where}/.zattrs: must be a JSON object")
         hdf5_path = self._hdf5_path(zpath)
         if zarray is not None:
+            if not isinstance(zarray, Mapping):
+                raise LindiFormatError(f"{where}/.zarray: must be a JSON object")
             first_is_reference = False
             if object_codec_id(zarray) == "json2" and keys.COMPOUND_DTYPE not in zattrs:
                 first_is_reference = self._first_is_reference(meta, zpath, zarray, chunk_reader)

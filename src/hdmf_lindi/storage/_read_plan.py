@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from zarr.abc.store import ByteRequest, OffsetByteRequest, RangeByteRequest, SuffixByteRequest
 
 from hdmf_lindi.errors import LindiFormatError
+from hdmf_lindi.storage.chunk_limits import ChunkLimits
 from hdmf_lindi.storage.containers import TarContainer
 from hdmf_lindi.storage.reference_map import InlineRef, ResolvedRef, UrlRef
 
@@ -42,13 +43,30 @@ class ReadPlan:
     offset: int | None = None
     size: int | None = None
     post_slice: tuple[int, int | None] | None = None
+    limits: ChunkLimits | None = None
+    where: str = ""
+    """The store's file and the key, for error messages."""
 
     def finish(self, raw: bytes) -> bytes:
-        """The requested bytes, given the bytes the router read for this plan."""
-        if self.post_slice is None:
-            return raw
-        start, stop = self.post_slice
-        return raw[start:stop]
+        """The requested bytes, given the bytes the router read for this plan (checked
+        against the chunk's limits when it is a whole chunk)."""
+        if self.post_slice is not None:
+            start, stop = self.post_slice
+            raw = raw[start:stop]
+        if self.limits is not None:
+            self.limits.check_encoded(raw, where=self.where)
+        return raw
+
+    def check_limits(self, limits: ChunkLimits, *, where: str) -> None:
+        """Refuse a whole-chunk read naming more bytes than the chunk can have (before any
+        I/O), and check the stored bytes when they are already known; bytes read later are
+        checked by :meth:`finish`."""
+        if self.data is not None:
+            limits.check_encoded(self.data, where=where)
+            return
+        if self.size is not None:
+            limits.check_stored(self.size, where=where)
+        self.limits = limits
 
 
 def check_byte_range(byte_range: Any) -> None:
@@ -127,6 +145,12 @@ def locate(key: str, ref: UrlRef, container: Container | None) -> tuple[str, int
                 f"{container.location}: ref {key!r} names {ref.url!r}, which is not a "
                 "member of the archive"
             )
-        size = ref.size if ref.size is not None else container.member_size(ref.url)
+        member_size = container.member_size(ref.url)
+        size = ref.size if ref.size is not None else member_size
+        if member_size is not None and ref.offset + (size or 0) > member_size:
+            raise LindiFormatError(
+                f"{container.location}: ref {key!r} names {size} bytes at offset {ref.offset} "
+                f"of member {ref.url[2:]!r}, which has {member_size}"
+            )
         return located[0], located[1] + ref.offset, size
     return ref.url, ref.offset, ref.size

@@ -19,6 +19,7 @@ import binascii
 import contextlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from hdmf_lindi import _json
-from hdmf_lindi.errors import LindiFormatError
+from hdmf_lindi.errors import LindiFormatError, LindiSourceError
 
 __all__ = [
     "METADATA_KEY_NAMES",
@@ -153,7 +154,9 @@ class ReferenceMap:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def from_dict(cls, document: Mapping[str, Any], *, source: str = "<dict>") -> ReferenceMap:
+    def from_dict(
+        cls, document: Mapping[str, Any], *, source: str = "<dict>", _owned: bool = False
+    ) -> ReferenceMap:
         """Build a map from a parsed ``.lindi.json`` document, validating every ref.
 
         Parameters
@@ -163,6 +166,10 @@ class ReferenceMap:
             kerchunk version 0 document (the refs themselves).
         source
             Where the document came from, for error messages.
+        _owned
+            Internal: the document was parsed for this call and nobody else holds it, so its
+            ``refs`` dict and ref lists are reused (templates expanded in place) instead of
+            copied.
 
         Returns
         -------
@@ -194,12 +201,12 @@ class ReferenceMap:
         else:
             # kerchunk version 0: the document is the refs
             refs, templates, generation_metadata = document, {}, None
-        out: dict[str, RefValue] = {}
-        for key, value in refs.items():
-            out[key] = _validated(key, value, templates, source)
         if generation_metadata is not None and not isinstance(generation_metadata, dict):
             raise LindiFormatError(f"{source}: 'generationMetadata' must be a JSON object")
-        return cls(out, generation_metadata=generation_metadata, source=source)
+        reference_map = cls(generation_metadata=generation_metadata, source=source)
+        # adopted, not copied by __init__: a million refs cost a second dict otherwise
+        reference_map._refs = _validated_refs(refs, templates, source, in_place=_owned)
+        return reference_map
 
     @classmethod
     def from_bytes(cls, data: bytes, *, source: str = "<bytes>") -> ReferenceMap:
@@ -226,13 +233,32 @@ class ReferenceMap:
             document = _json.loads(data)
         except ValueError as exc:
             raise LindiFormatError(f"{source}: not a valid JSON document ({exc})") from exc
-        return cls.from_dict(document, source=source)
+        return cls.from_dict(document, source=source, _owned=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ReferenceMap:
-        """Read a local ``.lindi.json`` file."""
-        with open(path, "rb") as f:
-            return cls.from_bytes(f.read(), source=os.fspath(path))
+        """Read a local ``.lindi.json`` file.
+
+        Raises
+        ------
+        LindiSourceError
+            When ``path`` is not a readable regular file.
+        LindiFormatError
+            When its content is not a valid LINDI document.
+        """
+        source = os.fspath(path)
+        try:
+            # non-blocking: opening a FIFO would otherwise wait for a writer
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise LindiSourceError(f"{source}: not a regular file")
+                data = f.read()
+        except OSError as exc:
+            if isinstance(exc, LindiSourceError):
+                raise
+            raise LindiSourceError(f"{source}: cannot read: {exc.strerror or exc}") from exc
+        return cls.from_bytes(data, source=source)
 
     # ------------------------------------------------------------------ dumping
     def to_dict(self, *, use_templates: bool = True) -> dict[str, Any]:
@@ -533,6 +559,78 @@ def _expand(url: str, templates: Mapping[str, str], key: str, source: str) -> st
         return templates[name]
 
     return _TEMPLATE_PATTERN.sub(substitute, url)
+
+
+def _validated_refs(
+    refs: Mapping[str, Any], templates: Mapping[str, str], source: str, *, in_place: bool
+) -> dict[str, RefValue]:
+    """Every ref of a document validated, with templates expanded.
+
+    Documents hold up to millions of ``[url, offset, size]`` chunk refs naming a few URLs.
+    Their keys are checked all at once on the keys joined into one string, and their values
+    in one tight loop that expands each distinct URL once; when that finds anything wrong,
+    every ref is checked again by :func:`_validated`, which names the offending key. With
+    ``in_place``, ``refs`` (a dict) and its chunk ref lists are reused instead of copied.
+    """
+    out: dict[str, Any] = refs if in_place and type(refs) is dict else dict(refs)
+    if not all(map(str.__instancecheck__, out)):
+        for key in out:
+            _check_key(key, source)
+    joined = "\n" + "\n".join(out) + "\n"
+    if "\n/" in joined or "//" in joined or "\n\n" in joined:
+        for key in out:
+            _check_key(key, source)
+    if joined.count("\n") != len(out) + 1:  # a key holds a newline: one by one
+        return {key: _validated(key, value, templates, source) for key, value in out.items()}
+    # metadata keys keep list values as they are (JSON arrays): set aside, checked alone
+    special = dict.fromkeys(_metadata_keys_in(joined))
+    del joined
+    ok = True
+    expanded: dict[str, str] = {}
+    copy = not in_place
+    for key, value in out.items():
+        if type(value) is list and len(value) == 3 and key not in special:
+            url, offset, size = value
+            if type(offset) is not int or type(size) is not int or offset < 0 or size < 0:
+                ok = False
+                break
+            if type(url) is not str:
+                ok = False
+                break
+            if "{{" in url:
+                plain = expanded.get(url)
+                if plain is None:
+                    try:
+                        plain = expanded[url] = _expand(url, templates, "?", source)
+                    except LindiFormatError:
+                        ok = False
+                        break
+                if copy:
+                    out[key] = [plain, offset, size]
+                else:
+                    value[0] = plain
+            elif copy:
+                out[key] = [url, offset, size]
+        else:
+            special[key] = value
+    if not ok:  # one by one: raises, naming the first bad key
+        return {key: _validated(key, value, templates, source) for key, value in refs.items()}
+    for key, value in special.items():
+        out[key] = _validated(key, value if value is not None else out[key], templates, source)
+    return out
+
+
+def _metadata_keys_in(joined: str) -> Iterator[str]:
+    """The metadata keys among newline-separated keys (``joined`` starts and ends with a
+    newline); one ``str.find`` scan per metadata name, as these keys are few."""
+    for name in METADATA_KEY_NAMES:
+        needle = name + "\n"
+        at = joined.find(needle)
+        while at >= 0:
+            start = joined.rfind("\n", 0, at) + 1
+            if start == at or joined[at - 1] == "/":
+                yield joined[start : at + len(name)]
+            at = joined.find(needle, at + 1)
 
 
 def _validated(key: str, value: Any, templates: Mapping[str, str], source: str) -> RefValue:

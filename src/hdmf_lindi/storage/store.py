@@ -40,6 +40,7 @@ from zarr.core.buffer import Buffer, default_buffer_prototype
 from zarr.core.sync import sync
 
 from hdmf_lindi.errors import (
+    LindiError,
     LindiFormatError,
     LindiReadOnlyError,
     LindiSourceError,
@@ -50,6 +51,7 @@ from hdmf_lindi.storage._read_plan import (
     plan_read,
     plan_url_read,
 )
+from hdmf_lindi.storage.chunk_limits import ChunkLimitCache
 from hdmf_lindi.storage.containers import Container, container_for
 from hdmf_lindi.storage.containers.abc import PACK_MAX_BYTES, write_packed
 from hdmf_lindi.storage.reference_map import (
@@ -174,6 +176,7 @@ class LindiStore(Store):
         self._shared = _SharedState(self._reference_map.revision)
         self._owns_resources = True
         self._writer_lock: WriterLock | None = None
+        self._chunk_limits = ChunkLimitCache()
 
     # ------------------------------------------------------------------ opening
     @overload
@@ -482,7 +485,10 @@ class LindiStore(Store):
                 router = self._router_for(plan.url)
                 by_router.setdefault(id(router), (router, []))[1].append(plan)
         for router, pending in by_router.values():
-            raws = await router.read_many([(p.url, p.offset, p.size) for p in pending])
+            try:
+                raws = await router.read_many([(p.url, p.offset, p.size) for p in pending])
+            except LindiError as exc:
+                raise _with_context(exc, ", ".join(p.where for p in pending[:3])) from exc
             for plan, raw in zip(pending, raws, strict=True):
                 plan.data = plan.finish(raw)
         return [None if p is None else prototype.buffer.from_bytes(p.data or b"") for p in plans]
@@ -546,19 +552,36 @@ class LindiStore(Store):
             data = plan.data
         else:
             router = self._router_for(plan.url)
-            data = plan.finish(router.read_sync(plan.url, plan.offset, plan.size))
+            try:
+                raw = router.read_sync(plan.url, plan.offset, plan.size)
+            except LindiError as exc:
+                raise _with_context(exc, plan.where) from exc
+            data = plan.finish(raw)
         return prototype.buffer.from_bytes(data)
 
     def _resolve(self, key: str) -> ResolvedRef | None:
         return self._reference_map.resolve(key)
 
     def _plan(self, key: str, byte_range: ByteRequest | None) -> ReadPlan | None:
-        return plan_read(key, self._resolve(key), byte_range, self._container)
+        plan = plan_read(key, self._resolve(key), byte_range, self._container)
+        if plan is None:
+            return None
+        plan.where = f"{self.display_name}: {key}"
+        if byte_range is None and not is_metadata_key(key):
+            limits = self._chunk_limits.for_key(
+                self._reference_map, key, where=f"{self.display_name}: "
+            )
+            if limits is not None:
+                plan.check_limits(limits, where=plan.where)
+        return plan
 
     async def _execute(self, plan: ReadPlan) -> bytes:
         if plan.data is not None:
             return plan.data
-        raw = await self._router_for(plan.url).read(plan.url, plan.offset, plan.size)
+        try:
+            raw = await self._router_for(plan.url).read(plan.url, plan.offset, plan.size)
+        except LindiError as exc:
+            raise _with_context(exc, plan.where) from exc
         return plan.finish(raw)
 
     def _router_for(self, url: str) -> SourceRouter:
@@ -880,6 +903,15 @@ class LindiStore(Store):
         finally:
             if lock is not None:
                 lock.release()
+
+
+def _with_context(exc: LindiError, where: str) -> LindiError:
+    """``exc`` (raised reading the bytes a ref names) again, prefixed with the store's file
+    and the key whose ref it was, unless its message already starts with them."""
+    message = str(exc)
+    if not where or message.startswith(where):
+        return exc
+    return type(exc)(f"{where}: {message}")
 
 
 def _has_object_dtype(zarray: Any) -> bool:

@@ -47,6 +47,7 @@ from hdmf_lindi.storage.containers.tar_format import (
     padded_size,
     parse_entry,
     parse_index,
+    validate_members,
 )
 from hdmf_lindi.storage.reference_map import ReferenceMap, atomic_write_bytes
 
@@ -117,6 +118,8 @@ class TarContainer(Container):
         index = parse_entry(head[ENTRY_DATA_OFFSET:], source=self.location)
         index_data = await router.read(self.location, index.data_offset, index.size)
         members = parse_index(index_data, source=f"{self.location}:{INDEX_NAME}")
+        file_size = None if self.is_remote else os.path.getsize(self.location)
+        validate_members(members, file_size=file_size, source=f"{self.location}:{INDEX_NAME}")
         self._set_members(members)
         self._index = self._by_name.get(INDEX_NAME, index)
         document = self._by_name.get(LINDI_JSON_NAME)

@@ -30,6 +30,7 @@ __all__ = [
     "TarMember",
     "blocks_for",
     "build_header",
+    "check_member_name",
     "encode_entry",
     "encode_index",
     "pad_json",
@@ -37,6 +38,7 @@ __all__ = [
     "parse_entry",
     "parse_header_name",
     "parse_index",
+    "validate_members",
 ]
 
 BLOCK_SIZE = 512
@@ -146,12 +148,97 @@ def encode_entry(index: TarMember) -> bytes:
 
 
 def parse_entry(data: bytes, *, source: str) -> TarMember:
-    """Parse ``.tar_entry.json``: where the index is."""
+    """Parse ``.tar_entry.json``: where the index is.
+
+    Raises
+    ------
+    LindiFormatError
+        When the entry is not the JSON object described above, or its member is invalid
+        (see :func:`validate_members`).
+    """
     try:
-        info = _json.loads(data.rstrip(b" \0"))["index"]
-        return TarMember(str(info["n"]), int(info["o"]), int(info["d"]), int(info["s"]))
-    except (ValueError, KeyError, TypeError) as exc:
+        info = _json.loads(data.rstrip(b" \0"))
+    except ValueError as exc:
         raise LindiFormatError(f"{source}: invalid .tar_entry.json ({exc})") from exc
+    if not isinstance(info, dict) or not isinstance(info.get("index"), dict):
+        raise LindiFormatError(f"{source}: invalid .tar_entry.json (no 'index' object)")
+    member = _member(info["index"], source=f"{source}: .tar_entry.json")
+    if member.name != INDEX_NAME:
+        raise LindiFormatError(
+            f"{source}: .tar_entry.json names {member.name!r}, expected {INDEX_NAME!r}"
+        )
+    return member
+
+
+def _member(value: Any, *, source: str) -> TarMember:
+    if not isinstance(value, dict):
+        raise LindiFormatError(f"{source}: a member must be an object, got {str(value)[:80]}")
+    name, header, data, size = (value.get(k) for k in ("n", "o", "d", "s"))
+    if (
+        not isinstance(name, str)
+        or not isinstance(header, int)
+        or not isinstance(data, int)
+        or not isinstance(size, int)
+        or not all(type(v) is int and v >= 0 for v in (header, data, size))  # no bools
+    ):
+        raise LindiFormatError(
+            f"{source}: a member needs a string 'n' and non-negative integers 'o', 'd', 's': "
+            f"{str(value)[:120]}"
+        )
+    return TarMember(name, header, data, size)
+
+
+def check_member_name(name: str, *, source: str) -> None:
+    """Refuse a member name that could leave the archive when extracted, or confuse a
+    reader: empty, absolute, with a ``..`` or empty component, a backslash or a NUL.
+
+    Raises
+    ------
+    LindiFormatError
+        When ``name`` is not a plain relative path.
+    """
+    parts = name.split("/")
+    if (
+        not name
+        or name.startswith("/")
+        or "\\" in name
+        or "\0" in name
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise LindiFormatError(f"{source}: invalid tar member name {name!r}")
+
+
+def validate_members(members: list[TarMember], *, file_size: int | None, source: str) -> None:
+    """Check an index against the archive: plain relative names, headers on block
+    boundaries and before their data, no two members overlapping and, when ``file_size`` is
+    known, every member inside the file (a writer appends past the last member: an index
+    claiming a member at 5 GB would make it write there).
+
+    Raises
+    ------
+    LindiFormatError
+        Naming the first member that breaks a rule.
+    """
+    for member in members:
+        check_member_name(member.name, source=source)
+        gap = member.data_offset - member.header_offset
+        if member.header_offset % BLOCK_SIZE or gap < BLOCK_SIZE or gap % BLOCK_SIZE:
+            raise LindiFormatError(
+                f"{source}: member {member.name!r}: header at {member.header_offset} and data "
+                f"at {member.data_offset} are not whole blocks apart"
+            )
+        if file_size is not None and member.data_offset + member.size > file_size:
+            raise LindiFormatError(
+                f"{source}: member {member.name!r} ({member.size} bytes at "
+                f"{member.data_offset}) lies past the end of the archive ({file_size} bytes)"
+            )
+    previous: TarMember | None = None
+    for member in sorted(members, key=lambda m: m.header_offset):
+        if previous is not None and member.header_offset < previous.data_offset + previous.size:
+            raise LindiFormatError(
+                f"{source}: members {previous.name!r} and {member.name!r} overlap"
+            )
+        previous = member
 
 
 def encode_index(members: list[TarMember]) -> bytes:
@@ -160,9 +247,20 @@ def encode_index(members: list[TarMember]) -> bytes:
 
 
 def parse_index(data: bytes, *, source: str) -> list[TarMember]:
-    """Parse ``.tar_index.json`` into members, in order."""
+    """Parse ``.tar_index.json`` into members, in order (see :func:`validate_members` for the
+    checks against the archive).
+
+    Raises
+    ------
+    LindiFormatError
+        When the index is not ``{"files": [{"n", "o", "d", "s"}, ...]}`` with a string name
+        and non-negative integer offsets and size in each entry.
+    """
     try:
-        files = _json.loads(data.rstrip(b" \0"))["files"]
-        return [TarMember(str(f["n"]), int(f["o"]), int(f["d"]), int(f["s"])) for f in files]
-    except (ValueError, KeyError, TypeError) as exc:
+        document = _json.loads(data.rstrip(b" \0"))
+    except ValueError as exc:
         raise LindiFormatError(f"{source}: invalid .tar_index.json ({exc})") from exc
+    files = document.get("files") if isinstance(document, dict) else None
+    if not isinstance(files, list):
+        raise LindiFormatError(f"{source}: invalid .tar_index.json (no 'files' list)")
+    return [_member(f, source=source) for f in files]

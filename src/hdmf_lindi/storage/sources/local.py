@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 from collections.abc import Sequence
 
 from hdmf_lindi.errors import LindiSourceError
@@ -14,16 +15,39 @@ from hdmf_lindi.storage.sources.abc import ByteSource
 __all__ = ["LocalFileSource"]
 
 
-def _read_ranges(path: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+def _open_regular(path: str) -> tuple[int, int]:
+    """An open descriptor of the regular file ``path`` and its size. Anything else (a
+    directory, ``/dev/zero``, a FIFO, a socket) is refused: its reads could block or never
+    end. ``O_NONBLOCK`` keeps the open of a FIFO from waiting for a writer."""
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, flags)
     except OSError as exc:
         raise LindiSourceError(f"{path}: cannot open: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+    except OSError as exc:
+        os.close(fd)
+        raise LindiSourceError(f"{path}: cannot stat: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise LindiSourceError(f"{path}: not a regular file; refusing to read it")
+    return fd, info.st_size
+
+
+def _read_ranges(path: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+    fd, file_size = _open_regular(path)
     try:
         results = []
         for offset, size in ranges:
             if offset < 0 or size < 0:
                 raise LindiSourceError(f"{path}: invalid range offset={offset} size={size}")
+            if offset + size > file_size:
+                # checked before reading: a ref's size is the input's word, not a buffer size
+                raise LindiSourceError(
+                    f"{path}: expected {size} bytes at offset {offset}, past the end of the "
+                    f"file ({file_size} bytes)"
+                )
             data = os.pread(fd, size, offset) if size else b""
             while 0 < len(data) < size:
                 more = os.pread(fd, size - len(data), offset + len(data))
@@ -42,16 +66,19 @@ def _read_ranges(path: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
 
 
 def _read_whole(path: str, limit: int) -> bytes:
+    fd, size = _open_regular(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
+        if size > limit:
+            raise LindiSourceError(
+                f"{path}: {size} bytes, more than the limit of {limit} bytes for a whole-file "
+                "read (max_object_bytes)"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(size)
     except OSError as exc:
         raise LindiSourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if len(data) > limit:
-        raise LindiSourceError(
-            f"{path}: more than the limit of {limit} bytes for a whole-file read (max_object_bytes)"
-        )
-    return data
+    finally:
+        os.close(fd)
 
 
 def _size(path: str) -> int:
