@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import h5py
 import numpy as np
 import pytest
 from hdmf.backends.warnings import BrokenLinkWarning
+from pynwb import TimeSeries
+from pynwb.testing.mock.file import mock_NWBFile
 
 from hdmf_lindi import LindiH5pyFile, LindiIO, convert
 from hdmf_lindi.errors import LindiLockedError, LindiSecurityError, LindiSourceError
@@ -301,3 +304,22 @@ def test_convert_and_store_refuse_to_replace_a_directory_by_a_file(
     with pytest.raises(LindiSourceError, match="is a directory"):
         LindiStore.open(tmp_path / name, "w")
     assert (tmp_path / name / "keep.txt").read_text() == "keep"
+
+
+@pytest.mark.parametrize("suffix", [".lindi.tar", ".lindi.json"])
+def test_remote_lindi_file_without_a_suffix(
+    tmp_path: Path, http_server: ServedDirectory, suffix: str
+) -> None:
+    """A DANDI asset's download URL names no suffix: the first bytes tell a tar from JSON."""
+    nwbfile = mock_NWBFile()
+    values = np.arange(5000.0)
+    nwbfile.add_acquisition(TimeSeries(name="ts", data=values, unit="m", rate=1.0))
+    written = tmp_path / f"written{suffix}"
+    with LindiIO(written, "w") as io:
+        io.write(nwbfile)
+    shutil.copyfile(written, http_server.root / "download")
+    url = f"{http_server.url}/download"
+    with LindiIO(url) as io:
+        np.testing.assert_array_equal(io.read().acquisition["ts"].data[:], values)
+    with LindiH5pyFile.from_lindi_file(url) as f:
+        np.testing.assert_array_equal(f["acquisition/ts/data"][:], values)

@@ -97,6 +97,24 @@ def _sniff(head: bytes, where: str) -> FileKind:
     )
 
 
+def _remote_head(source: str, local_cache: Any) -> bytes:
+    """The first 512 bytes of a URL (what tells HDF5, a tar archive and JSON apart)."""
+    from hdmf_lindi.storage.sources.router import SourceRouter
+
+    router = SourceRouter(local_cache=local_cache)
+    try:
+        return router.read_sync(source, 0, 512)
+    except OSError as exc:
+        raise LindiSourceError(f"{source}: cannot be read ({exc})") from exc
+    finally:
+        router.close_blocking()
+
+
+def _container_of(head: bytes) -> ContainerKind:
+    """The container a LINDI file's first bytes show: a tar archive (``ustar`` magic) or JSON."""
+    return "tar" if head[257:262] == b"ustar" else "json"
+
+
 def file_kind(source: str, *, local_cache: Any = None) -> FileKind:
     """Whether ``source`` (an existing local path or a URL) holds a LINDI or an HDF5 file: a
     LINDI suffix or a directory says LINDI, else the first bytes decide.
@@ -111,16 +129,7 @@ def file_kind(source: str, *, local_cache: Any = None) -> FileKind:
     if is_remote_url(source):
         if container_kind_from_suffix(source) is not None:
             return FileKind.LINDI
-        from hdmf_lindi.storage.sources.router import SourceRouter
-
-        router = SourceRouter(local_cache=local_cache)
-        try:
-            head = router.read_sync(source, 0, 512)
-        except OSError as exc:
-            raise LindiSourceError(f"{source}: cannot be read ({exc})") from exc
-        finally:
-            router.close_blocking()
-        return _sniff(head, source)
+        return _sniff(_remote_head(source, local_cache), source)
     path = local_path(source)
     if os.path.isdir(path):
         return FileKind.LINDI
@@ -296,14 +305,25 @@ def open_hierarchy(
         kind = FileKind.ZARR
     if kind is FileKind.ZARR:
         return _open_zarr_directory(location, mode, store_options)
+    if kind is None and remote and container_kind_from_suffix(location) is None:
+        # a URL without a LINDI suffix (a DANDI asset's download URL): the first bytes tell
+        # HDF5 from LINDI, and a tar archive from a JSON document
+        head = _remote_head(text, local_cache)
+        kind = _sniff(head, text)
+        container_kind = container_kind or _container_of(head)
     if kind is None:
         kind = file_kind(text, local_cache=local_cache)
     if kind is FileKind.HDF5:
         return _open_hdf5(text, mode, store_options)
     from hdmf_lindi.hierarchy import Hierarchy
+    from hdmf_lindi.storage.containers import container_for
     from hdmf_lindi.storage.store import LindiStore
 
-    store = LindiStore.open(location, "r" if mode == "r" else "r+", **store_options)
+    store = LindiStore.open(
+        container_for(location, kind=container_kind) if container_kind else location,
+        "r" if mode == "r" else "r+",
+        **store_options,
+    )
     return OpenedHierarchy(Hierarchy(store), store, FileKind.LINDI, location, mode != "r")
 
 
