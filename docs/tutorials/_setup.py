@@ -21,6 +21,8 @@ from hdmf_lindi.cli.sample import SampleSpec, make_sample_nwb  # noqa: E402
 
 _stack = contextlib.ExitStack()
 atexit.register(_stack.close)
+server = None
+"""The running server (``tests.helpers.http_server.ServedDirectory``), after :func:`start`."""
 
 
 def start() -> str:
@@ -30,5 +32,6 @@ def start() -> str:
     served = workdir / "served"
     served.mkdir()
     make_sample_nwb(served / "sample.nwb", SampleSpec(n_channels=16, n_samples=20_000))
+    global server
     server = _stack.enter_context(serve_directory(served))
     return f"{server.url}/sample.nwb"
