@@ -8,25 +8,13 @@ three containers, or prefixed with the container (``lindi.json::test_io.py::...`
 
 from __future__ import annotations
 
-_FILTERS = (
-    "h5py view: shuffle/fletcher32 read False although the .zarray has the filter, and "
-    "H5DataIO(fletcher32=True) is dropped on write"
-)
-_LINKED_REFERENCES = (
-    "object references inside an externally linked LINDI file are resolved in the linking "
-    "file ('reference ... was made in file X, not this one')"
-)
 _LINKED_DATASETS = (
-    "a dataset read through an external link has no .file/.id naming the target file, and "
-    "H5DataIO(<dataset of another LINDI file>, link_data=True) copies instead of linking"
+    "a LindiIO dataset is not an h5py.Dataset: it has no .file/.id, and hdmf's H5DataIO drops "
+    "link_data=True for it ('link_data parameter in H5DataIO will be ignored'), so the data "
+    "is copied instead of linked (NWBHDF5IO links h5py datasets)"
 )
 
 KNOWN_FAILURES: dict[str, str] = {
-    "test_io.py::TestH5DataIO::test_write_dataset_custom_compress": _FILTERS,
-    "test_io.py::TestH5DataIO::test_write_dataset_datachunkiterator_with_compression": _FILTERS,
-    "test_file_copy.py::TestFileCopy::test_copy_file_link_timeintervals_timeseries": (
-        _LINKED_REFERENCES
-    ),
     "test_modular_storage.py::TestTimeSeriesModular::test_roundtrip": _LINKED_DATASETS,
 }
 
