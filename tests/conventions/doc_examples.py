@@ -196,6 +196,7 @@ def _v3_attributes(meta: ReferenceMap) -> None:
         "/grp",
         {
             "count": np.int32(7),
+            "id": np.uint8(5),
             "name": "NaN",
             "values": np.array([1.5, math.nan, math.inf, -math.inf]),
             "target": Reference(path="/scalar"),

@@ -204,6 +204,9 @@ def test_v3_examples_read_back(name: str) -> None:
         return
     if name == "v3_attributes":
         assert node.attrs["name"] == "NaN"
+        # the _ATTRIBUTE_DTYPES record gives back h5py's dtypes, and is hidden
+        assert type(node.attrs["count"]) is np.int32 and type(node.attrs["id"]) is np.uint8
+        assert "_ATTRIBUTE_DTYPES" not in node.attrs and node.inferred_dtypes == frozenset()
         values = node.attrs["values"]
         assert (
             values[0] == 1.5

@@ -19,37 +19,54 @@ attribute and keeps it when it rewrites a value) may have changed the value sinc
 is never rounded to fit a record. An attribute not listed keeps JSON's natural type; such
 attributes are reported by name (``Node.inferred_dtypes``) so that LindiIO may give them the
 dtype their spec declares, again only where exact.
+
+Both flavours keep the record the same way (lindi-v1 in ``.zattrs``, unified Zarr v3 in the
+``"attributes"`` of ``zarr.json``), through the per-object helpers below: they differ only in
+how one value is encoded and decoded (``encode``/``decode``) and in which attribute names are
+their own (``reserved``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Collection, Mapping
+from typing import Any, Final, Protocol
 
 import numpy as np
 
 from hdmf_lindi.conventions import keys
 from hdmf_lindi.conventions.values import (
-    _encode_strings,
     _list_shape,
     _map_nested,
+    decode_attr_value,
     encode_attr_value,
 )
 from hdmf_lindi.errors import LindiFormatError
 
 __all__ = [
     "LATIN1_SUFFIX",
+    "AttributeCodec",
     "attribute_dtype",
+    "decode_attributes",
     "encode_attribute",
     "exact_cast",
+    "merge_attributes",
     "read_record",
     "record_json",
+    "recorded_dtypes",
     "typed_attribute",
+    "with_record",
 ]
 
 LATIN1_SUFFIX: Final = ":latin-1"
 _RECORDED_KINDS: Final = "biufS"
+
+
+class AttributeCodec(Protocol):
+    """A flavour's encoder (h5py-facing value -> JSON) or decoder (JSON -> h5py-facing value)
+    of one attribute value, e.g. :func:`~hdmf_lindi.conventions.values.encode_attr_value`."""
+
+    def __call__(self, value: Any, *, where: str = ...) -> Any: ...
 
 
 # ---------------------------------------------------------------------------------- writing
@@ -69,20 +86,21 @@ def attribute_dtype(value: Any) -> str | None:
     return str(dtype)
 
 
-def encode_attribute(value: Any, *, where: str = "?") -> tuple[Any, str | None]:
+def encode_attribute(
+    value: Any, *, where: str = "?", encode: AttributeCodec = encode_attr_value
+) -> tuple[Any, str | None]:
     """The JSON of an attribute value and the dtype to record for it (``None``: none).
 
     Fixed-width bytes whose items are not all valid UTF-8 are stored as Latin-1 text (every
-    item, so that the ``:latin-1`` record gives back each item's bytes).
+    item, so that the ``:latin-1`` record gives back each item's bytes). ``encode`` is the
+    flavour's encoder of one value (default: lindi-v1's).
     """
     dtype = attribute_dtype(value)
     if dtype is not None and dtype.endswith(LATIN1_SUFFIX):
         items = value.tolist() if isinstance(value, np.ndarray) else bytes(value)
         text = _map_nested(items, lambda item: bytes(item).decode("latin-1"))
-        if isinstance(text, str):
-            return encode_attr_value(text, where=where), dtype
-        return _encode_strings(text, where), dtype
-    return encode_attr_value(value, where=where), dtype
+        return encode(text, where=where), dtype
+    return encode(value, where=where), dtype
 
 
 def record_json(dtypes: Mapping[str, str], names: Any) -> list[list[str]] | None:
@@ -90,6 +108,65 @@ def record_json(dtypes: Mapping[str, str], names: Any) -> list[list[str]] | None
     ``None`` when none of them has a recorded dtype."""
     pairs = [[name, dtypes[name]] for name in sorted(set(names)) if name in dtypes]
     return pairs or None
+
+
+def recorded_dtypes(attributes: Mapping[str, Any], *, where: str = "?") -> dict[str, str]:
+    """The dtypes the record among ``attributes`` (an object's stored attributes, reserved
+    names included) gives for the attributes ``attributes`` still holds.
+
+    Raises
+    ------
+    LindiFormatError
+        When the record is malformed (see :func:`read_record`).
+    """
+    if keys.ATTRIBUTE_DTYPES not in attributes:
+        return {}
+    recorded = read_record(attributes[keys.ATTRIBUTE_DTYPES], where=where)
+    return {name: dtype for name, dtype in recorded.items() if name in attributes}
+
+
+def merge_attributes(
+    merged: dict[str, Any],
+    dtypes: dict[str, str],
+    attrs: Mapping[str, Any],
+    *,
+    encode: AttributeCodec,
+    reserved: Collection[str],
+    where: str = "?",
+) -> None:
+    """Encode the h5py-facing ``attrs`` into the stored attributes ``merged`` and their dtypes
+    into ``dtypes`` (an attribute that needs no record loses its entry).
+
+    Raises
+    ------
+    LindiFormatError
+        When a name is ``reserved`` (one of the flavour's own attributes).
+    LindiUnsupportedError
+        When ``encode`` cannot represent a value.
+    """
+    for name, value in attrs.items():
+        if name in reserved:
+            raise LindiFormatError(f"{where}: {name!r} is a reserved attribute name")
+        encoded, dtype = encode_attribute(
+            value, where=f"{where}: attribute {name!r}", encode=encode
+        )
+        merged[str(name)] = encoded
+        if dtype is None:
+            dtypes.pop(str(name), None)
+        else:
+            dtypes[str(name)] = dtype
+
+
+def with_record(
+    attributes: dict[str, Any], dtypes: Mapping[str, str], *, reserved: Collection[str]
+) -> dict[str, Any]:
+    """``attributes`` (modified in place and returned) with the record of ``dtypes`` for its
+    user attributes (the names not ``reserved``), last; without one when none is listed."""
+    attributes.pop(keys.ATTRIBUTE_DTYPES, None)
+    record = record_json(dtypes, (name for name in attributes if name not in reserved))
+    if record is not None:
+        attributes[keys.ATTRIBUTE_DTYPES] = record
+    return attributes
 
 
 def _h5py_dtype(value: Any) -> np.dtype[Any] | None:
@@ -153,6 +230,61 @@ def read_record(value: Any, *, where: str = "?") -> dict[str, str]:
             f"string pairs, got {value!r:.200}"
         )
     return {name: dtype for name, dtype in value}
+
+
+def decode_attributes(
+    attributes: Mapping[str, Any],
+    *,
+    reserved: Collection[str],
+    decode: AttributeCodec = decode_attr_value,
+    where: str = "?",
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """An object's user attributes (the stored ``attributes`` but the ``reserved`` names) as
+    h5py returns them, with their recorded dtypes where exact, and the names of the numeric and
+    boolean ones without a record that applies (``Node.inferred_dtypes``).
+
+    Parameters
+    ----------
+    attributes
+        The stored attributes (JSON), the record included.
+    reserved
+        The flavour's own attribute names, never shown.
+    decode
+        The flavour's decoder of one value (default: lindi-v1's).
+    where
+        The file and object, for error messages.
+
+    Raises
+    ------
+    LindiFormatError
+        When the record or a value is malformed.
+    """
+    dtypes: dict[str, str] = {}
+    if keys.ATTRIBUTE_DTYPES in attributes:
+        dtypes = read_record(attributes[keys.ATTRIBUTE_DTYPES], where=where)
+    attrs: dict[str, Any] = {}
+    inferred: list[str] = []
+    for name, value in attributes.items():
+        if name in reserved:
+            continue
+        label = f"{where}: attribute {name!r}"
+        decoded = decode(value, where=label)
+        dtype = dtypes.get(name)
+        if dtype is not None:
+            typed = typed_attribute(value, decoded, dtype, where=label)
+            if typed is not None:
+                attrs[name] = typed
+                continue
+        attrs[name] = decoded
+        if _is_numeric(decoded):
+            inferred.append(name)
+    return attrs, frozenset(inferred)
+
+
+def _is_numeric(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biuf"
+    return isinstance(value, np.bool_ | np.integer | np.floating)
 
 
 def typed_attribute(json_value: Any, decoded: Any, dtype: str, *, where: str = "?") -> Any:

@@ -16,10 +16,10 @@ from numcodecs.compat import ensure_bytes
 from hdmf_lindi.conventions import keys
 from hdmf_lindi.conventions.abc import Conventions, MetadataMap
 from hdmf_lindi.conventions.attribute_dtypes import (
-    encode_attribute,
-    read_record,
-    record_json,
-    typed_attribute,
+    decode_attributes,
+    merge_attributes,
+    recorded_dtypes,
+    with_record,
 )
 from hdmf_lindi.conventions.chunks import encode_region_chunks, get_codec
 from hdmf_lindi.conventions.dataset_values import decode_values, encode_values
@@ -216,26 +216,9 @@ class LindiV1Conventions(Conventions):
     ) -> tuple[dict[str, Any], frozenset[str]]:
         """The user attributes with their recorded dtypes, and the names of the numeric ones
         without a record that applies (see :mod:`~hdmf_lindi.conventions.attribute_dtypes`)."""
-        dtypes: dict[str, str] = {}
-        if keys.ATTRIBUTE_DTYPES in zattrs:
-            dtypes = read_record(zattrs[keys.ATTRIBUTE_DTYPES], where=where)
-        attrs: dict[str, Any] = {}
-        inferred: list[str] = []
-        for name, value in zattrs.items():
-            if name in keys.SPECIAL_ATTRIBUTE_KEYS:
-                continue
-            label = f"{where}: attribute {name!r}"
-            decoded = decode_attr_value(value, where=label)
-            dtype = dtypes.get(name)
-            if dtype is not None:
-                typed = typed_attribute(value, decoded, dtype, where=label)
-                if typed is not None:
-                    attrs[name] = typed
-                    continue
-            attrs[name] = decoded
-            if _is_numeric(decoded):
-                inferred.append(name)
-        return attrs, frozenset(inferred)
+        return decode_attributes(
+            zattrs, reserved=keys.SPECIAL_ATTRIBUTE_KEYS, decode=decode_attr_value, where=where
+        )
 
     def _first_is_reference(
         self,
@@ -335,16 +318,9 @@ class LindiV1Conventions(Conventions):
         merged: dict[str, Any] = {
             k: v for k, v in current.items() if replace is False or k in keys.SPECIAL_ATTRIBUTE_KEYS
         }
-        dtypes = self._dtypes_of(merged, where)
+        dtypes = recorded_dtypes(merged, where=where)
         self._merge_user_attrs(merged, dtypes, attrs, where)
         self._store_attrs(meta, zpath, merged, dtypes)
-
-    def _dtypes_of(self, zattrs: Mapping[str, Any], where: str) -> dict[str, str]:
-        """The attribute dtypes recorded in ``zattrs`` (for the attributes it still holds)."""
-        if keys.ATTRIBUTE_DTYPES not in zattrs:
-            return {}
-        recorded = read_record(zattrs[keys.ATTRIBUTE_DTYPES], where=where)
-        return {name: dtype for name, dtype in recorded.items() if name in zattrs}
 
     def _merge_user_attrs(
         self,
@@ -354,15 +330,14 @@ class LindiV1Conventions(Conventions):
         where: str,
     ) -> None:
         """Encode ``attrs`` into ``merged`` and their dtypes into ``dtypes``."""
-        for name, value in attrs.items():
-            if name in keys.SPECIAL_ATTRIBUTE_KEYS:
-                raise LindiFormatError(f"{where}: {name!r} is a reserved LINDI attribute name")
-            encoded, dtype = encode_attribute(value, where=f"{where}: attribute {name!r}")
-            merged[str(name)] = encoded
-            if dtype is None:
-                dtypes.pop(str(name), None)
-            else:
-                dtypes[str(name)] = dtype
+        merge_attributes(
+            merged,
+            dtypes,
+            attrs,
+            encode=encode_attr_value,
+            reserved=keys.SPECIAL_ATTRIBUTE_KEYS,
+            where=where,
+        )
 
     def _store_attrs(
         self,
@@ -374,11 +349,8 @@ class LindiV1Conventions(Conventions):
         """Store ``.zattrs`` with the ``_ATTRIBUTE_DTYPES`` record of ``dtypes`` (``None``:
         keep the record in ``attrs`` as it is, for the attributes still there)."""
         if dtypes is None:
-            dtypes = self._dtypes_of(attrs, f"{_source(meta)}: {self._hdf5_path(zpath)}")
-        attrs.pop(keys.ATTRIBUTE_DTYPES, None)
-        record = record_json(dtypes, (n for n in attrs if n not in keys.SPECIAL_ATTRIBUTE_KEYS))
-        if record is not None:
-            attrs[keys.ATTRIBUTE_DTYPES] = record
+            dtypes = recorded_dtypes(attrs, where=f"{_source(meta)}: {self._hdf5_path(zpath)}")
+        with_record(attrs, dtypes, reserved=keys.SPECIAL_ATTRIBUTE_KEYS)
         key = _key(zpath, ".zattrs")
         if attrs:
             meta.set_json(key, attrs)
@@ -466,7 +438,7 @@ class LindiV1Conventions(Conventions):
         zarray, special = zarray_from_dataset_info(info, codecs=codecs, where=where)
         current = meta.get_json(_key(zpath, ".zattrs")) or {}
         merged = {k: v for k, v in current.items() if k not in keys.SPECIAL_ATTRIBUTE_KEYS}
-        dtypes = {k: v for k, v in self._dtypes_of(current, where).items() if k in merged}
+        dtypes = {k: v for k, v in recorded_dtypes(current, where=where).items() if k in merged}
         self._merge_user_attrs(merged, dtypes, attrs or {}, where)
         merged.update(special)
         meta.set_json(_key(zpath, ".zarray"), zarray)
@@ -542,12 +514,6 @@ class LindiV1Conventions(Conventions):
     def decode_attr_value(self, value: Any) -> Any:
         """A JSON attribute value as h5py would return it."""
         return decode_attr_value(value)
-
-
-def _is_numeric(value: Any) -> bool:
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind in "biuf"
-    return isinstance(value, np.bool_ | np.integer | np.floating)
 
 
 def _json2_chunk_starts_with_reference(zarray: Mapping[str, Any], data: bytes) -> bool:

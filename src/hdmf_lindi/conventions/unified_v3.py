@@ -3,7 +3,9 @@
 Keys: ``zarr.json`` at the root, ``a/b/zarr.json`` for every group and array (metadata and
 attributes in one document), chunk keys ``a/ds/c/0/1`` (``a/ds/c`` for a scalar). Soft and
 external links are entries of the parent group's ``_LINKS``; a scalar dataset is a 0-d array;
-references are absolute paths; compound data is a native ``struct``. See
+references are absolute paths; compound data is a native ``struct``; the dtypes of numeric,
+boolean and fixed-width bytes attributes are listed in ``_ATTRIBUTE_DTYPES`` as in LINDI v1
+(:mod:`~hdmf_lindi.conventions.attribute_dtypes`). See
 ``docs/unified-zarr-v3.md`` (the research and the decisions) and ``docs/conventions.md``.
 
 A ``zarr.json`` whose attributes hold a non-finite float is stored as a JSON *string* in the
@@ -21,6 +23,12 @@ import numpy as np
 
 from hdmf_lindi import _json
 from hdmf_lindi.conventions.abc import Conventions, MetadataMap
+from hdmf_lindi.conventions.attribute_dtypes import (
+    decode_attributes,
+    merge_attributes,
+    recorded_dtypes,
+    with_record,
+)
 from hdmf_lindi.conventions.chunks import region_chunks
 from hdmf_lindi.conventions.inline_arrays import assemble_inline_array
 from hdmf_lindi.conventions.model import DatasetInfo, ExternalLink, Node, NodeKind, SoftLink
@@ -256,17 +264,18 @@ class UnifiedZarrV3Conventions(Conventions):
         node_type = metadata.get("node_type")
         if node_type == "array":
             info = dataset_info_from_array_metadata(metadata, attributes, where=where)
+            attrs, inferred = self._decode_attrs(attributes, where)
             return Node(
                 path=hdf5_path,
                 kind=NodeKind.DATASET,
-                attrs=self._decode_attrs(attributes, where),
+                attrs=attrs,
                 dataset=info,
+                inferred_dtypes=inferred,
             )
         if node_type != "group":
             raise LindiFormatError(f"{where}: unknown node_type {node_type!r}")
-        return Node(
-            path=hdf5_path, kind=NodeKind.GROUP, attrs=self._decode_attrs(attributes, where)
-        )
+        attrs, inferred = self._decode_attrs(attributes, where)
+        return Node(path=hdf5_path, kind=NodeKind.GROUP, attrs=attrs, inferred_dtypes=inferred)
 
     def _link_node(self, hdf5_path: str, link: Mapping[str, Any], where: str) -> Node:
         target, source = link.get("path"), link.get("source", ".")
@@ -281,12 +290,15 @@ class UnifiedZarrV3Conventions(Conventions):
             link=ExternalLink(filename=source, path=target),
         )
 
-    def _decode_attrs(self, attributes: Mapping[str, Any], where: str) -> dict[str, Any]:
-        return {
-            name: decode_attr_value_v3(value, where=f"{where}: attribute {name!r}")
-            for name, value in attributes.items()
-            if name not in HIDDEN_ATTRIBUTES
-        }
+    def _decode_attrs(
+        self, attributes: Mapping[str, Any], where: str
+    ) -> tuple[dict[str, Any], frozenset[str]]:
+        """The user attributes with their ``_ATTRIBUTE_DTYPES`` dtypes, and the names of the
+        numeric ones without a record that applies (as in lindi-v1: see
+        :mod:`~hdmf_lindi.conventions.attribute_dtypes`)."""
+        return decode_attributes(
+            attributes, reserved=HIDDEN_ATTRIBUTES, decode=decode_attr_value_v3, where=where
+        )
 
     def list_children(self, meta: MetadataMap, path: str) -> list[str]:
         """Names of the groups, datasets and links (``_LINKS``) in the group at ``path``."""
@@ -335,11 +347,24 @@ class UnifiedZarrV3Conventions(Conventions):
         metadata = meta.get_json(key)
         store_zarr_json(meta, key, {**metadata, "attributes": attributes})
 
-    def _encoded_attrs(self, attrs: Mapping[str, Any], where: str) -> Iterator[tuple[str, Any]]:
-        for name, value in attrs.items():
-            if name in HIDDEN_ATTRIBUTES:
-                raise LindiFormatError(f"{where}: {name!r} is a reserved attribute name")
-            yield str(name), encode_attr_value_v3(value, where=f"{where}: attribute {name!r}")
+    def _merge_attrs(
+        self,
+        merged: dict[str, Any],
+        dtypes: dict[str, str],
+        attrs: Mapping[str, Any],
+        where: str,
+    ) -> dict[str, Any]:
+        """Encode ``attrs`` into ``merged`` and return it with the ``_ATTRIBUTE_DTYPES`` record
+        of ``dtypes`` (updated with the dtypes of ``attrs``)."""
+        merge_attributes(
+            merged,
+            dtypes,
+            attrs,
+            encode=encode_attr_value_v3,
+            reserved=HIDDEN_ATTRIBUTES,
+            where=where,
+        )
+        return with_record(merged, dtypes, reserved=HIDDEN_ATTRIBUTES)
 
     def write_group(
         self, meta: MetadataMap, path: str, attrs: Mapping[str, Any] | None = None
@@ -377,17 +402,22 @@ class UnifiedZarrV3Conventions(Conventions):
         where = f"{_source(meta)}: {self._hdf5_path(zpath)}"
         current = self._attributes(metadata, where)
         merged = {k: v for k, v in current.items() if replace is False or k in HIDDEN_ATTRIBUTES}
-        merged.update(self._encoded_attrs(attrs, where))
-        self._set_attributes(meta, zpath, merged)
+        dtypes = recorded_dtypes(merged, where=where)
+        self._set_attributes(meta, zpath, self._merge_attrs(merged, dtypes, attrs, where))
 
     def delete_attr(self, meta: MetadataMap, path: str, name: str) -> None:
         """Remove one user attribute (``KeyError`` when absent)."""
         zpath = self.zarr_path(path)
         metadata = self._metadata(meta, zpath)
         current = self._attributes(metadata, _source(meta)) if metadata is not None else {}
+        where = f"{_source(meta)}: {self._hdf5_path(zpath)}"
         if name in HIDDEN_ATTRIBUTES or name not in current:
-            raise KeyError(f"{_source(meta)}: {self._hdf5_path(zpath)} has no attribute {name!r}")
-        self._set_attributes(meta, zpath, {k: v for k, v in current.items() if k != name})
+            raise KeyError(f"{where} has no attribute {name!r}")
+        remaining = {k: v for k, v in current.items() if k != name}
+        dtypes = recorded_dtypes(remaining, where=where)
+        self._set_attributes(
+            meta, zpath, with_record(remaining, dtypes, reserved=HIDDEN_ATTRIBUTES)
+        )
 
     def _add_link(self, meta: MetadataMap, zpath: str, entry: dict[str, Any]) -> None:
         if not zpath:
@@ -450,7 +480,8 @@ class UnifiedZarrV3Conventions(Conventions):
         previous = self._metadata(meta, zpath)
         current = self._attributes(previous, where) if previous is not None else {}
         merged = {k: v for k, v in current.items() if k not in HIDDEN_ATTRIBUTES}
-        merged.update(self._encoded_attrs(attrs or {}, where))
+        dtypes = {k: v for k, v in recorded_dtypes(current, where=where).items() if k in merged}
+        merged = self._merge_attrs(merged, dtypes, attrs or {}, where)
         merged.update(special)
         document = {**metadata, "attributes": merged}
         store_zarr_json(meta, _key(zpath, ZARR_JSON), document)
