@@ -2,20 +2,22 @@
 broken servers.
 
 It serves byte strings by path (``GET`` with or without one ``Range``, ``HEAD``) and, per
-path, misbehaves in one of these ways, every time or only for the next ``times`` requests
-(of the given ``methods``, ``GET`` and ``HEAD`` unless told, and only from clients whose
-``User-Agent`` contains ``user_agent`` when given):
+path, misbehaves (``inject(path, kind, value)``) in one of these ways, every time or only for
+the next ``times`` requests (of the given ``methods``, ``GET`` and ``HEAD`` unless told, and
+only from clients whose ``User-Agent`` contains ``user_agent`` when given):
 
-* ``slow_headers(delay)``: the status line and headers trickle out one byte every ``delay`` s;
-* ``trickle(delay)``: honest headers, then the body one byte every ``delay`` seconds;
-* ``stall(after)``: honest headers and ``after`` body bytes, then nothing (the socket stays open);
-* ``reset_mid_body(after)``: honest headers and ``after`` body bytes, then a TCP reset;
-* ``lying_length(length)``: a ``Content-Length`` of ``length`` (e.g. ``10**12``) with the real
-  body, then the connection closes (with ``ignore_range``: a 200 and the whole body, as from a
-  server that ignores ``Range``);
-* ``lying_range(header)``: the requested bytes under a wrong ``Content-Range`` header;
-* ``status(code)``: an error answer (e.g. a burst of 503s with ``times=3``);
-* ``redirect(location)``: a redirect anywhere (e.g. ``file:///etc/passwd``).
+* ``"slow_headers"``, delay: the status line and headers trickle out one byte every delay s;
+* ``"trickle"``, delay: honest headers, then the body one byte every delay seconds;
+* ``"stall"``, after: honest headers and ``after`` body bytes (default 0), then nothing (the
+  socket stays open);
+* ``"reset"``, after: honest headers and ``after`` body bytes, then a TCP reset;
+* ``"lying_length"``, length: a ``Content-Length`` of ``length`` (e.g. ``10**12``) with the
+  real body, then the connection closes;
+* ``"ignore_range"``, length: the same answering a range request like a server that ignores
+  ``Range``: a 200 and the whole body;
+* ``"lying_range"``, header: the requested bytes under a wrong ``Content-Range`` header;
+* ``"status"``, code: an error answer (e.g. a burst of 503s with ``times=3``);
+* ``"redirect"``, location: a 302 to anywhere (e.g. ``file:///etc/passwd``, or a path here).
 
 Every wait is bounded (``max_stall`` seconds, default 30) and ends at :meth:`FaultServer.stop`;
 handler threads are daemons, so a test that forgets to stop the server cannot hang the run.
@@ -24,7 +26,7 @@ Usage::
 
     with fault_server() as server:
         server.serve("/data.bin", payload)
-        server.trickle("/data.bin", delay=1.0, times=1)
+        server.inject("/data.bin", "trickle", 1.0, times=1)
         url = server.url_for("/data.bin")
         ...
         assert server.requests_for("/data.bin", "HEAD") == [...]
@@ -38,24 +40,28 @@ import struct
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
 
-__all__ = ["FaultServer", "Request", "fault_server"]
+from tests.helpers.http_server import serve_in_background, stop_serving
+
+__all__ = ["FaultKind", "FaultServer", "Request", "fault_server"]
 
 
 @dataclass(frozen=True, slots=True)
 class Request:
     """One request the server received: method, path (without query), raw ``Range`` header,
-    the fault applied (``""`` when served honestly) and when it arrived (``time.monotonic``)."""
+    the fault applied (``""`` when served honestly), when it arrived (``time.monotonic``) and
+    its headers (names lowercased)."""
 
     method: str
     path: str
     range: str | None
     fault: str
     time: float
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -68,6 +74,19 @@ class _Fault:
 
 
 _ALL = ("GET", "HEAD")
+
+type FaultKind = Literal[
+    "slow_headers",
+    "trickle",
+    "stall",
+    "reset",
+    "lying_length",
+    "ignore_range",
+    "lying_range",
+    "status",
+    "redirect",
+]
+_KINDS = frozenset(get_args(FaultKind.__value__))
 
 
 class _Closed(Exception):
@@ -106,120 +125,25 @@ class FaultServer:
         with self._lock:
             self._objects[_normalize(path)] = bytes(data)
 
-    def _set(
+    def inject(
         self,
         path: str,
-        kind: str,
-        value: Any,
-        times: int | None,
-        methods: Sequence[str],
-        user_agent: str | None,
+        kind: FaultKind,
+        value: Any = None,
+        *,
+        times: int | None = None,
+        methods: Sequence[str] = _ALL,
+        user_agent: str | None = None,
     ) -> None:
+        """Misbehave on ``path`` in the way ``kind`` says, with its ``value`` (see the module
+        docstring): every time, or for the next ``times`` requests of ``methods`` (from
+        clients whose ``User-Agent`` contains ``user_agent``, when given)."""
+        if kind not in _KINDS:
+            raise ValueError(f"unknown fault {kind!r}")
         with self._lock:
             self._faults[_normalize(path)] = _Fault(
                 kind, value, times, frozenset(methods), user_agent
             )
-
-    def slow_headers(
-        self,
-        path: str,
-        *,
-        delay: float,
-        times: int | None = None,
-        methods: Sequence[str] = _ALL,
-        user_agent: str | None = None,
-    ) -> None:
-        """Send the status line and headers one byte every ``delay`` seconds."""
-        self._set(path, "slow_headers", delay, times, methods, user_agent)
-
-    def trickle(
-        self,
-        path: str,
-        *,
-        delay: float,
-        times: int | None = None,
-        methods: Sequence[str] = _ALL,
-        user_agent: str | None = None,
-    ) -> None:
-        """Send honest headers, then the body one byte every ``delay`` seconds."""
-        self._set(path, "trickle", delay, times, methods, user_agent)
-
-    def stall(
-        self,
-        path: str,
-        *,
-        after: int = 0,
-        times: int | None = None,
-        methods: Sequence[str] = _ALL,
-        user_agent: str | None = None,
-    ) -> None:
-        """Send honest headers and ``after`` body bytes, then nothing until the client gives up
-        (or ``max_stall`` seconds pass)."""
-        self._set(path, "stall", after, times, methods, user_agent)
-
-    def reset_mid_body(
-        self,
-        path: str,
-        *,
-        after: int = 0,
-        times: int | None = None,
-        methods: Sequence[str] = _ALL,
-        user_agent: str | None = None,
-    ) -> None:
-        """Send honest headers and ``after`` body bytes, then reset the connection."""
-        self._set(path, "reset", after, times, methods, user_agent)
-
-    def lying_length(
-        self,
-        path: str,
-        length: int,
-        *,
-        ignore_range: bool = False,
-        times: int | None = None,
-        methods: Sequence[str] = _ALL,
-        user_agent: str | None = None,
-    ) -> None:
-        """Announce ``Content-Length: length`` but send the real body, then close. With
-        ``ignore_range``, answer a range request like a server that ignores ``Range``: 200
-        and the whole body."""
-        self._set(path, "lying_length", (length, ignore_range), times, methods, user_agent)
-
-    def lying_range(
-        self,
-        path: str,
-        header: str,
-        *,
-        times: int | None = None,
-        methods: Sequence[str] = _ALL,
-        user_agent: str | None = None,
-    ) -> None:
-        """Send the requested bytes under ``Content-Range: header``."""
-        self._set(path, "lying_range", header, times, methods, user_agent)
-
-    def status(
-        self,
-        path: str,
-        code: int,
-        *,
-        times: int | None = None,
-        methods: Sequence[str] = _ALL,
-        user_agent: str | None = None,
-    ) -> None:
-        """Answer with ``code`` and a short body."""
-        self._set(path, "status", code, times, methods, user_agent)
-
-    def redirect(
-        self,
-        path: str,
-        location: str,
-        *,
-        code: int = 302,
-        times: int | None = None,
-        methods: Sequence[str] = _ALL,
-        user_agent: str | None = None,
-    ) -> None:
-        """Answer with a redirect to ``location`` (any URL, or a path on this server)."""
-        self._set(path, "redirect", (location, code), times, methods, user_agent)
 
     def clear(self, path: str) -> None:
         """Serve ``path`` honestly again."""
@@ -250,29 +174,20 @@ class FaultServer:
             def handle(self) -> None:
                 served._handle(self.request)
 
-        server = _Server(("127.0.0.1", 0), Handler)
-        self._server = server
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server = _Server(("127.0.0.1", 0), Handler)
+        self.url, self._thread = serve_in_background(self._server)
 
     def stop(self) -> None:
         """Stop serving and close every open connection (ends every fault's wait)."""
         self._stopping.set()
         if self._server is None:
             return
-        self._server.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        stop_serving(self._server, self._thread, self._open_connections)
         self._server = None
+
+    def _open_connections(self) -> list[socket.socket]:
+        with self._lock:
+            return list(self._connections)
 
     # -- handling ------------------------------------------------------------------------
 
@@ -324,22 +239,28 @@ class FaultServer:
         fault = self._take_fault(path, method, headers.get("user-agent", ""))
         with self._lock:
             self.requests.append(
-                Request(method, path, range_header, fault.kind if fault else "", time.monotonic())
+                Request(
+                    method,
+                    path,
+                    range_header,
+                    fault.kind if fault else "",
+                    time.monotonic(),
+                    dict(headers),
+                )
             )
             data = self._objects.get(path)
         if fault is not None and fault.kind == "status":
             return self._send_simple(connection, fault.value, f"injected {fault.value}\n")
         if fault is not None and fault.kind == "redirect":
-            location, code = fault.value
+            location = str(fault.value)
             if "://" not in location:
                 location = self.url_for(location)
-            return self._send_simple(connection, code, "", {"Location": location})
+            return self._send_simple(connection, 302, "", {"Location": location})
         if data is None:
             return self._send_simple(connection, 404, f"not found: {path}\n")
         status, start, end = 200, 0, len(data)
         kind = fault.kind if fault is not None else ""
-        ignore_range = kind == "lying_length" and fault.value[1]  # type: ignore[union-attr]
-        if range_header is not None and not ignore_range:
+        if range_header is not None and kind != "ignore_range":
             parsed = _parse_range(range_header, len(data))
             if parsed is None:
                 return self._send_simple(
@@ -354,8 +275,8 @@ class FaultServer:
         }
         if status == 206:
             head["Content-Range"] = f"bytes {start}-{end - 1}/{len(data)}"
-        if kind == "lying_length":
-            head["Content-Length"] = str(fault.value[0])  # type: ignore[union-attr]
+        if kind in ("lying_length", "ignore_range"):
+            head["Content-Length"] = str(fault.value)  # type: ignore[union-attr]
             head["Connection"] = "close"
         if kind == "lying_range":
             head["Content-Range"] = str(fault.value)  # type: ignore[union-attr]
@@ -372,7 +293,7 @@ class FaultServer:
                 self._wait(fault.value)  # type: ignore[union-attr]
             return True
         if kind in ("stall", "reset"):
-            connection.sendall(body[: fault.value])  # type: ignore[union-attr]
+            connection.sendall(body[: fault.value or 0])  # type: ignore[union-attr]
             if kind == "stall":
                 self._wait(self.max_stall)
             else:
@@ -380,7 +301,7 @@ class FaultServer:
                 connection.close()
             return False
         connection.sendall(body)
-        return kind != "lying_length"
+        return kind not in ("lying_length", "ignore_range")
 
     def _send_simple(
         self,

@@ -110,7 +110,7 @@ def test_exit_while_the_redirect_check_trickles(
     """Every redirect check answers one byte a second; reads go on without it and the process
     exits at once, although the resolutions are still running."""
     name = f"/{files[kind].name}"
-    served.slow_headers(name, delay=1.0, user_agent="redirect check")
+    served.inject(name, "slow_headers", 1.0, user_agent="redirect check")
     seconds, stderr = _run_without_closing(served.url_for(name))
     assert seconds < EXIT_SECONDS
     assert "never awaited" not in stderr

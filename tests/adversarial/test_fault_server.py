@@ -44,40 +44,40 @@ def test_honest_ranges_and_head(server: FaultServer) -> None:
 
 
 def test_times_methods_and_user_agent_select_requests(server: FaultServer) -> None:
-    server.status("/d", 503, times=1, methods=("GET",))
+    server.inject("/d", "status", 503, times=1, methods=("GET",))
     assert _request(server, "HEAD")[0] == 200
     assert _request(server)[0] == 503
     assert _request(server)[0] == 200
-    server.status("/d", 500, user_agent="probe")
+    server.inject("/d", "status", 500, user_agent="probe")
     assert _request(server)[0] == 200
     assert _request(server, headers={"User-Agent": "x probe"})[0] == 500
     assert [r.fault for r in server.requests_for("/d")] == ["", "status", "", "", "status"]
 
 
 def test_lying_headers(server: FaultServer) -> None:
-    server.lying_length("/d", 10**6, times=1)
+    server.inject("/d", "lying_length", 10**6, times=1)
     with pytest.raises(http.client.IncompleteRead):
         _request(server)
-    server.lying_range("/d", "bytes 0-9/1024", times=1)
+    server.inject("/d", "lying_range", "bytes 0-9/1024", times=1)
     status, headers, body = _request(server, headers={"Range": "bytes=100-199"})
     assert (status, headers["Content-Range"], body) == (206, "bytes 0-9/1024", DATA[100:200])
-    server.lying_length("/d", 2048, ignore_range=True, times=1)
+    server.inject("/d", "ignore_range", 2048, times=1)
     with pytest.raises(http.client.IncompleteRead):
         _request(server, headers={"Range": "bytes=0-9"})
 
 
 def test_reset_and_stall_cut_the_body(server: FaultServer) -> None:
-    server.reset_mid_body("/d", after=10, times=1)
+    server.inject("/d", "reset", 10, times=1)
     with pytest.raises((http.client.IncompleteRead, ConnectionError)):
         _request(server)
-    server.stall("/d", after=10, times=1)
+    server.inject("/d", "stall", 10, times=1)
     with pytest.raises((TimeoutError, http.client.IncompleteRead)):
         _request(server)
 
 
 def test_trickle_and_slow_headers_take_their_time(server: FaultServer) -> None:
     server.serve("/small", b"abcd")
-    server.trickle("/small", delay=0.2, times=1)
+    server.inject("/small", "trickle", 0.2, times=1)
     port = urllib.parse.urlsplit(server.url).port
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     started = time.monotonic()
@@ -85,14 +85,14 @@ def test_trickle_and_slow_headers_take_their_time(server: FaultServer) -> None:
     assert connection.getresponse().read() == b"abcd"
     assert time.monotonic() - started >= 0.6
     connection.close()
-    server.slow_headers("/d", delay=0.01, times=1)
+    server.inject("/d", "slow_headers", 0.01, times=1)
     started = time.monotonic()
     assert _request(server)[::2] == (200, DATA)
     assert time.monotonic() - started >= 0.5  # more than 50 header bytes
 
 
 def test_redirect_anywhere(server: FaultServer) -> None:
-    server.redirect("/d", "file:///etc/passwd", times=1)
+    server.inject("/d", "redirect", "file:///etc/passwd", times=1)
     status, headers, _ = _request(server)
     assert (status, headers["Location"]) == (302, "file:///etc/passwd")
 
@@ -100,7 +100,7 @@ def test_redirect_anywhere(server: FaultServer) -> None:
 def test_stop_ends_every_wait() -> None:
     with fault_server(max_stall=60) as served:
         served.serve("/d", DATA)
-        served.stall("/d")
+        served.inject("/d", "stall")
         port = urllib.parse.urlsplit(served.url).port
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         connection.request("GET", "/d")

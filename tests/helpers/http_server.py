@@ -26,11 +26,12 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import socket
+import socketserver
 import struct
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -194,29 +195,18 @@ class ServedDirectory:
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> None:
-        handler = _make_handler(self)
-        httpd = _QuietThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd = httpd
-        port = httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{port}"
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._httpd = _QuietThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self.url, self._thread = serve_in_background(self._httpd)
 
     def stop(self) -> None:
         if self._httpd is None:
             return
-        self._httpd.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        stop_serving(self._httpd, self._thread, self._open_connections)
         self._httpd = None
+
+    def _open_connections(self) -> list[socket.socket]:
+        with self._lock:
+            return list(self._connections)
 
     # -- internals used by the handler ---------------------------------------------------
 
@@ -264,6 +254,32 @@ class ServedDirectory:
         if not candidate.is_relative_to(self.root) or not candidate.is_file():
             return None
         return candidate
+
+
+def serve_in_background(server: socketserver.BaseServer) -> tuple[str, threading.Thread]:
+    """Run ``server`` (bound to a port of 127.0.0.1) on a daemon thread: its URL
+    (``http://127.0.0.1:PORT``) and the thread."""
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    return f"http://127.0.0.1:{server.server_address[1]}", thread  # type: ignore[index]
+
+
+def stop_serving(
+    server: socketserver.BaseServer,
+    thread: threading.Thread | None,
+    connections: Callable[[], Iterable[socket.socket]],
+) -> None:
+    """Stop ``server``, shut down every connection still open (``connections()``, asked once
+    no new one can come), close its socket and join its thread (5 s at most)."""
+    server.shutdown()
+    for connection in connections():
+        with suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+    server.server_close()
+    if thread is not None:
+        thread.join(timeout=5)
 
 
 class _QuietThreadingHTTPServer(ThreadingHTTPServer):

@@ -19,11 +19,8 @@ import obstore
 from obstore.store import HTTPStore
 
 from hdmf_lindi.errors import LindiSourceError
-from hdmf_lindi.storage.sources._obstore_errors import (
-    default_retry_config,
-    http_status_of,
-    source_error,
-)
+from hdmf_lindi.storage.sources._obstore_errors import http_status_of, source_error
+from hdmf_lindi.storage.sources._retry import RetryPolicy
 from hdmf_lindi.storage.sources.object_store import OBJECT_STORE_SCHEMES, ObjectStoreSource
 
 __all__ = ["MULTIPART_THRESHOLD", "PART_SIZE", "Destination", "join_url"]
@@ -65,7 +62,7 @@ class Destination:
     ) -> None:
         parts = urllib.parse.urlsplit(url)
         self.scheme = parts.scheme.lower()
-        self._retry = dict(retry_config) if retry_config else default_retry_config()
+        self._retry = RetryPolicy.from_config(retry_config).to_config()
         if self.scheme in OBJECT_STORE_SCHEMES:
             self._objects: ObjectStoreSource | None = ObjectStoreSource(
                 s3_options=dict(s3_options or {}),

@@ -41,3 +41,18 @@ def test_at_most_max_workers_run_at_once() -> None:
     release.set()
     for future in futures:
         future.result(timeout=10)
+
+
+def test_two_jobs_submitted_to_one_idle_worker_run_at_once() -> None:
+    """With one idle worker, the second of two jobs submitted together gets a new worker
+    instead of waiting behind the first (both see one idle worker: it serves only one)."""
+    pool = DaemonPool(2, "test-pool")
+    assert pool.submit(lambda: 1).result(timeout=10) == 1
+    for _ in range(1000):  # the worker counts itself idle just after setting the result
+        if pool._idle == 1:
+            break
+        threading.Event().wait(0.01)
+    assert pool._idle == 1
+    both = threading.Barrier(2, timeout=10)
+    futures = [pool.submit(both.wait) for _ in range(2)]
+    assert sorted(f.result(timeout=20) for f in futures) == [0, 1]

@@ -8,7 +8,12 @@ from datetime import timedelta
 
 import pytest
 
-from hdmf_lindi.storage.sources._retry import RetryPolicy, is_transient_body_error
+from hdmf_lindi.storage.sources._retry import (
+    RetryPolicy,
+    default_retry_config,
+    is_transient_body_error,
+)
+from hdmf_lindi.storage.sources.http import HTTPSource
 
 RESET = (
     "Generic HTTP error: HTTP error: request or response body error\n\nDebug source:\n"
@@ -17,14 +22,49 @@ RESET = (
 STALL = "Generic HTTP error: HTTP error: request or response body error ... kind: Timeout,"
 NOT_FOUND = "Generic HTTP error: Server returned non-2xx status code: 404 Not Found"
 SERVER_ERROR = "request or response body error after status code: 503"
+SHORT_BODY = (
+    "Generic HTTP error: HTTP error: request or response body error ... kind: Interrupted, "
+    "... Custom { kind: UnexpectedEof, error: IncompleteBody }"
+)
+# a timeout waiting for headers, which obstore retried already
+RETRIED = (
+    "Generic HTTP error: Error performing GET http://h/d in 3.0s, after 2 retries, "
+    "max_retries: 2, retry_timeout: 20s  - HTTP error: error sending request\n\nDebug source:\n"
+    "Generic { source: RetryError(RetryErrorImpl { inner: Http(HttpError { kind: Timeout, "
+    "source: reqwest::Error { kind: Request, source: TimedOut } }) }) }"
+)
+RETRIED_BODY = "Error performing GET http://h/d after 1 retry - request or response body error"
 
 
 @pytest.mark.parametrize(
     ("text", "transient"),
-    [(RESET, True), (STALL, True), (NOT_FOUND, False), (SERVER_ERROR, False), ("nope", False)],
+    [
+        (RESET, True),
+        (STALL, True),
+        (SHORT_BODY, True),
+        (NOT_FOUND, False),
+        (SERVER_ERROR, False),
+        (RETRIED, False),
+        (RETRIED_BODY, False),
+        ("kind: Timeout, TimedOut", False),
+        ("nope", False),
+    ],
 )
 def test_transient_body_errors(text: str, transient: bool) -> None:
     assert is_transient_body_error(RuntimeError(text)) is transient
+
+
+def test_one_set_of_defaults() -> None:
+    """Keys missing from a ``RetryConfig`` take ``RetryPolicy``'s defaults, and the complete
+    config (what obstore is given) says the same."""
+    assert RetryPolicy.from_config({}) == RetryPolicy.from_config(None) == RetryPolicy()
+    assert RetryPolicy.from_config(default_retry_config()) == RetryPolicy()
+    partial = RetryPolicy.from_config({"max_retries": 2})
+    assert partial == RetryPolicy(max_retries=2)
+    assert RetryPolicy.from_config(partial.to_config()) == partial
+    source = HTTPSource(retry_config={"max_retries": 2})
+    assert source.retry_config == partial.to_config()
+    assert source.retry_policy == partial
 
 
 def test_from_config_reads_obstore_retry_config() -> None:

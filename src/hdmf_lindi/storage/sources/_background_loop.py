@@ -27,7 +27,8 @@ def _get_loop() -> asyncio.AbstractEventLoop:
 
 
 def run_sync[T](coroutine: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T:
-    """Run ``coroutine`` on the background loop and wait for its result."""
+    """Run ``coroutine`` on the background loop and wait for its result; past ``timeout``
+    seconds (if given) cancel it and raise ``TimeoutError``."""
     try:
         loop = _get_loop()
     except BaseException:
@@ -38,4 +39,9 @@ def run_sync[T](coroutine: Coroutine[Any, Any, T], *, timeout: float | None = No
         raise RuntimeError(
             "hdmf_lindi: a sync read was called from the I/O thread itself; use the async API"
         )
-    return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
+    future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+    try:
+        return future.result(timeout)
+    except TimeoutError:
+        future.cancel()
+        raise

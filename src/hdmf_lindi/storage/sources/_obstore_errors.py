@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
 from hdmf_lindi.errors import LindiSourceError
 
-__all__ = ["default_client_options", "default_retry_config", "http_status_of", "source_error"]
+__all__ = ["default_client_options", "http_status_of", "source_error"]
 
 _STATUS_PATTERNS = (
     re.compile(r"status code: (\d{3})"),
@@ -21,19 +20,6 @@ def default_client_options() -> dict[str, Any]:
     """Time bounds of every request: 5 s to connect, 30 s from connecting to the last body
     byte (obstore's own defaults, spelled out: the retry policy relies on them)."""
     return {"connect_timeout": "5s", "timeout": "30s"}
-
-
-def default_retry_config() -> dict[str, Any]:
-    """Retries on 5xx, resets and timeouts: up to 5 times, 100 ms doubling to 5 s, 60 s total."""
-    return {
-        "max_retries": 5,
-        "backoff": {
-            "init_backoff": timedelta(milliseconds=100),
-            "max_backoff": timedelta(seconds=5),
-            "base": 2,
-        },
-        "retry_timeout": timedelta(seconds=60),
-    }
 
 
 def http_status_of(exc: BaseException) -> int | None:

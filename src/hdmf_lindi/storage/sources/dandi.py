@@ -168,66 +168,77 @@ class DandiSource(HTTPSource):
         cached = None if again else self._cached(url)
         return cached if cached is not None else self._resolve_now(url)
 
+    # where HTTPSource sends a read of ``url``: its signed URL, reached from the API's origin
+    # (so the client's ``default_headers`` never go to S3)
+
+    async def _url_for_read(self, url: str) -> str:
+        if dandi_instance_for(url) is None:
+            return await super()._url_for_read(url)
+        return await self._signed_url(url)
+
+    def _url_for_read_blocking(self, url: str) -> str:
+        if dandi_instance_for(url) is None:
+            return super()._url_for_read_blocking(url)
+        return self._signed_url_blocking(url)
+
     @staticmethod
     def _forbidden(exc: LindiSourceError) -> bool:
         return "HTTP 403" in str(exc)
 
-    async def _with_signed[T](self, url: str, read: Callable[[str], Awaitable[T]]) -> T:
-        signed = await self._signed_url(url)
+    async def _with_signed[T](self, url: str, read: Callable[[], Awaitable[T]]) -> T:
+        """``read()`` (which reads ``url`` through its signed URL); after a 403 (expired or
+        revoked) once more, through a freshly signed URL."""
         try:
-            return await read(signed)
+            return await read()
         except LindiSourceError as exc:
             if not self._forbidden(exc):
-                raise LindiSourceError(f"{url}: {exc}") from exc
-        signed = await self._signed_url(url, again=True)
-        try:
-            return await read(signed)
-        except LindiSourceError as exc:
-            raise LindiSourceError(f"{url}: {exc}") from exc
+                raise
+        await self._signed_url(url, again=True)
+        return await read()
 
-    def _with_signed_blocking[T](self, url: str, read: Callable[[str], T]) -> T:
-        signed = self._signed_url_blocking(url)
+    def _with_signed_blocking[T](self, url: str, read: Callable[[], T]) -> T:
         try:
-            return read(signed)
+            return read()
         except LindiSourceError as exc:
             if not self._forbidden(exc):
-                raise LindiSourceError(f"{url}: {exc}") from exc
-        signed = self._signed_url_blocking(url, again=True)
-        try:
-            return read(signed)
-        except LindiSourceError as exc:
-            raise LindiSourceError(f"{url}: {exc}") from exc
+                raise
+        self._signed_url_blocking(url, again=True)
+        return read()
 
     # -- ByteSource ----------------------------------------------------------------------
 
     async def get_range(self, url: str, offset: int, size: int) -> bytes:
         if dandi_instance_for(url) is None:
             return await super().get_range(url, offset, size)
-        return await self._with_signed(url, lambda s: HTTPSource.get_range(self, s, offset, size))
+        return await self._with_signed(url, lambda: HTTPSource.get_range(self, url, offset, size))
 
     async def get_ranges(self, url: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
         if dandi_instance_for(url) is None:
             return await super().get_ranges(url, ranges)
-        return await self._with_signed(url, lambda s: HTTPSource.get_ranges(self, s, ranges))
+        return await self._with_signed(url, lambda: HTTPSource.get_ranges(self, url, ranges))
 
     async def get(self, url: str) -> bytes:
         if dandi_instance_for(url) is None:
             return await super().get(url)
-        return await self._with_signed(url, super().get)
+        return await self._with_signed(url, lambda: HTTPSource.get(self, url))
 
     async def size(self, url: str) -> int:
         if dandi_instance_for(url) is None:
             return await super().size(url)
-        return await self._with_signed(url, super().size)
+
+        async def size_of_signed() -> int:
+            return await self._size(url, await self._signed_url(url))
+
+        return await self._with_signed(url, size_of_signed)
 
     def get_ranges_blocking(self, url: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
         if dandi_instance_for(url) is None:
             return super().get_ranges_blocking(url, ranges)
         return self._with_signed_blocking(
-            url, lambda s: HTTPSource.get_ranges_blocking(self, s, ranges)
+            url, lambda: HTTPSource.get_ranges_blocking(self, url, ranges)
         )
 
     def size_blocking(self, url: str) -> int:
         if dandi_instance_for(url) is None:
             return super().size_blocking(url)
-        return self._with_signed_blocking(url, super().size_blocking)
+        return self._with_signed_blocking(url, lambda: HTTPSource.size_blocking(self, url))

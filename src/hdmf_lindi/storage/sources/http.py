@@ -9,14 +9,18 @@
   itself) while the resolution runs beside it, so a cold read costs no extra round trip.
 * The resolution has an overall deadline (``redirect_timeout``, default 10 s, for the whole
   chain, however slowly the server trickles) and runs on daemon threads, so it never keeps
-  the interpreter from exiting. A read waits for a running resolution at most 2 s (a blocking
-  read never waits), then follows the redirects itself.
+  the interpreter from exiting (the host name lookup is outside that deadline). A read, and
+  ``size()``, wait for a running resolution at most 2 s (a blocking read never waits), then
+  go to the URL itself.
+* ``client_options["default_headers"]`` (a token, cookies) are sent to the URL's own origin
+  only, never to a redirect target elsewhere (a presigned S3 URL, say).
 * Every request is bounded in time by obstore's client ``timeout`` (default 30 s from connect
   to the last body byte) and ``connect_timeout`` (5 s). 5xx answers, resets and timeouts
   before the body are retried by obstore with backoff (its retry config); a range read whose
-  body stalls or is reset is retried here with the same policy. 4xx and exhausted retries
-  raise ``LindiSourceError`` naming the URL and the status; a body shorter than the requested
-  range is an error.
+  body stalls, or ends before its ``Content-Length`` (reset or closed), is retried here with
+  the same policy (see ``_retry.py``). 4xx and exhausted retries raise ``LindiSourceError``
+  naming the URL and the status; a complete answer shorter than the requested range is an
+  error, not retried.
 * A whole-object read (a ``.lindi.json``) is refused beyond ``max_object_bytes`` (default
   2 GiB), announced or received.
 """
@@ -47,7 +51,6 @@ from hdmf_lindi.storage.sources._exit_guard import guard_exit
 from hdmf_lindi.storage.sources._obstore_blocking import get_ranges_blocking, size_blocking
 from hdmf_lindi.storage.sources._obstore_errors import (
     default_client_options,
-    default_retry_config,
     source_error,
 )
 from hdmf_lindi.storage.sources._retry import RetryPolicy
@@ -150,6 +153,12 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
+def same_origin(url: str, other: str) -> bool:
+    """Whether ``url`` and ``other`` share scheme, host and port: the only case in which
+    headers meant for one (an authorization token, cookies) may be sent to the other."""
+    return _origin(url) == _origin(other)
+
+
 def resolve_redirects(
     url: str,
     *,
@@ -164,7 +173,7 @@ def resolve_redirects(
     current = url
     deadline = time.monotonic() + timeout
     for hops in range(MAX_REDIRECTS + 1):
-        hop_headers = (headers or {}) if _origin(current) == _origin(url) else {}
+        hop_headers = (headers or {}) if same_origin(current, url) else {}
         try:
             status, location, size = _probe(current, "HEAD", deadline, hop_headers)
             if status in (405, 501):
@@ -205,8 +214,8 @@ class HTTPSource(ByteSource):
         ``http://`` URLs; ``timeout`` (whole request, default ``"30s"``) and
         ``connect_timeout`` (default ``"5s"``) bound every request.
     retry_config
-        obstore ``RetryConfig``; default: 5 retries, 100 ms doubling up to 5 s, no new
-        attempt after 60 s. Range reads whose body stalls or is reset follow it too.
+        obstore ``RetryConfig``; default (and for missing keys): 5 retries, 100 ms doubling
+        up to 5 s, no new attempt after 60 s. Range reads whose body fails follow it too.
     follow_redirects_once
         Resolve each URL's redirects once and reuse the final URL (default True).
     redirect_timeout
@@ -231,8 +240,8 @@ class HTTPSource(ByteSource):
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.client_options = {**default_client_options(), **(client_options or {})}
-        self.retry_config = dict(retry_config) if retry_config else default_retry_config()
-        self.retry_policy = RetryPolicy.from_config(self.retry_config)
+        self.retry_policy = RetryPolicy.from_config(retry_config)
+        self.retry_config = self.retry_policy.to_config()
         self.follow_redirects_once = follow_redirects_once
         self.redirect_timeout = redirect_timeout
         self.max_object_bytes = max_object_bytes
@@ -244,8 +253,12 @@ class HTTPSource(ByteSource):
 
     # -- locating ------------------------------------------------------------------------
 
-    def _store_for(self, key: str, base_url: str, scheme: str) -> HTTPStore:
+    def _store_for(self, key: str, base_url: str, scheme: str, *, own_origin: bool) -> HTTPStore:
         options = dict(self.client_options)
+        if not own_origin:
+            # the headers (an authorization token, ...) are meant for the URL asked for, not
+            # for where it redirects (a presigned S3 URL, say): never sent elsewhere
+            options.pop("default_headers", None)
         if scheme == "http":
             options.setdefault("allow_http", True)
         return shared_store(
@@ -257,16 +270,19 @@ class HTTPSource(ByteSource):
             ),
         )
 
-    def _locate(self, url: str) -> tuple[HTTPStore, str]:
+    def _locate(self, url: str, asked: str | None = None) -> tuple[HTTPStore, str]:
+        """The store and path for ``url``, reached as (a redirect of) ``asked``: the client's
+        ``default_headers`` are sent only when both have the same origin."""
         guard_exit()
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise LindiSourceError(f"{url}: not an http(s) URL")
+        own = asked is None or same_origin(url, asked)
         if _needs_own_store(parts):
-            return self._store_for(url, url, parts.scheme), ""
+            return self._store_for(url, url, parts.scheme, own_origin=own), ""
         origin = f"{parts.scheme}://{parts.netloc}"
-        return self._store_for(origin, origin, parts.scheme), urllib.parse.unquote(
-            parts.path.lstrip("/")
+        return self._store_for(origin, origin, parts.scheme, own_origin=own), (
+            urllib.parse.unquote(parts.path.lstrip("/"))
         )
 
     def _resolution(self, url: str) -> tuple[concurrent.futures.Future[ResolvedURL], bool]:
@@ -294,6 +310,18 @@ class HTTPSource(ByteSource):
         future, _ = self._resolution(url)
         return await asyncio.wrap_future(future)
 
+    async def _resolved_soon(
+        self, future: concurrent.futures.Future[ResolvedURL]
+    ) -> ResolvedURL | None:
+        """``future``'s result if it comes within ``_RESOLUTION_WAIT`` seconds, else None."""
+        try:
+            return await asyncio.wait_for(
+                asyncio.shield(asyncio.wrap_future(future)),
+                min(_RESOLUTION_WAIT, self.redirect_timeout),
+            )
+        except TimeoutError:
+            return None
+
     async def _url_for_read(self, url: str) -> str:
         """The URL to send a read to: the final URL once known; the URL itself for the first
         read (which starts the resolution and does not wait for it). Later reads wait for a
@@ -303,14 +331,8 @@ class HTTPSource(ByteSource):
         future, started = self._resolution(url)
         if started:
             return url
-        try:
-            resolved = await asyncio.wait_for(
-                asyncio.shield(asyncio.wrap_future(future)),
-                min(_RESOLUTION_WAIT, self.redirect_timeout),
-            )
-        except TimeoutError:
-            return url
-        return resolved.url
+        resolved = await self._resolved_soon(future)
+        return url if resolved is None else resolved.url
 
     # -- ByteSource ----------------------------------------------------------------------
 
@@ -322,7 +344,7 @@ class HTTPSource(ByteSource):
         return await self._get_range(url, await self._url_for_read(url), offset, size)
 
     async def _get_range(self, url: str, final: str, offset: int, size: int) -> bytes:
-        store, path = self._locate(final)
+        store, path = self._locate(final, url)
         try:
             data = await self.retry_policy.call_async(
                 lambda: obstore.get_range_async(store, path, start=offset, length=size)
@@ -342,7 +364,11 @@ class HTTPSource(ByteSource):
                 raise LindiSourceError(f"{url}: invalid range offset={offset} size={size}")
         if not any(size for _, size in ranges):
             return [b""] * len(ranges)
-        final = await self._url_for_read(url)
+        return await self._get_ranges(url, await self._url_for_read(url), ranges)
+
+    async def _get_ranges(
+        self, url: str, final: str, ranges: Sequence[tuple[int, int]]
+    ) -> list[bytes]:
         return await fetch_coalesced(
             lambda offset, size: self._get_range(url, final, offset, size),
             ranges,
@@ -361,8 +387,12 @@ class HTTPSource(ByteSource):
         return url
 
     def get_ranges_blocking(self, url: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
-        final = self._url_for_read_blocking(url)
-        store, path = self._locate(final)
+        return self._get_ranges_blocking(url, self._url_for_read_blocking(url), ranges)
+
+    def _get_ranges_blocking(
+        self, url: str, final: str, ranges: Sequence[tuple[int, int]]
+    ) -> list[bytes]:
+        store, path = self._locate(final, url)
         return get_ranges_blocking(
             store,
             path,
@@ -374,22 +404,33 @@ class HTTPSource(ByteSource):
         )
 
     def size_blocking(self, url: str) -> int:
-        final = self._url_for_read_blocking(url)
-        store, path = self._locate(final)
+        return self._size_blocking(url, self._url_for_read_blocking(url))
+
+    def _size_blocking(self, url: str, final: str) -> int:
+        store, path = self._locate(final, url)
         return size_blocking(store, path, where=_describe(url, final))
 
     async def get(self, url: str) -> bytes:
-        final = await self._url_for_read(url)
-        store, path = self._locate(final)
+        return await self._get(url, await self._url_for_read(url))
+
+    async def _get(self, url: str, final: str) -> bytes:
+        store, path = self._locate(final, url)
         return await get_whole_async(
             store, path, where=_describe(url, final), limit=self.max_object_bytes
         )
 
     async def size(self, url: str) -> int:
-        resolved = await self.resolve(url)
-        if resolved.size is not None:
+        """The size of ``url``'s object: from its redirect check when that ends within
+        ``_RESOLUTION_WAIT`` seconds, else asked of the URL itself (``HEAD``)."""
+        resolved: ResolvedURL | None = ResolvedURL(url, None, 0)
+        if self.follow_redirects_once:
+            resolved = await self._resolved_soon(self._resolution(url)[0])
+        if resolved is not None and resolved.size is not None:
             return resolved.size
-        store, path = self._locate(resolved.url)
+        return await self._size(url, url if resolved is None else resolved.url)
+
+    async def _size(self, url: str, final: str) -> int:
+        store, path = self._locate(final, url)
         try:
             meta = await obstore.head_async(store, path)
             return int(meta["size"])
@@ -399,9 +440,7 @@ class HTTPSource(ByteSource):
                 result = await obstore.get_async(store, path, options={"range": (0, 1)})
                 return int(result.meta["size"])
             except Exception:
-                raise source_error(
-                    _describe(url, resolved.url), head_error, action="size"
-                ) from head_error
+                raise source_error(_describe(url, final), head_error, action="size") from head_error
 
 
 def _describe(url: str, final: str) -> str:

@@ -24,7 +24,6 @@ from hdmf_lindi.storage.sources._exit_guard import guard_exit
 from hdmf_lindi.storage.sources._obstore_blocking import get_ranges_blocking, size_blocking
 from hdmf_lindi.storage.sources._obstore_errors import (
     default_client_options,
-    default_retry_config,
     source_error,
 )
 from hdmf_lindi.storage.sources._retry import RetryPolicy
@@ -144,8 +143,8 @@ class ObjectStoreSource(ByteSource):
             "azure": dict(azure_options or {}),
         }
         self.client_options = {**default_client_options(), **(client_options or {})}
-        self.retry_config = dict(retry_config) if retry_config else default_retry_config()
-        self.retry_policy = RetryPolicy.from_config(self.retry_config)
+        self.retry_policy = RetryPolicy.from_config(retry_config)
+        self.retry_config = self.retry_policy.to_config()
         self.max_object_bytes = max_object_bytes
         self.max_gap = max_gap
         self.max_request_size = max_request_size

@@ -43,6 +43,8 @@ __all__ = ["ResolvedTarget", "SourceRouter", "is_remote_url"]
 type SourceKind = Literal["local", "http", "object_store"]
 type ReadRequest = tuple[str, int | None, int | None]
 
+SIZE_SYNC_TIMEOUT = 120.0
+"""Seconds :meth:`SourceRouter.size_sync` waits in all (redirect check, ``HEAD``, retries)."""
 _URL_SAFE_CHARACTERS = "/:@!$&'()*+,;=-._~"
 
 
@@ -377,8 +379,12 @@ class SourceRouter:
         return run_sync(self.read_many(requests))
 
     def size_sync(self, url: str) -> int:
-        """``size`` for synchronous callers."""
-        return run_sync(self.size(url))
+        """``size`` for synchronous callers; ``LindiSourceError`` when it takes longer than
+        ``SIZE_SYNC_TIMEOUT`` seconds (an outer bound: each request is bounded on its own)."""
+        try:
+            return run_sync(self.size(url), timeout=SIZE_SYNC_TIMEOUT)
+        except TimeoutError as exc:
+            raise LindiSourceError(f"{url}: size not known after {SIZE_SYNC_TIMEOUT:g} s") from exc
 
     # -- blocking API: the I/O in the calling thread ------------------------------------
 
