@@ -18,7 +18,7 @@
   raise ``LindiSourceError`` naming the URL and the status; a body shorter than the requested
   range is an error.
 * A whole-object read (a ``.lindi.json``) is refused beyond ``max_object_bytes`` (default
-  2 GiB), announced or received.
+  2 GiB), announced or received (``LindiLimitError``).
 """
 
 from __future__ import annotations
