@@ -33,7 +33,17 @@ from hdmf_lindi.storage.containers.tar_format import (
     pad_json,
 )
 
-__all__ = ["BOMB_BYTES", "CASES", "TAR_CASES", "HostileCase", "b64", "document", "zarray"]
+__all__ = [
+    "BOMB_BYTES",
+    "CASES",
+    "TAR_CASES",
+    "HostileCase",
+    "b64",
+    "document",
+    "document_v3",
+    "zarr_json",
+    "zarray",
+]
 
 BOMB_BYTES = 64 << 20
 """What a bomb decodes to (64 MiB): more than the memory a test allows a read (32 MiB)."""
@@ -66,6 +76,36 @@ def document(array_meta: Any, chunk_refs: dict[str, Any], name: str = "x") -> di
         ".zattrs": {},
         f"{name}/.zarray": array_meta,
         f"{name}/.zattrs": {},
+    }
+    refs.update({f"{name}/{k}": v for k, v in chunk_refs.items()})
+    return {"version": 1, "refs": refs}
+
+
+def zarr_json(
+    shape: list[int],
+    chunks: list[int],
+    data_type: Any = "int32",
+    codecs: list[Any] | None = None,
+) -> dict[str, Any]:
+    """A Zarr v3 array ``zarr.json`` (``bytes`` then ``codecs``; chunk keys ``c/0/0``)."""
+    return {
+        "zarr_format": 3,
+        "node_type": "array",
+        "shape": shape,
+        "data_type": data_type,
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
+        "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+        "fill_value": 0,
+        "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, *(codecs or [])],
+        "attributes": {},
+    }
+
+
+def document_v3(array_meta: Any, chunk_refs: dict[str, Any], name: str = "x") -> dict[str, Any]:
+    """A unified Zarr v3 ``.lindi.json`` document with one dataset ``name``."""
+    refs: dict[str, Any] = {
+        "zarr.json": {"zarr_format": 3, "node_type": "group", "attributes": {}},
+        f"{name}/zarr.json": array_meta,
     }
     refs.update({f"{name}/{k}": v for k, v in chunk_refs.items()})
     return {"version": 1, "refs": refs}
@@ -186,6 +226,92 @@ def _bomb_case(codec: str, *, inline: bool, shape: list[int]) -> Callable[[Path]
 
 _SMALL = [10]
 _LARGE = [1000, 1000]  # 4 MB: read through zarr, not decoded inline
+
+
+def _v3_codec(name: str, **configuration: Any) -> dict[str, Any]:
+    return {"name": name, "configuration": configuration}
+
+
+def _v3_bomb_case(codec: str, *, inline: bool, shape: list[int]) -> Callable[[Path], Path]:
+    """A unified Zarr v3 file whose one chunk is a ``BOMB_BYTES`` bomb (``codec``: the v3 name;
+    ``numcodecs.zlib`` or ``gzip`` give the same bytes as zlib and gzip)."""
+    meta = zarr_json(shape, shape, codecs=[_v3_codec(codec, level=1)])
+    key = "c/" + "/".join("0" for _ in shape)
+    raw = "zlib" if codec == "numcodecs.zlib" else "gzip"
+
+    def doc_of(directory: Path) -> dict[str, Any]:
+        ref: Any = b64(bomb(raw)) if inline else [_blob(directory, bomb(raw))]
+        return document_v3(meta, {key: ref})
+
+    return _json_case(doc_of)
+
+
+def _v3_case(
+    codecs: list[dict[str, Any]], ref: Callable[[Path], Any], shape: list[int] = _SMALL
+) -> Callable[[Path], Path]:
+    key = "c/" + "/".join("0" for _ in shape)
+    return _json_case(lambda d: document_v3(zarr_json(shape, shape, codecs=codecs), {key: ref(d)}))
+
+
+V3_CASES: list[HostileCase] = [
+    # the unified Zarr v3 flavour (and plain Zarr v3 stores): limits from the zarr.json
+    HostileCase(
+        "v3-zlib-bomb-inline-small",
+        _v3_bomb_case("numcodecs.zlib", inline=True, shape=_SMALL),
+        "x/c/0",
+    ),
+    HostileCase(
+        "v3-gzip-bomb-inline-small", _v3_bomb_case("gzip", inline=True, shape=_SMALL), "x/c/0"
+    ),
+    HostileCase(
+        "v3-zlib-bomb-blob-zarr",
+        _v3_bomb_case("numcodecs.zlib", inline=False, shape=_LARGE),
+        "x/c/0/0",
+    ),
+    HostileCase(
+        "v3-gzip-bomb-blob-zarr", _v3_bomb_case("gzip", inline=False, shape=_LARGE), "x/c/0/0"
+    ),
+    HostileCase(
+        "v3-zstd-declares-too-much",
+        _v3_case(
+            [_v3_codec("zstd", level=0, checksum=False)], lambda d: [_blob(d, _zstd_lie())], _LARGE
+        ),
+        "x/c/0/0",
+    ),
+    HostileCase(
+        "v3-zstd-declares-too-much-inline",
+        _v3_case([_v3_codec("zstd", level=0, checksum=False)], lambda d: b64(_zstd_lie())),
+        "x/c/0",
+    ),
+    HostileCase(
+        "v3-blosc-declares-too-much",
+        _v3_case([_v3_codec("numcodecs.blosc", cname="lz4")], lambda d: b64(_blosc_header_lie())),
+        "x/c/0",
+    ),
+    HostileCase(
+        "v3-native-blosc-declares-too-much-zarr",
+        _v3_case(
+            [_v3_codec("blosc", cname="lz4", clevel=5, shuffle="shuffle", typesize=4, blocksize=0)],
+            lambda d: [_blob(d, _blosc_header_lie())],
+        ),
+        "x/c/0",
+    ),
+    HostileCase(
+        "v3-ref-size-1e15",
+        _v3_case([], lambda d: [_blob(d, bytes(40)), 0, 10**15]),
+        "x/c/0",
+    ),
+    HostileCase(
+        "v3-ref-larger-than-a-compressed-chunk",
+        _v3_case([_v3_codec("numcodecs.zlib", level=1)], lambda d: [_blob(d, bytes(1 << 20))]),
+        "x/c/0",
+    ),
+    HostileCase(
+        "v3-uncompressed-chunk-too-long",
+        _v3_case([], lambda d: [_blob(d, bytes(4000))]),
+        "x/c/0",
+    ),
+]
 
 CASES: list[HostileCase] = [
     # decompression bombs: inline (decoded by the conventions) and through zarr, every codec
@@ -365,6 +491,8 @@ CASES: list[HostileCase] = [
         refused_by_store=False,
     ),
 ]
+
+CASES += V3_CASES
 
 
 # ----------------------------------------------------------------------------------- tar cases

@@ -26,7 +26,7 @@ from hdmf_lindi.storage.containers.tar_format import (
     validate_members,
 )
 from hdmf_lindi.storage.reference_map import ReferenceMap
-from tests.adversarial.hostile_files import TAR_CASES, zarray
+from tests.adversarial.hostile_files import TAR_CASES, zarr_json, zarray
 
 fuzz = settings(
     max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None
@@ -248,6 +248,44 @@ def test_chunk_decoder(meta: dict[str, Any], raw: bytes, encode: bool, noise: li
         if data:
             data[(i * 7919) % len(data)] = value
     _outcome(lambda: codec.decode(bytes(data), key="fuzz/0"))
+
+
+_v3_codecs = st.sampled_from(
+    [
+        [],
+        [{"name": "zstd", "configuration": {"level": 0, "checksum": False}}],
+        [{"name": "gzip", "configuration": {"level": 1}}],
+        [{"name": "numcodecs.zlib", "configuration": {"level": 1}}],
+        [{"name": "numcodecs.bz2", "configuration": {"level": 1}}],
+        [{"name": "numcodecs.lzma", "configuration": {}}],
+        [{"name": "numcodecs.blosc", "configuration": {"cname": "lz4"}}],
+        [{"name": "numcodecs.lz4", "configuration": {}}],
+        [{"name": "numcodecs.shuffle", "configuration": {"elementsize": 4}}],
+        [{"name": "nope"}],
+        [5],
+    ]
+)
+_v3_arrays = st.builds(
+    lambda chunks, data_type, codecs: zarr_json([6], chunks, data_type, codecs),
+    st.sampled_from([[3], [6], [0], [True], "6"]),
+    st.sampled_from(["int32", "float64", "uint8", "bool", "float8", 5, {"name": "struct"}]),
+    _v3_codecs,
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(_v3_arrays, st.binary(max_size=64), st.booleans(), st.lists(st.integers(0, 255), max_size=3))
+def test_v3_chunk_decoder(meta: dict[str, Any], raw: bytes, encode: bool, noise: list[int]) -> None:
+    from hdmf_lindi.conventions.v3_chunks import v3_chunk_codec
+
+    kind, codec = _outcome(lambda: v3_chunk_codec(meta))
+    if kind != "ok" or codec is None:
+        return
+    data = bytearray(codec.encode(np.zeros(codec.chunk_shape, codec.dtype)) if encode else raw)
+    for i, value in enumerate(noise):
+        if data:
+            data[(i * 7919) % len(data)] = value
+    _outcome(lambda: codec.decode(bytes(data), key="fuzz/c/0"))
 
 
 @fuzz

@@ -1,6 +1,7 @@
 """Byte sources against a hostile or broken HTTP server (issue 9, items 8, 9 and 12): every
 fetch bounded in size and time, transient body failures retried a bounded number of times,
-everything else a ``LindiSourceError`` naming the URL."""
+everything else a ``LindiSourceError`` naming the URL (a whole object over
+``max_object_bytes``: a ``LindiLimitError``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 import hdmf_lindi
-from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.errors import LindiLimitError, LindiSourceError
 from hdmf_lindi.storage.sources import HTTPSource, SourceRouter
 from hdmf_lindi.storage.sources.http import resolve_redirects
 from tests.adversarial.fault_server import FaultServer, fault_server
@@ -75,12 +76,12 @@ def test_lying_content_length_on_a_remote_document_fails_cleanly(server: FaultSe
     server.inject("/f.lindi.json", "lying_length", 10**12)
     script = (
         "import sys\n"
-        "from hdmf_lindi.errors import LindiSourceError\n"
+        "from hdmf_lindi.errors import LindiLimitError\n"
         "from hdmf_lindi.storage.store import LindiStore\n"
         "try:\n"
         "    LindiStore.open(sys.argv[1])\n"
-        "except LindiSourceError as exc:\n"
-        "    print('LindiSourceError', exc)\n"
+        "except LindiLimitError as exc:\n"
+        "    print('LindiLimitError', exc)\n"
     )
     url = server.url_for("/f.lindi.json")
     env = dict(os.environ)
@@ -93,14 +94,14 @@ def test_lying_content_length_on_a_remote_document_fails_cleanly(server: FaultSe
         env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.startswith("LindiSourceError")
+    assert result.stdout.startswith("LindiLimitError")
     assert url in result.stdout
     assert "1000000000000 bytes" in result.stdout
 
 
 def test_whole_object_limit_is_configurable(server: FaultServer) -> None:
     url = server.url_for(PATH)
-    with pytest.raises(LindiSourceError, match="max_object_bytes") as info:
+    with pytest.raises(LindiLimitError, match="max_object_bytes") as info:
         _router(max_object_bytes=len(PAYLOAD) - 1).read_sync(url)
     assert url in str(info.value)
     assert _router(max_object_bytes=len(PAYLOAD)).read_sync(url) == PAYLOAD

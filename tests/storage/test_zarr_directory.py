@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -59,3 +60,36 @@ def test_not_a_zarr_directory(tmp_path: Path) -> None:
     (broken / "zarr.json").write_text("not json")
     with pytest.raises(LindiFormatError, match="not JSON"):
         load_zarr_directory(broken)
+
+
+@pytest.mark.parametrize("compressor", ["gzip", "zstd"])
+def test_a_bomb_in_a_zarr_directory_is_refused(tmp_path: Path, compressor: str) -> None:
+    """A chunk file replaced by one declaring or decoding to far more than the chunk holds is
+    refused before it is decoded, through zarr over the store and through the h5py view."""
+    import zlib
+
+    import hdmf_lindi as lindi
+    from hdmf_lindi.errors import LindiLimitError
+    from tests.adversarial.hostile_files import BOMB_BYTES, _zstd_lie
+
+    root = tmp_path / "x.nwb.zarr"
+    group = zarr.open_group(zarr.storage.LocalStore(root), mode="w", zarr_format=3)
+    codec: dict[str, Any] = {"name": compressor, "configuration": {"level": 1}}
+    if compressor == "zstd":
+        codec["configuration"]["checksum"] = False
+    array = group.create_array("d", shape=(1000,), chunks=(1000,), dtype="u1", compressors=[codec])
+    array[:] = 7
+    chunk = root / "d" / "c" / "0"
+    if compressor == "gzip":
+        packer = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        chunk.write_bytes(packer.compress(bytes(BOMB_BYTES)) + packer.flush())
+    else:
+        chunk.write_bytes(_zstd_lie())
+    store = LindiStore(load_zarr_directory(root), read_only=True, allow_local=True)
+    with pytest.raises(LindiLimitError, match=r"d/c/0"):
+        zarr.open_array(store, path="d", mode="r", zarr_format=3)[:]
+    with (
+        lindi.LindiH5pyFile.from_lindi_file(str(root)) as f,
+        pytest.raises(LindiLimitError, match=r"d/c/0"),
+    ):
+        f["d"][:]

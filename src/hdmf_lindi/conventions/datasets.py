@@ -32,6 +32,7 @@ from hdmf_lindi.conventions.fill_values import decode_fill_value, encode_fill_va
 from hdmf_lindi.conventions.hdf5_layout import decode_hdf5_layout, encode_hdf5_layout
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, ExternalArrayLink
 from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
+from hdmf_lindi.storage.chunk_limits import check_codec_configs
 
 __all__ = [
     "DEFAULT_COMPRESSOR",
@@ -169,10 +170,6 @@ def _int_list(value: Any, name: str, where: str) -> tuple[int, ...]:
     ):
         raise LindiFormatError(f"{where}: '{name}' must be a list of non-negative integers")
     return tuple(value)
-
-
-def _is_codec_config(value: Any) -> bool:
-    return isinstance(value, Mapping) and isinstance(value.get("id"), str)
 
 
 def compound_dtype_from_fields(fields: Any, *, where: str = "?") -> np.dtype[Any]:
@@ -321,16 +318,7 @@ def dataset_info_from_zarray(
         raise LindiFormatError(f"{where}: 'chunks' and 'shape' have different lengths")
     if 0 in chunks:
         raise LindiFormatError(f"{where}: 'chunks' must be positive: {list(chunks)}")
-    filters, compressor = zarray.get("filters"), zarray.get("compressor")
-    if not (
-        (filters is None or isinstance(filters, list))
-        and all(_is_codec_config(c) for c in filters or ())
-        and (compressor is None or _is_codec_config(compressor))
-    ):
-        raise LindiFormatError(
-            f"{where}: 'filters' must be null or a list of codecs and 'compressor' null or a "
-            "codec (a JSON object with a string 'id')"
-        )
+    check_codec_configs(zarray, where=where)
     try:
         stored_dtype = chunk_dtype(zarray)
     except LindiFormatError as exc:

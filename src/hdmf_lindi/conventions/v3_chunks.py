@@ -5,7 +5,8 @@ Supported pipelines: one array-to-bytes codec (``bytes`` with its ``endian``, ``
 ``vlen-bytes``) followed by bytes-to-bytes codecs that numcodecs implements with the same
 bytes (``zstd``, ``gzip`` and every ``numcodecs.<id>``). :func:`v3_chunk_codec` returns
 ``None`` for anything else (``transpose``, ``sharding_indexed``, ``blosc``, ``crc32c``, ...):
-the caller goes through zarr. Edge chunks are stored whole, padded with the fill value.
+the caller goes through zarr. Edge chunks are stored whole, padded with the fill value. Chunks
+are checked against the array's limits (``storage/chunk_limits.py``) before they are decoded.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from hdmf_lindi.conventions.v3_metadata import (
     numpy_dtype_from_data_type,
 )
 from hdmf_lindi.errors import LindiError, LindiFormatError
+from hdmf_lindi.storage.chunk_limits import ChunkLimits, chunk_limits_v3
 
 __all__ = ["V3ChunkCodec", "v3_chunk_codec"]
 
@@ -47,7 +49,17 @@ def _bytes_codec(name: str, config: Mapping[str, Any]) -> Codec | None:
 class V3ChunkCodec:
     """The codec pipeline of one Zarr v3 array (build with :func:`v3_chunk_codec`)."""
 
-    __slots__ = ("_bytes_codecs", "_kind", "chunk_shape", "dtype", "fill", "key_prefix", "sep")
+    __slots__ = (
+        "_bytes_codecs",
+        "_kind",
+        "_limits",
+        "_metadata",
+        "chunk_shape",
+        "dtype",
+        "fill",
+        "key_prefix",
+        "sep",
+    )
 
     def __init__(
         self,
@@ -59,7 +71,10 @@ class V3ChunkCodec:
         fill: Any,
         key_prefix: str,
         sep: str,
+        metadata: Mapping[str, Any],
     ) -> None:
+        self._metadata = metadata
+        self._limits: ChunkLimits | None = None
         self._kind = kind
         self.dtype = dtype
         self.chunk_shape = chunk_shape
@@ -108,9 +123,18 @@ class V3ChunkCodec:
 
     def decode(self, data: bytes, *, key: str = "?") -> np.ndarray:
         """The values of one chunk (a writable array of the chunk shape)."""
+        limits = self._limits
+        if limits is None:
+            limits = self._limits = chunk_limits_v3(self._metadata, where=f"{key} (zarr.json)")
+        # refused before decoding when the bytes declare (or decode to) more than the chunk
+        # holds; zlib & co. are decoded once, by the bounded check
+        checked = limits.check_encoded(data, where=key)
+        codecs = self._bytes_codecs
         try:
             decoded: Any = data
-            for codec in reversed(self._bytes_codecs):
+            if checked is not None:  # the output of the last codec
+                decoded, codecs = checked, codecs[:-1]
+            for codec in reversed(codecs):
                 decoded = codec.decode(decoded)
             if self._kind == "vlen-utf8":
                 array = numcodecs.VLenUTF8().decode(ensure_bytes(decoded))
@@ -182,6 +206,7 @@ def v3_chunk_codec(metadata: Mapping[str, Any]) -> V3ChunkCodec | None:
             fill=_fill(dtype, kind, metadata.get("fill_value")),
             key_prefix=key_prefix,
             sep=sep,
+            metadata=metadata,
         )
     except LindiError:
         return None

@@ -25,7 +25,7 @@ writes by default.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import h5py
 import numpy as np
@@ -41,6 +41,9 @@ from hdmf_lindi.conventions.datasets import (
 from hdmf_lindi.conventions.fill_values import decode_fill_value, encode_fill_value
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo
 from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
+from hdmf_lindi.storage.v3_data_types import NUMERIC_NAMES as _NUMERIC_NAMES
+from hdmf_lindi.storage.v3_data_types import named as _named
+from hdmf_lindi.storage.v3_data_types import numpy_dtype_from_data_type
 
 __all__ = [
     "ARRAY_DIMENSIONS",
@@ -78,78 +81,10 @@ _DEFAULT_COMPRESSOR: Final[Mapping[str, Any]] = {
     "name": "zstd",
     "configuration": {"level": 0, "checksum": False},
 }
-_NUMERIC_NAMES: Final = frozenset(
-    {
-        "bool",
-        "int8",
-        "int16",
-        "int32",
-        "int64",
-        "uint8",
-        "uint16",
-        "uint32",
-        "uint64",
-        "float16",
-        "float32",
-        "float64",
-        "complex64",
-        "complex128",
-    }
-)
 _OBJECT_CODEC_IDS: Final = frozenset({"json2", "vlen-utf8", "vlen-bytes", "vlen-array"})
 
 
 # ------------------------------------------------------------------------------- data types
-def _named(spec: Any) -> tuple[str, Mapping[str, Any]]:
-    if isinstance(spec, str):
-        return spec, {}
-    if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
-        config = spec.get("configuration") or {}
-        if not isinstance(config, Mapping):
-            raise LindiFormatError(f"data type {spec!r}: 'configuration' must be an object")
-        return spec["name"], config
-    raise LindiFormatError(f"invalid Zarr v3 data_type {spec!r}")
-
-
-def numpy_dtype_from_data_type(spec: Any, endian: str = "little") -> np.dtype[Any]:
-    """The numpy dtype of a fixed-size Zarr v3 ``data_type`` (``string`` and
-    ``variable_length_bytes`` give object).
-
-    Raises
-    ------
-    LindiFormatError
-        For unknown or malformed data types.
-    """
-    name, config = _named(spec)
-    order: Literal[">", "<"] = ">" if endian == "big" else "<"
-    if name in _NUMERIC_NAMES:
-        dtype = np.dtype(name)
-        return dtype.newbyteorder(order) if dtype.itemsize > 1 else dtype
-    if name in ("string", "variable_length_bytes"):
-        return np.dtype(object)
-    if name == "fixed_length_utf32":
-        return np.dtype(f"{order}U{int(config.get('length_bytes', 0)) // 4}")
-    if name == "null_terminated_bytes":
-        return np.dtype(f"S{int(config.get('length_bytes', 0))}")
-    if name in ("struct", "structured"):
-        fields = config.get("fields")
-        if not isinstance(fields, list) or not fields:
-            raise LindiFormatError(f"struct data type needs a list of fields: {spec!r}")
-        out: list[tuple[str, np.dtype[Any]]] = []
-        for field in fields:
-            if isinstance(field, Mapping):
-                fname, ftype = field.get("name"), field.get("data_type")
-            elif isinstance(field, list | tuple) and len(field) == 2:
-                fname, ftype = field
-            else:
-                raise LindiFormatError(f"invalid struct field {field!r}")
-            if not isinstance(fname, str):
-                raise LindiFormatError(f"struct field name must be a string: {field!r}")
-            out.append((fname, numpy_dtype_from_data_type(ftype, endian)))
-        return np.dtype(out)
-    raise LindiUnsupportedError(f"Zarr v3 data type {name!r} is not supported")
-
-
 def _data_type_json(dtype: np.dtype[Any], where: str) -> Any:
     if dtype.names is not None:
         fields = [

@@ -1,7 +1,8 @@
-"""Size limits of Zarr v2 chunks, checked before and while their bytes are decoded.
+"""Size limits of Zarr chunks, checked before and while their bytes are decoded.
 
-A chunk's ``.zarray`` says how many bytes it decodes to (``prod(chunks) * itemsize``); a
-document may say anything else about the bytes it names. So, before a chunk is read or decoded:
+An array's metadata (a Zarr v2 ``.zarray``, a Zarr v3 ``zarr.json``) says how many bytes a chunk
+decodes to (``prod(chunks) * itemsize``); a document may say anything else about the bytes it
+names. So, before a chunk is read or decoded:
 
 * a ``[url, offset, size]`` ref may not name more bytes than the chunk can need when stored
   (:func:`ChunkLimits.max_stored`: the decoded size plus the worst expansion of any compressor);
@@ -11,7 +12,9 @@ document may say anything else about the bytes it names. So, before a chunk is r
   (:func:`bounded_decompress`) and refused as soon as it produces more than the chunk needs.
 
 Arrays whose decoded size is not fixed (object dtypes, arrays with filters, which may change
-the size) get :data:`UNKNOWN_SIZE_LIMIT` instead.
+the size) get :data:`UNKNOWN_SIZE_LIMIT` instead. In Zarr v3 the compressor is the last codec of
+the pipeline; variable-length data types, codecs other than ``bytes`` (and ``transpose``) before
+it and more than one bytes-to-bytes codec count as filters.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hdmf_lindi.errors import LindiFormatError, LindiLimitError
+from hdmf_lindi.errors import LindiFormatError, LindiLimitError, LindiUnsupportedError
+from hdmf_lindi.storage.v3_data_types import named, numpy_dtype_from_data_type
 
 if TYPE_CHECKING:
     from hdmf_lindi.storage.reference_map import ReferenceMap
@@ -37,7 +41,9 @@ __all__ = [
     "ChunkLimitCache",
     "ChunkLimits",
     "bounded_decompress",
+    "check_codec_configs",
     "chunk_limits",
+    "chunk_limits_v3",
 ]
 
 MAX_CHUNK_BYTES = 4 << 30
@@ -66,20 +72,24 @@ class ChunkLimits:
         The compressor's ``id`` (``None``: none).
     compressor_config
         The compressor's configuration.
+    checksum_bytes
+        Bytes of checksums after the compressor's output (Zarr v3 ``crc32c`` codecs last in
+        the pipeline: 4 bytes each), not checked.
     """
 
     decoded: int
     exact: bool
     compressor: str | None
     compressor_config: Mapping[str, Any] | None
+    checksum_bytes: int = 0
 
     @property
     def max_stored(self) -> int:
         """The most bytes a stored chunk may have: the decoded size, plus the worst case
         growth of incompressible data under any compressor (under 1/8 + 64 KiB)."""
         if self.compressor is None and self.exact:
-            return self.decoded
-        return self.decoded + self.decoded // 8 + _STORED_SLACK
+            return self.decoded + self.checksum_bytes
+        return self.decoded + self.decoded // 8 + _STORED_SLACK + self.checksum_bytes
 
     def check_stored(self, size: int, *, where: str) -> None:
         """Refuse a ref naming more bytes than a stored chunk can have."""
@@ -101,6 +111,10 @@ class ChunkLimits:
             When the bytes declare or decode to more than the chunk needs.
         """
         codec = self.compressor
+        if self.checksum_bytes:
+            if len(data) < self.checksum_bytes:
+                raise LindiFormatError(f"{where}: chunk of {len(data)} bytes has no checksum")
+            data = memoryview(data)[: len(data) - self.checksum_bytes]
         size = len(data)
         if codec is None:
             if size > self.decoded:
@@ -165,29 +179,144 @@ def chunk_limits(zarray: Mapping[str, Any], *, where: str) -> ChunkLimits:
         dtype = np.dtype([tuple(f) for f in spec] if isinstance(spec, list) else spec)
     except (TypeError, ValueError) as exc:
         raise LindiFormatError(f"{where}: invalid dtype {spec!r} ({exc})") from None
+    check_codec_configs(zarray, where=where)
     compressor = zarray.get("compressor")
-    if compressor is not None and not (
-        isinstance(compressor, Mapping) and isinstance(compressor.get("id"), str)
+    exact = not zarray.get("filters") and dtype.kind != "O"
+    return _limits(
+        chunks,
+        dtype.itemsize,
+        str(dtype),
+        exact=exact,
+        compressor=compressor["id"] if compressor else None,
+        config=compressor,
+        where=where,
+    )
+
+
+def check_codec_configs(zarray: Mapping[str, Any], *, where: str) -> None:
+    """Refuse a ``.zarray`` whose ``filters`` is not null or a list of codecs, or whose
+    ``compressor`` is not null or a codec (a JSON object with a string ``id``).
+
+    Raises
+    ------
+    LindiFormatError
+        When either is malformed.
+    """
+    filters, compressor = zarray.get("filters"), zarray.get("compressor")
+    if not (
+        (filters is None or isinstance(filters, list))
+        and all(_is_codec_config(c) for c in filters or ())
+        and (compressor is None or _is_codec_config(compressor))
     ):
-        raise LindiFormatError(f"{where}: 'compressor' must be null or an object with an 'id'")
-    filters = zarray.get("filters")
-    if filters is not None and not isinstance(filters, list):
-        raise LindiFormatError(f"{where}: 'filters' must be null or a list")
-    elements = math.prod(chunks)
-    decoded = elements * dtype.itemsize
+        raise LindiFormatError(
+            f"{where}: 'filters' must be null or a list of codecs and 'compressor' null or a "
+            "codec (a JSON object with a string 'id')"
+        )
+
+
+def _is_codec_config(value: Any) -> bool:
+    return isinstance(value, Mapping) and isinstance(value.get("id"), str)
+
+
+def _limits(
+    chunks: list[int],
+    itemsize: int,
+    type_name: str,
+    *,
+    exact: bool,
+    compressor: str | None,
+    config: Mapping[str, Any] | None,
+    where: str,
+    checksum_bytes: int = 0,
+) -> ChunkLimits:
+    decoded = math.prod(chunks) * itemsize
     if decoded > MAX_CHUNK_BYTES:
         raise LindiLimitError(
-            f"{where}: one chunk of {chunks} x {dtype} is {decoded} bytes; at most "
+            f"{where}: one chunk of {chunks} x {type_name} is {decoded} bytes; at most "
             f"{MAX_CHUNK_BYTES} are accepted"
         )
-    exact = not filters and dtype.kind != "O"
     if not exact:
         decoded = max(UNKNOWN_SIZE_LIMIT, 16 * decoded)
     return ChunkLimits(
         decoded=decoded,
         exact=exact,
-        compressor=compressor["id"] if compressor else None,
-        compressor_config=compressor,
+        compressor=compressor,
+        compressor_config=config,
+        checksum_bytes=checksum_bytes,
+    )
+
+
+_V3_ARRAY_TO_BYTES = frozenset({"bytes", "vlen-utf8", "vlen-bytes", "sharding_indexed"})
+_V3_COMPRESSORS = {"zstd": "zstd", "gzip": "gzip", "blosc": "blosc"}
+_UNKNOWN_ITEMSIZE = 16
+"""The itemsize assumed for a data type not known here (the bound is then not exact)."""
+
+
+def chunk_limits_v3(metadata: Mapping[str, Any], *, where: str) -> ChunkLimits:
+    """The limits of the chunks of the array described by ``metadata`` (a Zarr v3 array
+    ``zarr.json``): its regular grid's ``chunk_shape``, ``data_type`` and ``codecs``. The
+    compressor is the last codec (``zstd``, ``gzip``, ``blosc``, ``numcodecs.<id>``) but for
+    ``crc32c`` checksums after it; the bound is exact only for ``[transpose...,] bytes[,
+    compressor][, crc32c...]`` and a fixed-size type.
+
+    Raises
+    ------
+    LindiFormatError
+        When ``metadata`` is malformed (not an object; no regular grid whose ``chunk_shape`` is
+        a list of positive integers; ``codecs`` not a non-empty list of codecs; a malformed
+        ``data_type``).
+    LindiLimitError
+        When one chunk would decode to more than :data:`MAX_CHUNK_BYTES`.
+    """
+    if not isinstance(metadata, Mapping):
+        raise LindiFormatError(f"{where}: zarr.json must be a JSON object")
+    grid = metadata.get("chunk_grid")
+    config = grid.get("configuration") if isinstance(grid, Mapping) else None
+    chunks = config.get("chunk_shape") if isinstance(config, Mapping) else None
+    if not isinstance(chunks, list) or not all(type(c) is int and c > 0 for c in chunks):
+        raise LindiFormatError(
+            f"{where}: 'chunk_grid' must hold a 'chunk_shape' of positive integers: {grid!r}"
+        )
+    codecs = metadata.get("codecs")
+    if not isinstance(codecs, list) or not codecs:
+        raise LindiFormatError(f"{where}: 'codecs' must be a non-empty list")
+    try:
+        names = [named(c) for c in codecs]
+        dtype: np.dtype[Any] | None = numpy_dtype_from_data_type(metadata.get("data_type"))
+    except LindiUnsupportedError:
+        dtype = None  # a type zarr may know and we do not: bounded, not exact
+    except LindiFormatError as exc:
+        raise LindiFormatError(f"{where}: {exc}") from None
+    checksums = 0
+    while len(names) > 1 and names[-1][0] == "crc32c":
+        names, checksums = names[:-1], checksums + 4
+    last, last_config = names[-1]
+    serializer = next((i for i, (n, _) in enumerate(names) if n in _V3_ARRAY_TO_BYTES), None)
+    compressor: str | None
+    if last in _V3_ARRAY_TO_BYTES:
+        compressor = None
+    elif last.startswith("numcodecs."):
+        compressor = last.removeprefix("numcodecs.")
+    else:
+        compressor = _V3_COMPRESSORS.get(last, last)
+    exact = (
+        dtype is not None
+        and dtype.kind != "O"
+        and serializer is not None
+        and names[serializer][0] == "bytes"
+        and all(n == "transpose" for n, _ in names[:serializer])
+        # nothing between the serializer and the compressor (which would act as a filter)
+        and serializer == len(names) - (1 if compressor is None else 2)
+    )
+    return _limits(
+        chunks,
+        dtype.itemsize if dtype is not None else _UNKNOWN_ITEMSIZE,
+        str(dtype) if dtype is not None else repr(metadata.get("data_type")),
+        exact=exact,
+        compressor=compressor,
+        config=last_config if compressor is not None else None,
+        where=where,
+        checksum_bytes=checksums,
     )
 
 
@@ -272,9 +401,10 @@ def _zstd_content_size(head: bytes, where: str) -> int:
 
 class ChunkLimitCache:
     """The :class:`ChunkLimits` of the array each chunk key belongs to, found through the
-    reference map's ``.zarray`` keys and remembered per array (recomputed when its
-    ``.zarray`` object changes). A malformed ``.zarray`` gives no limits (zarr, and the
-    conventions, refuse it themselves); a chunk over :data:`MAX_CHUNK_BYTES` is refused."""
+    reference map's ``.zarray`` (Zarr v2) and array ``zarr.json`` (Zarr v3) keys and remembered
+    per array (recomputed when its metadata object changes). Malformed metadata gives no
+    limits (zarr, and the conventions, refuse it themselves); a chunk over
+    :data:`MAX_CHUNK_BYTES` is refused."""
 
     __slots__ = ("_by_prefix",)
 
@@ -282,31 +412,35 @@ class ChunkLimitCache:
         self._by_prefix: dict[str, tuple[object, ChunkLimits | None]] = {}
 
     def for_key(self, reference_map: ReferenceMap, key: str, *, where: str) -> ChunkLimits | None:
-        """The limits of the chunk ``key`` (not a metadata key), or ``None`` when no Zarr v2
-        array above it holds it."""
+        """The limits of the chunk ``key`` (not a metadata key), or ``None`` when no array
+        above it holds it."""
         prefix = key
         while "/" in prefix:
             prefix = prefix.rpartition("/")[0]
-            zarray_key = prefix + "/.zarray"
-            if zarray_key in reference_map:
-                return self._limits(reference_map, prefix, zarray_key, where)
-            if prefix + "/.zgroup" in reference_map or prefix + "/zarr.json" in reference_map:
+            for name in (".zarray", "zarr.json"):
+                if f"{prefix}/{name}" in reference_map:
+                    return self._array_limits(reference_map, prefix, f"{prefix}/{name}", where)
+            if prefix + "/.zgroup" in reference_map:
                 return None
-        if ".zarray" in reference_map:
-            return self._limits(reference_map, "", ".zarray", where)
+        for name in (".zarray", "zarr.json"):
+            if name in reference_map:
+                return self._array_limits(reference_map, "", name, where)
         return None
 
-    def _limits(
-        self, reference_map: ReferenceMap, prefix: str, zarray_key: str, where: str
+    def _array_limits(
+        self, reference_map: ReferenceMap, prefix: str, metadata_key: str, where: str
     ) -> ChunkLimits | None:
-        raw = reference_map.get_raw(zarray_key)
+        raw = reference_map.get_raw(metadata_key)
         cached = self._by_prefix.get(prefix)
         if cached is not None and cached[0] is raw:
             return cached[1]
+        limits: ChunkLimits | None = None
         try:
-            limits: ChunkLimits | None = chunk_limits(
-                reference_map.get_json(zarray_key), where=f"{where}{zarray_key}"
-            )
+            metadata = reference_map.get_json(metadata_key)
+            if metadata_key.endswith(".zarray"):
+                limits = chunk_limits(metadata, where=f"{where}{metadata_key}")
+            elif isinstance(metadata, Mapping) and metadata.get("node_type") == "array":
+                limits = chunk_limits_v3(metadata, where=f"{where}{metadata_key}")
         except LindiLimitError:
             raise
         except LindiFormatError:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.errors import LindiLimitError, LindiSourceError
 from hdmf_lindi.storage.sources import SourceRouter
 from hdmf_lindi.storage.sources.local import LocalFileSource
 
@@ -65,7 +65,7 @@ def test_put_is_atomic_and_creates_directories(tmp_path: Path) -> None:
 def test_whole_object_limit_applies_to_local_files(tmp_path: Path) -> None:
     path = tmp_path / "doc.lindi.json"
     path.write_bytes(b"x" * 100)
-    with pytest.raises(LindiSourceError, match="max_object_bytes") as info:
+    with pytest.raises(LindiLimitError, match="max_object_bytes") as info:
         SourceRouter(max_object_bytes=99).read_sync(str(path))
     assert str(path) in str(info.value)
     assert SourceRouter(max_object_bytes=100).read_sync(str(path)) == b"x" * 100

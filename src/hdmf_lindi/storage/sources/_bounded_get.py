@@ -12,10 +12,10 @@ from typing import Any
 
 import obstore
 
-from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.errors import LindiError, LindiLimitError, LindiSourceError
 from hdmf_lindi.storage.sources._obstore_errors import source_error
 
-__all__ = ["DEFAULT_MAX_OBJECT_BYTES", "get_whole_async"]
+__all__ = ["DEFAULT_MAX_OBJECT_BYTES", "get_whole_async", "too_large"]
 
 DEFAULT_MAX_OBJECT_BYTES = 2 << 30
 """Default limit on a whole-object read (a ``.lindi.json`` document): 2 GiB."""
@@ -23,8 +23,10 @@ DEFAULT_MAX_OBJECT_BYTES = 2 << 30
 _STREAM_CHUNK_BYTES = 8 << 20
 
 
-def _too_large(where: str, size: int, limit: int) -> LindiSourceError:
-    return LindiSourceError(
+def too_large(where: str, size: int, limit: int) -> LindiLimitError:
+    """The error for a whole-object read of ``size`` bytes over ``limit`` (one message for
+    every source)."""
+    return LindiLimitError(
         f"{where}: the object is {size} bytes, more than the limit of {limit} bytes for a "
         "whole-object read (max_object_bytes)"
     )
@@ -32,23 +34,24 @@ def _too_large(where: str, size: int, limit: int) -> LindiSourceError:
 
 async def get_whole_async(store: Any, path: str, *, where: str, limit: int) -> bytes:
     """The whole object at ``path`` of ``store``, refused when larger than ``limit`` bytes
-    (announced or received) or shorter than announced; ``where`` names it in errors."""
+    (announced or received: ``LindiLimitError``) or shorter than announced
+    (``LindiSourceError``); ``where`` names it in errors."""
     try:
         result = await obstore.get_async(store, path)
     except Exception as exc:
         raise source_error(where, exc) from exc
     announced = result.meta["size"]
     if announced is not None and announced > limit:
-        raise _too_large(where, announced, limit)
+        raise too_large(where, announced, limit)
     parts: list[bytes] = []
     received = 0
     try:
         async for chunk in result.stream(min_chunk_size=_STREAM_CHUNK_BYTES):
             received += len(chunk)
             if received > limit:
-                raise _too_large(where, received, limit)
+                raise too_large(where, received, limit)
             parts.append(chunk)
-    except LindiSourceError:
+    except LindiError:
         raise
     except Exception as exc:
         raise source_error(where, exc) from exc

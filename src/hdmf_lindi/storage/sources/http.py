@@ -22,7 +22,7 @@
   naming the URL and the status; a complete answer shorter than the requested range is an
   error, not retried.
 * A whole-object read (a ``.lindi.json``) is refused beyond ``max_object_bytes`` (default
-  2 GiB), announced or received.
+  2 GiB), announced or received (``LindiLimitError``).
 """
 
 from __future__ import annotations

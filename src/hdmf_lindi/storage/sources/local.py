@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from hdmf_lindi.errors import LindiSourceError
 from hdmf_lindi.storage.reference_map import atomic_write_bytes
-from hdmf_lindi.storage.sources._bounded_get import DEFAULT_MAX_OBJECT_BYTES
+from hdmf_lindi.storage.sources._bounded_get import DEFAULT_MAX_OBJECT_BYTES, too_large
 from hdmf_lindi.storage.sources.abc import ByteSource
 
 __all__ = ["LocalFileSource"]
@@ -69,10 +69,7 @@ def _read_whole(path: str, limit: int) -> bytes:
     fd, size = _open_regular(path)
     try:
         if size > limit:
-            raise LindiSourceError(
-                f"{path}: {size} bytes, more than the limit of {limit} bytes for a whole-file "
-                "read (max_object_bytes)"
-            )
+            raise too_large(path, size, limit)
         with os.fdopen(fd, "rb", closefd=False) as f:
             return f.read(size)
     except OSError as exc:
@@ -104,7 +101,7 @@ class LocalFileSource(ByteSource):
     itself: a ``pread`` from the page cache takes microseconds, less than handing it to a
     worker thread (and it keeps small reads off the executor, where we saw a rare hang
     under zarr's I/O loop); larger reads go to a worker thread. A whole-file read
-    (:meth:`get`) stops at ``max_object_bytes`` (default 2 GiB) and then fails."""
+    (:meth:`get`) stops at ``max_object_bytes`` (default 2 GiB): ``LindiLimitError``."""
 
     def __init__(self, *, max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES) -> None:
         self.max_object_bytes = max_object_bytes

@@ -119,7 +119,7 @@ class ObjectStoreSource(ByteSource):
         obstore ``ClientConfig`` / ``RetryConfig`` for every store (defaults and bounds as
         for ``HTTPSource``: a range read whose body stalls or is reset is tried again).
     max_object_bytes
-        Largest whole-object read (:meth:`get`) accepted; larger raises ``LindiSourceError``.
+        Largest whole-object read (:meth:`get`) accepted; larger raises ``LindiLimitError``.
     max_gap, max_request_size, concurrency
         Coalescing of ``get_ranges`` (see ``HTTPSource``).
     """

@@ -116,7 +116,7 @@ class SourceRouter:
         or is reset are retried under the same config.
     max_object_bytes
         Largest whole-object read (a ``.lindi.json`` document) accepted from any source,
-        announced or received; default 2 GiB. Larger raises ``LindiSourceError``. Range
+        announced or received; default 2 GiB. Larger raises ``LindiLimitError``. Range
         reads are bounded by their requested size.
     s3_options, gcs_options, azure_options
         obstore store configuration (endpoint, region, credentials, ...) per service, on top of
