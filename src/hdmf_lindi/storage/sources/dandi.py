@@ -8,6 +8,8 @@
 * With ``DANDI_API_KEY`` (``DANDI_STAGING_API_KEY`` for the staging instance) set,
   ``Authorization: token <key>`` is sent to the DANDI API host only (embargoed dandisets),
   never to the redirect target.
+* Error messages name the API URL, never the signed one (its query string is a credential
+  until it expires): what S3 said is kept, the signature is redacted.
 
 Other URLs are read exactly as by :class:`~hdmf_lindi.storage.sources.http.HTTPSource`.
 """
@@ -24,7 +26,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hdmf_lindi._dandi_urls import DANDI_API_URL, STAGING_API_URL
 from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.storage.sources._redact import redacted_text
 from hdmf_lindi.storage.sources.http import HTTPSource, resolve_redirects
 
 __all__ = [
@@ -62,8 +66,8 @@ class DandiInstance:
 
 _instances_lock = threading.Lock()
 _INSTANCES: list[DandiInstance] = [
-    DandiInstance("https://api.dandiarchive.org/api", "DANDI_API_KEY"),
-    DandiInstance("https://api-staging.dandiarchive.org/api", "DANDI_STAGING_API_KEY"),
+    DandiInstance(DANDI_API_URL, "DANDI_API_KEY"),
+    DandiInstance(STAGING_API_URL, "DANDI_STAGING_API_KEY"),
 ]
 
 
@@ -172,18 +176,25 @@ class DandiSource(HTTPSource):
     def _forbidden(exc: LindiSourceError) -> bool:
         return "HTTP 403" in str(exc)
 
+    @staticmethod
+    def _error(url: str, signed: str, exc: BaseException) -> LindiSourceError:
+        """The error of a read of ``signed`` for ``url``, the signature redacted (the cause is
+        left out: its message and traceback would carry the signed URL)."""
+        query = urllib.parse.urlsplit(signed).query
+        return LindiSourceError(f"{url}: {redacted_text(str(exc), signed, query)}")
+
     async def _with_signed[T](self, url: str, read: Callable[[str], Awaitable[T]]) -> T:
         signed = await self._signed_url(url)
         try:
             return await read(signed)
         except LindiSourceError as exc:
             if not self._forbidden(exc):
-                raise LindiSourceError(f"{url}: {exc}") from exc
+                raise self._error(url, signed, exc) from None
         signed = await self._signed_url(url, again=True)
         try:
             return await read(signed)
         except LindiSourceError as exc:
-            raise LindiSourceError(f"{url}: {exc}") from exc
+            raise self._error(url, signed, exc) from None
 
     def _with_signed_blocking[T](self, url: str, read: Callable[[str], T]) -> T:
         signed = self._signed_url_blocking(url)
@@ -191,12 +202,12 @@ class DandiSource(HTTPSource):
             return read(signed)
         except LindiSourceError as exc:
             if not self._forbidden(exc):
-                raise LindiSourceError(f"{url}: {exc}") from exc
+                raise self._error(url, signed, exc) from None
         signed = self._signed_url_blocking(url, again=True)
         try:
             return read(signed)
         except LindiSourceError as exc:
-            raise LindiSourceError(f"{url}: {exc}") from exc
+            raise self._error(url, signed, exc) from None
 
     # -- ByteSource ----------------------------------------------------------------------
 
