@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+from hdmf_lindi._dandi_urls import STAGING_API_URL
 from hdmf_lindi.storage.sources.dandi import register_dandi_instance
 from hdmf_lindi.transfer.dandi import parse_dandi_url, upload_to_dandi
 from hdmf_lindi.transfer.dandi_api import DANDI_API_URL, DandiAPI, DandiAPIError
@@ -28,11 +29,14 @@ __all__ = [
     "upload_to_dandi",
 ]
 
-STAGING_API_URL = "https://api-staging.dandiarchive.org/api"
-
 
 def asset_url(
-    dandiset_id: str, path: str, version: str = "draft", *, api_url: str = DANDI_API_URL
+    dandiset_id: str,
+    path: str,
+    version: str = "draft",
+    *,
+    api_url: str = DANDI_API_URL,
+    token_variable: str | None = None,
 ) -> str:
     """The download URL (``<api>/assets/<id>/download/``) of the asset at ``path``.
 
@@ -46,6 +50,9 @@ def asset_url(
         ``"draft"`` or a published version (``"0.230316.1133"``).
     api_url
         The DANDI API (default the main archive; :data:`STAGING_API_URL` for staging).
+    token_variable
+        The environment variable holding the API key (see :class:`DandiAPI`; required for an
+        instance that is not registered).
 
     Returns
     -------
@@ -56,7 +63,7 @@ def asset_url(
     DandiAPIError
         When the dandiset has no asset at ``path`` (or the API refuses the request).
     """
-    api = DandiAPI(api_url)
+    api = DandiAPI(api_url, token_variable=token_variable)
     asset_id = api.asset_id(dandiset_id, path, version)
     if asset_id is None:
         raise DandiAPIError(

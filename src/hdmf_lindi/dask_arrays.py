@@ -39,7 +39,9 @@ def _handle_of(dataset: Any) -> Any:
 
 def as_dask_array(dataset: Any) -> dask.array.Array:
     """A dask array over a numeric LINDI dataset, one dask chunk per stored chunk
-    (``da.from_zarr`` over the file's store).
+    (``da.from_zarr`` over the file's store). A dataset that links to an HDF5 dataset
+    elsewhere (``_EXTERNAL_ARRAY_LINK``) is read through the open file's hierarchy instead,
+    one chunk at a time: compute it in this process (threads), not on a distributed cluster.
 
     Parameters
     ----------
@@ -65,6 +67,11 @@ def as_dask_array(dataset: Any) -> dask.array.Array:
             f"{handle.path}: only numeric datasets become dask arrays (this one holds "
             f"{info.kind.name.lower()} values)"
         )
+    if info.external_array_link is not None:
+        # zarr sees no chunk refs there (it would read fill values): read through the
+        # hierarchy, which opens the linked HDF5 dataset under the store's policy
+        chunks = info.chunks if info.chunks and len(info.chunks) == len(info.shape) else "auto"
+        return da.from_array(handle, chunks=chunks, name=False, lock=True, asarray=True)
     array = handle.hierarchy._array(handle.path)
     if tuple(array.shape) != tuple(info.shape):  # a scalar stored as (1,), ...
         return da.from_array(handle[...], chunks=-1)

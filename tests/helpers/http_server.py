@@ -318,15 +318,19 @@ def _make_handler(served: ServedDirectory) -> type[BaseHTTPRequestHandler]:
             self._serve_counted(send_body=False)
 
         def do_PUT(self) -> None:
-            # stores the body under the root when ``accept_puts`` is set (405 otherwise);
+            # stores the body under the root when ``accept_puts`` is set (405 otherwise) and
+            # the whole body arrived (400 otherwise);
             # injected status faults apply; headers (lowercased) of the last PUT per path are kept
             parsed = urllib.parse.urlsplit(self.path)
             path = served._normalize(parsed.path)
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
             fault = served._take_fault(path)
             status = 405 if not served.accept_puts else 201
             if fault is not None and fault.kind == "status":
                 status = fault.status
+            if len(body) != length:  # the client stopped before the end: nothing is stored
+                status = 400
             target = (served.root / path.lstrip("/")).resolve()
             if status == 201 and served.root in target.parents:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -335,6 +339,9 @@ def _make_handler(served: ServedDirectory) -> type[BaseHTTPRequestHandler]:
             elif status == 201:
                 status = 403
             self._record(path, parsed.query, status)
+            if len(body) != length:
+                self.close_connection = True
+                return
             self._send_text(status, f"{status}\n", True)
 
         def _serve_counted(self, *, send_body: bool) -> None:

@@ -99,6 +99,22 @@ def test_cli_on_an_existing_scheduler(
     assert "0 converted, 3 skipped, 1 failed" in capsys.readouterr().out
 
 
+def test_clients_sharing_a_scheduler_get_their_own_results(tmp_path: Path, cluster: str) -> None:
+    """Another client's task under a key convert-many used to use (``convert-0``) is not
+    taken for ours: keys are unique per call."""
+    from distributed import Client
+
+    _nwb(tmp_path / "k.nwb", 2)
+    with Client(cluster) as other:
+        theirs = other.submit(lambda: {"not": "ours"}, key="convert-0", pure=False)
+        theirs.result()
+        outcomes = convert_many([str(tmp_path / "k.nwb")], tmp_path / "o", scheduler=cluster)
+        assert [o.status for o in outcomes] == ["ok"], outcomes
+        assert theirs.result() == {"not": "ours"}
+    with LindiIO(outcomes[0].output) as io:
+        assert list(io.read().acquisition["ts"].data[:3]) == [0, 2, 4]
+
+
 def test_datasets_as_dask_arrays(tmp_path: Path, cluster: str) -> None:
     from distributed import Client
 

@@ -90,6 +90,77 @@ def test_token_goes_to_the_api_host_only(
     assert token_headers("http://elsewhere.example/api/assets/x/download/") == {}
 
 
+def test_errors_never_show_the_signed_url(dandi: tuple[DandiServer, RecordingS3]) -> None:
+    """An S3 error after the redirect names the API URL; the presigned URL's signature (a
+    credential, which convert-many would write to its manifest) is redacted."""
+    server, _front = dandi
+    asset_id = server.add_asset("000001", "gone.bin", PAYLOAD)
+    url = f"{server.api_url}/assets/{asset_id}/download/"
+    key = server.blobs[server.assets[asset_id]["blob"]]["key"]
+    server.direct.delete_object(Bucket=server.bucket, Key=key)
+    source = DandiSource()
+    failures: list[BaseException] = []
+    for read in (
+        lambda: asyncio.run(source.get_range(url, 0, 4)),
+        lambda: source.get_ranges_blocking(url, [(0, 4)]),
+        lambda: asyncio.run(source.get(url)),
+        lambda: SourceRouter().read_sync(url, 0, 4),
+    ):
+        with pytest.raises(LindiSourceError) as caught:
+            read()
+        failures.append(caught.value)
+    for failure in failures:
+        text = str(failure)
+        assert url in text and "404" in text
+        assert "Signature" not in text and "Credential" not in text and "X-Amz" not in text
+        cause: BaseException | None = failure
+        while cause is not None:  # nor in the chain a traceback would print
+            assert "Signature" not in str(cause)
+            suppressed = cause.__suppress_context__
+            cause = cause.__cause__ or (None if suppressed else cause.__context__)
+    assert source.resolutions == 1
+
+
+def test_redaction_of_signed_urls_in_text() -> None:
+    from hdmf_lindi.storage.sources._redact import redacted_text, redacted_url
+
+    signed = "https://b.s3.amazonaws.com/k?X-Amz-Credential=AK%2F1&X-Amz-Signature=abc123"
+    text = redacted_text(f"error sending request for url ({signed}): 404; X-Amz-Signature=abc123")
+    assert "abc123" not in text and "AK%2F1" not in text
+    assert "https://b.s3.amazonaws.com/k?<redacted>" in text
+    assert redacted_url("https://u:p@h.example/a/b?sig=1#f") == "https://h.example/a/b"
+
+
+def test_unknown_instance_never_gets_the_main_archive_token(
+    moto_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An api_url that is not registered needs its own token variable; DANDI_API_KEY is
+    never sent there, and constructing a client registers nothing."""
+    from hdmf_lindi.storage.sources.dandi import dandi_instance_for
+    from hdmf_lindi.transfer.dandi_api import DandiAPI
+
+    monkeypatch.setenv("DANDI_API_KEY", "main-archive-secret")
+    with recording_s3() as front, serve_dandi(moto_server, front.endpoint_url) as server:
+        exact = server.add_asset("000003", "x.nwb", b"nwb")
+        with pytest.raises(LindiUnsupportedError, match="token_variable"):
+            asset_url("000003", "x.nwb", api_url=server.api_url)
+        with pytest.raises(LindiUnsupportedError, match="token_variable"):
+            upload_to_dandi(
+                "missing.lindi.json", "dandi://000003/x.lindi.json", api_url=server.api_url
+            )
+        assert not server.requests
+        monkeypatch.setenv("OTHER_DANDI_KEY", server.token)
+        got = asset_url("000003", "x.nwb", api_url=server.api_url, token_variable="OTHER_DANDI_KEY")
+        assert got == f"{server.api_url}/assets/{exact}/download/"
+        assert (
+            DandiAPI(server.api_url, token_variable="OTHER_DANDI_KEY").instance.token()
+            == server.token
+        )
+        assert [r.authorization for r in server.requests] == [f"token {server.token}"]
+        assert dandi_instance_for(server.api_url + "/") is None  # nothing registered
+        assert token_headers(got) == {}
+
+
 def test_asset_url_exact_path(dandi: tuple[DandiServer, RecordingS3]) -> None:
     server, _front = dandi
     exact = server.add_asset("000003", "sub-1/x.nwb", b"nwb")
@@ -153,6 +224,22 @@ def test_upload_refusals(
         upload_to_dandi(source, "dandi://000005", api_url=server.api_url)
 
 
+def test_failed_upload_starts_nothing_more(
+    tmp_path: Path, dandi: tuple[DandiServer, RecordingS3], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the first failure no other blob is started (the pool used to run them all, and
+    made the caller, and the interpreter's exit, wait for them)."""
+    server, _front = dandi
+    source = tmp_path / "x.nwb.lindi.json"
+    write_sample(source, staging_dir=tmp_path / "staging")
+    monkeypatch.delenv(TOKEN_VARIABLE, raising=False)  # every initialize is refused (401)
+    with pytest.raises(DandiAPIError, match=TOKEN_VARIABLE):
+        upload_to_dandi(
+            source, "dandi://000004/x.nwb.lindi.json", api_url=server.api_url, concurrency=1
+        )
+    assert len(server.requests_to("POST", "/uploads/initialize/")) == 1
+
+
 def test_tar_as_one_asset_and_cli(
     tmp_path: Path,
     dandi: tuple[DandiServer, RecordingS3],
@@ -183,7 +270,9 @@ def test_convert_many_lists_a_dandiset(dandi: tuple[DandiServer, RecordingS3]) -
     first = server.add_asset("000007", "sub-1/a.nwb", b"x")
     server.add_asset("000007", "sub-1/a.nwb.lindi.json", b"{}")
     second = server.add_asset("000007", "sub-2/b.nwb", b"y")
-    args = argparse.Namespace(sources=[], dandiset="000007@draft", dandi_api=server.api_url)
+    args = argparse.Namespace(
+        sources=[], dandiset="000007@draft", dandi_api=server.api_url, dandi_token_variable=None
+    )
     assert sorted(_sources(args)) == sorted(
         f"{server.api_url}/assets/{a}/download/" for a in (first, second)
     )

@@ -19,6 +19,7 @@ from hdmf_lindi.storage.reference_map import ReferenceMap
 from hdmf_lindi.storage.store import LindiStore
 from hdmf_lindi.transfer.download import download
 from tests.helpers.http_server import ServedDirectory
+from tests.helpers.s3_server import S3Bucket
 from tests.transfer.conftest import check_sample, expected_series, write_sample
 
 
@@ -156,3 +157,82 @@ def test_cli_download(
     assert cli_main(["download", http_server.url_for("/missing.lindi.json"), str(dest)]) == 1
     assert "missing.lindi.json" in capsys.readouterr().err
     assert os.path.exists(dest)
+
+
+def test_destination_that_is_not_ours_is_refused(
+    tmp_path: Path, http_server: ServedDirectory
+) -> None:
+    """A directory of other files at DEST is never removed: refused before any fetch."""
+    url = _served_lindi_d(http_server, series=1)
+    for name in ("results.lindi.d", "results.lindi.tar", "results.lindi.json"):
+        dest = tmp_path / name
+        dest.mkdir()
+        (dest / "keep.txt").write_text("mine")
+        http_server.requests.clear()
+        with pytest.raises(LindiSourceError, match="refusing"):
+            download(url, dest, progress=False)
+        assert (dest / "keep.txt").read_text() == "mine"
+        assert not _blob_gets(http_server)
+        assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    # a work directory of the same name that is not ours is not removed either
+    work = tmp_path / "w.lindi.tar.download"
+    work.mkdir()
+    (work / "keep.txt").write_text("mine")
+    with pytest.raises(LindiSourceError, match="not made by a download"):
+        download(url, tmp_path / "w.lindi.tar", progress=False)
+    assert (work / "keep.txt").read_text() == "mine"
+
+
+def test_existing_lindi_d_is_replaced(tmp_path: Path, http_server: ServedDirectory) -> None:
+    url = _served_lindi_d(http_server, series=2)
+    out = tmp_path / "out"
+    out.mkdir()
+    dest = out / "copy.nwb.lindi.d"
+    write_sample(dest, series=1)
+    download(url, dest, progress=False)
+    check_sample(str(dest), series=2)
+    assert sorted(p.name for p in out.iterdir()) == ["copy.nwb.lindi.d"]
+
+
+def test_external_array_links_are_refused_for_self_contained_kinds(tmp_path: Path) -> None:
+    """A dataset linked to an HDF5 dataset elsewhere has no chunk refs to fetch: a .lindi.tar
+    or .lindi.d of it would silently depend on that file; refused before any fetch."""
+    import h5py
+
+    source = tmp_path / "x.h5"
+    values = np.arange(4000, dtype="<i4").reshape(400, 10)
+    with h5py.File(source, "w") as f:
+        f.create_dataset("many", data=values, chunks=(20, 10))
+    document = tmp_path / "x.lindi.json"
+    convert(source, document, num_chunks_threshold=5, inline_threshold=0)
+    for name in ("copy.lindi.tar", "copy.lindi.d"):
+        with pytest.raises(LindiUnsupportedError, match="/many"):
+            download(str(document), tmp_path / name, progress=False)
+        assert not (tmp_path / name).exists()
+        assert not (tmp_path / (name + ".download")).exists()
+    # a .lindi.json keeps the link and reads it
+    mirrored = tmp_path / "m.lindi.json"
+    download(str(document), mirrored, mirror=tmp_path / "mirror", progress=False)
+    from hdmf_lindi import LindiH5pyFile
+
+    with LindiH5pyFile.from_lindi_file(str(mirrored)) as f:
+        np.testing.assert_array_equal(f["many"][...], values)
+
+
+def test_nwb_export_uses_the_callers_options(tmp_path: Path, s3_bucket: S3Bucket) -> None:
+    """s3_options (credentials, endpoint) reach the reads of an .nwb download too."""
+    from hdmf_lindi.transfer import upload
+
+    source = tmp_path / "x.nwb.lindi.d"
+    write_sample(source, series=2)
+    options = dict(s3_bucket.store_options)
+    url = s3_bucket.url("d/x.nwb.lindi.json")
+    upload(source, url, s3_options=options, progress=False)
+    dest = tmp_path / "x.nwb"
+    download(url, dest, progress=False, s3_options=options)
+    with NWBHDF5IO(str(dest), "r") as io:
+        nwbfile = io.read()
+        for index in range(2):
+            np.testing.assert_array_equal(
+                nwbfile.acquisition[f"ts{index}"].data[:], expected_series(index)
+            )

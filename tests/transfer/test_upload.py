@@ -292,6 +292,45 @@ def test_http_put_destination_resumes_by_head(
     assert heads == {p.path for p in puts[:-1]}
 
 
+def test_large_blob_over_http_is_one_streaming_put(
+    tmp_path: Path, http_server: ServedDirectory
+) -> None:
+    """obstore's HTTP store has no multipart: a blob over the threshold goes up as one
+    streaming PUT (its SHA-1 checked on the way)."""
+    import hashlib
+
+    source = tmp_path / "x.nwb.lindi.d"
+    write_sample(source, series=2)
+    http_server.accept_puts = True
+    dest = http_server.url_for("/big/x.nwb.lindi.json")
+    result = upload(
+        source, dest, multipart_threshold=1, part_size=1000, headers={"Authorization": "t"}
+    )
+    assert result.blobs_sent == result.blobs >= 2
+    puts = [r for r in http_server.requests if r.method == "PUT"]
+    assert len(puts) == result.blobs + 1 and all(r.status == 201 for r in puts)
+    blob_path = puts[0].path
+    assert http_server.put_headers[blob_path]["authorization"] == "t"
+    stored = (http_server.root / blob_path.lstrip("/")).read_bytes()
+    assert hashlib.sha1(stored).hexdigest() == blob_path.rsplit("/", 1)[1]
+    check_sample(dest, series=2)
+
+    # content that is not what was hashed: the PUT stops before its end, nothing is stored
+    destination = Destination(http_server.url_for("/x"))
+    url = http_server.url_for("/s/blob")
+
+    def chunks() -> Any:
+        yield b"a" * 1000
+        yield b"b" * 1000
+
+    with pytest.raises(LindiSourceError, match="content changed"):
+        run_sync(destination.put_stream(url, chunks, sha1="0" * 40, size=2000))
+    assert not (http_server.root / "s" / "blob").exists()
+    good = hashlib.sha1(b"a" * 1000 + b"b" * 1000).hexdigest()
+    run_sync(destination.put_stream(url, chunks, sha1=good, size=2000))
+    assert (http_server.root / "s" / "blob").read_bytes() == b"a" * 1000 + b"b" * 1000
+
+
 def test_large_blob_goes_multipart(tmp_path: Path, s3_bucket: S3Bucket) -> None:
     payload = os.urandom(11 * 1024 * 1024)
     (tmp_path / "big.bin").write_bytes(payload)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hdmf_lindi.cli._types import add_dandi_api_arguments, positive_int
+
 __all__ = ["register_convert_many"]
 
 
@@ -23,7 +25,7 @@ def _sources(args: argparse.Namespace) -> list[str]:
         from hdmf_lindi.transfer.dandi_api import DandiAPI
 
         dandiset, _, version = args.dandiset.partition("@")
-        api = DandiAPI(args.dandi_api)
+        api = DandiAPI(args.dandi_api, token_variable=args.dandi_token_variable)
         sources.extend(
             api.download_url(str(asset["asset_id"]))
             for asset in api.assets(dandiset, version or "draft")
@@ -77,7 +79,7 @@ def register_convert_many(sub: argparse._SubParsersAction[argparse.ArgumentParse
     parser.add_argument("-o", "--output-dir", required=True, help="directory of the outputs")
     parser.add_argument("--scheduler", help="tcp://host:port of a running dask scheduler")
     parser.add_argument(
-        "--workers", type=int, default=2, help="workers of the local cluster (default 2)"
+        "--workers", type=positive_int, default=2, help="workers of the local cluster (default 2)"
     )
     parser.add_argument(
         "--suffix",
@@ -88,6 +90,6 @@ def register_convert_many(sub: argparse._SubParsersAction[argparse.ArgumentParse
     parser.add_argument("--manifest", help="manifest path (default OUTPUT_DIR/manifest.jsonl)")
     parser.add_argument("--inline-threshold", type=int, default=4096, metavar="N")
     parser.add_argument("--dandiset", metavar="ID[@VERSION]", help="every .nwb asset of it")
-    parser.add_argument("--dandi-api", default="https://api.dandiarchive.org/api", metavar="URL")
+    add_dandi_api_arguments(parser, "for --dandiset")
     parser.add_argument("-q", "--quiet", action="store_true", help="only the summary line")
     parser.set_defaults(handler=_run_convert_many)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from hdmf_lindi.cli._types import positive_int
+
 __all__ = ["register_download"]
 
 
@@ -24,13 +26,6 @@ def _run_download(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1: {text!r}")
-    return value
-
-
 def register_download(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``download`` subcommand."""
     parser = sub.add_parser(
@@ -49,7 +44,11 @@ def register_download(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="for a .lindi.json DEST: store the chunks in DIR and point the refs there",
     )
     parser.add_argument(
-        "-j", "--concurrency", type=_positive, default=4, help="packs fetched at once (default 4)"
+        "-j",
+        "--concurrency",
+        type=positive_int,
+        default=4,
+        help="packs fetched at once (default 4)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_run_download)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from hdmf_lindi.cli._types import non_negative_int
 from hdmf_lindi.conventions import DEFAULT_CONVENTIONS, UNIFIED_ZARR_V3_CONVENTIONS
 from hdmf_lindi.errors import LindiError
 
@@ -31,16 +32,6 @@ def _progress(enabled: bool, description: str) -> Iterator[Callable[[str], None]
 
     with tqdm(desc=description, unit=" objects", file=sys.stderr, leave=False) as bar:
         yield lambda _path: bar.update(1)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
-    return value
 
 
 def _run_convert(args: argparse.Namespace) -> int:
@@ -155,21 +146,21 @@ def _register_convert(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("dest", help="output: *.lindi.json, *.lindi.d or *.lindi.tar")
     parser.add_argument(
         "--inline-threshold",
-        type=_positive_int,
+        type=non_negative_int,
         default=4096,
         metavar="N",
         help="store datasets smaller than N bytes inline (default 4096)",
     )
     parser.add_argument(
         "--max-chunk-bytes",
-        type=_positive_int,
+        type=non_negative_int,
         default=20_000_000,
         metavar="N",
         help="split contiguous datasets into chunks of at most N bytes (default 20000000)",
     )
     parser.add_argument(
         "--num-chunks-threshold",
-        type=_positive_int,
+        type=non_negative_int,
         default=None,
         metavar="N",
         help="datasets with more chunks become external array links; 0: no limit (default "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from hdmf_lindi.cli._types import add_dandi_api_arguments, positive_int
+
 __all__ = ["register_upload"]
 
 
@@ -17,6 +19,7 @@ def _run_upload(args: argparse.Namespace) -> int:
             args.src,
             args.dest,
             api_url=args.dandi_api,
+            token_variable=args.dandi_token_variable,
             concurrency=args.concurrency,
             progress=False if args.quiet else None,
         )
@@ -34,13 +37,6 @@ def _run_upload(args: argparse.Namespace) -> int:
         f"({result.bytes_sent} bytes)"
     )
     return 0
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1: {text!r}")
-    return value
 
 
 def register_upload(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,19 +57,13 @@ def register_upload(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "dandi://<dandiset>/<path>.lindi.json",
     )
     parser.add_argument(
-        "-j", "--concurrency", type=_positive, default=8, help="blobs sent at once (default 8)"
+        "-j", "--concurrency", type=positive_int, default=8, help="blobs sent at once (default 8)"
     )
     parser.add_argument(
         "--absolute-refs",
         action="store_true",
         help="refs name the blobs' full URLs (default: relative ./blobs/sha1/...)",
     )
-    parser.add_argument(
-        "--dandi-api",
-        default="https://api.dandiarchive.org/api",
-        metavar="URL",
-        help="DANDI API for dandi:// destinations (token: DANDI_API_KEY; staging: "
-        "https://api-staging.dandiarchive.org/api with DANDI_STAGING_API_KEY)",
-    )
+    add_dandi_api_arguments(parser, "for dandi:// destinations")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_run_upload)

@@ -36,6 +36,7 @@ import numpy as np
 
 from hdmf_lindi.conventions import keys
 from hdmf_lindi.conventions.values import (
+    _leaves,
     _list_shape,
     _map_nested,
     decode_attr_value,
@@ -188,18 +189,6 @@ def _numeric_dtype(value: Any) -> np.dtype[Any] | None:
         return np.asarray(value).dtype
     except (ValueError, OverflowError):
         return None
-
-
-def _leaves(value: Any) -> list[Any]:
-    out: list[Any] = []
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list | tuple):
-            stack.extend(item)
-        else:
-            out.append(item)
-    return out
 
 
 def _all_utf8(value: Any) -> bool:

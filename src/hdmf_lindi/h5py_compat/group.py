@@ -291,7 +291,9 @@ class LindiH5pyGroup(h5py.Group):
             ``chunks`` (tuple or ``True``), ``maxshape``, ``compression`` (``"gzip"`` or a
             level 0-9), ``compression_opts``, ``fillvalue``, ``shuffle`` (chunked numeric data;
             stored as a numcodecs ``shuffle`` filter), ``fletcher32`` (a numcodecs
-            ``fletcher32`` filter after the compression, as in HDF5); ``track_order``,
+            ``fletcher32`` filter applied *before* the compression, unlike HDF5, which
+            checksums the compressed chunk: lindi 0.4.6 pads short compressed chunks with
+            zeros); ``track_order``,
             ``track_times`` are accepted and have no effect.
 
         Returns

@@ -7,7 +7,8 @@ Compression is expressed as numcodecs codec configurations (what a Zarr v2 ``.za
 before it. HDF5's gzip becomes ``zlib`` (the same bytes HDF5 would write), shuffle the numcodecs
 ``shuffle`` filter. Settings with no lossless equivalent (HDF5 ``lzf``/``szip``, unknown plugin
 filter ids) raise :class:`~hdmf_lindi.errors.LindiUnsupportedError`; ``fletcher32`` becomes the
-numcodecs ``fletcher32`` filter, after the compression as in HDF5.
+numcodecs ``fletcher32`` filter applied *before* the compression (HDF5 checksums the compressed
+chunk, but lindi 0.4.6 pads short compressed chunks with zeros).
 """
 
 from __future__ import annotations

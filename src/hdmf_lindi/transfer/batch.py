@@ -1,7 +1,8 @@
 """Convert many HDF5/NWB files to LINDI on a dask.distributed cluster (``convert-many``).
 
 One task per file on ``distributed`` (a ``LocalCluster`` on 127.0.0.1 by default, or an
-existing scheduler ``tcp://host:port``):
+existing scheduler ``tcp://host:port``, whose workers must share the output directory's
+file system at the same path: they write the outputs there themselves):
 
 * isolation: a file that fails (bad input, a worker that dies) is a row with its error in the
   report; the batch goes on;
@@ -17,6 +18,7 @@ import hashlib
 import os
 import time
 import urllib.parse
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -100,10 +102,14 @@ def convert_many(
     sources
         Paths or URLs (http(s), s3, DANDI API URLs).
     output_dir
-        Where the outputs go (created); names from :func:`output_name`.
+        Where the outputs go (created); names from :func:`output_name`. The workers write
+        there themselves: with a remote ``scheduler`` it must be a path every worker sees
+        and shares with this process (a shared file system mounted at the same path), or
+        the outputs land on the workers' own disks and are not found here.
     scheduler
         Address of a running dask scheduler (``tcp://host:port``); default: a
-        ``LocalCluster`` of ``n_workers`` processes on 127.0.0.1, closed at the end.
+        ``LocalCluster`` of ``n_workers`` processes on 127.0.0.1, closed at the end. Task
+        keys are unique per call, so several clients may share a scheduler.
     n_workers, threads_per_worker
         Size of the local cluster.
     suffix
@@ -138,10 +144,18 @@ def convert_many(
         )
     client = Client(cluster if cluster is not None else scheduler)
     outcomes: dict[int, ConvertOutcome] = {}
+    # task keys unique to this call: on a shared scheduler, another client's convert-many
+    # (or a previous one still known to it) would otherwise hand us its results
+    batch = uuid.uuid4().hex
     try:
         futures = {
             client.submit(
-                _convert_one, source, output, convert_options, pure=False, key=f"convert-{i}"
+                _convert_one,
+                source,
+                output,
+                convert_options,
+                pure=False,
+                key=f"convert-{batch}-{i}",
             ): i
             for i, (source, output) in enumerate(jobs)
         }

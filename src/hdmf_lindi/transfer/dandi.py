@@ -25,6 +25,7 @@ from typing import Any
 
 from hdmf_lindi.errors import LindiSourceError, LindiUnsupportedError
 from hdmf_lindi.storage.containers import container_kind_from_suffix
+from hdmf_lindi.storage.sources._daemon_pool import DaemonPool
 from hdmf_lindi.transfer._progress import Progress
 from hdmf_lindi.transfer.blobs import LocalBlob, open_lindi_source, rewrite_refs
 from hdmf_lindi.transfer.dandi_api import (
@@ -136,6 +137,34 @@ def upload_blob(
     return str(validated["blob_id"]), size
 
 
+_POOL = DaemonPool(32, "hdmf_lindi-dandi")
+
+
+def _run_at_most[T](concurrency: int, work: Callable[[T], None], items: list[T]) -> None:
+    """``work(item)`` for every item, ``concurrency`` at once, on daemon threads. The first
+    failure (or Ctrl-C) ends the wait at once: nothing more is started, and the calls still
+    running (each bounded by its requests' timeouts) keep no one waiting, not even the
+    interpreter's exit."""
+    remaining = iter(items)
+    running: set[concurrent.futures.Future[None]] = set()
+    while True:
+        while len(running) < max(1, concurrency):
+            item = next(remaining, _DONE)
+            if item is _DONE:
+                break
+            running.add(_POOL.submit(work, item))
+        if not running:
+            return
+        done, running = concurrent.futures.wait(
+            running, return_when=concurrent.futures.FIRST_COMPLETED
+        )
+        for future in done:
+            future.result()
+
+
+_DONE: Any = object()
+
+
 def _create_asset(api: DandiAPI, dandiset_id: str, path: str, blob_id: str) -> str:
     """The id of the asset at ``path`` holding ``blob_id``: created, or the existing one (its
     blob replaced when it holds another)."""
@@ -162,6 +191,7 @@ def upload_to_dandi(
     dest_url: str,
     *,
     api_url: str = DANDI_API_URL,
+    token_variable: str | None = None,
     concurrency: int = 4,
     progress: bool | None = None,
 ) -> UploadResult:
@@ -177,6 +207,10 @@ def upload_to_dandi(
     api_url
         The DANDI API (default the main archive; its token is ``DANDI_API_KEY``, the staging
         API's ``DANDI_STAGING_API_KEY``).
+    token_variable
+        The environment variable holding the API key (see
+        :class:`~hdmf_lindi.transfer.dandi_api.DandiAPI`; required for an instance that is
+        not registered).
     concurrency
         Blobs uploaded at once.
     progress
@@ -190,7 +224,8 @@ def upload_to_dandi(
     Raises
     ------
     LindiUnsupportedError
-        For a ``.lindi.d`` (DANDI assets are files).
+        For a ``.lindi.d`` (DANDI assets are files), or an unknown ``api_url`` without
+        ``token_variable``.
     DandiAPIError
         When the API refuses a request (401/403: the token is missing or wrong).
     """
@@ -200,7 +235,7 @@ def upload_to_dandi(
             f"{dest_url}: DANDI does not accept a .lindi.d (a directory is not an asset); "
             "upload it as .lindi.json (blobs become assets) or convert it to .lindi.tar"
         )
-    api = DandiAPI(api_url)
+    api = DandiAPI(api_url, token_variable=token_variable)
     lindi = open_lindi_source(source)
     whole_tar = lindi.kind == "tar" and asset_path.endswith(".tar")
     if whole_tar:
@@ -243,9 +278,7 @@ def upload_to_dandi(
             sent_total[1] += sent
 
     try:
-        with concurrent.futures.ThreadPoolExecutor(max(1, concurrency)) as pool:
-            for future in [pool.submit(one, item) for item in missing]:
-                future.result()
+        _run_at_most(concurrency, one, missing)
     finally:
         bar.close()
     urls = {

@@ -1,9 +1,11 @@
 """A small client of the DANDI REST API (what lindi-dandi used), talking HTTP directly: the
 ``dandi`` package pins zarr <= 3.1.5 (dandi-cli#1856) and cannot share an environment with us.
 
-Every request has a timeout; redirects are not followed (the API's JSON endpoints do not
+Every request has a socket timeout and an overall deadline, and its answer a size limit
+(:func:`request`); redirects are not followed (the API's JSON endpoints do not
 redirect, and following one would carry the token elsewhere). The token
-(``DANDI_API_KEY``, ``DANDI_STAGING_API_KEY``, or the variable of a registered instance) is
+(``DANDI_API_KEY``, ``DANDI_STAGING_API_KEY``, the variable of a registered instance, or the
+one named for another instance: an unknown instance never gets the main archive's key) is
 sent to the API host only; presigned S3 URLs get no ``Authorization`` header.
 """
 
@@ -12,19 +14,19 @@ from __future__ import annotations
 import hashlib
 import http.client
 import math
-import ssl
+import threading
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from hdmf_lindi import _json
-from hdmf_lindi.errors import LindiError, LindiSourceError
-from hdmf_lindi.storage.sources.dandi import (
-    DandiInstance,
-    dandi_instance_for,
-    register_dandi_instance,
-)
+from hdmf_lindi._dandi_urls import DANDI_API_URL
+from hdmf_lindi.errors import LindiError, LindiSourceError, LindiUnsupportedError
+from hdmf_lindi.storage.sources._redact import redacted_text, redacted_url
+from hdmf_lindi.storage.sources.dandi import DandiInstance, dandi_instance_for
+from hdmf_lindi.storage.sources.http import open_connection, shut_down_after
+from hdmf_lindi.transfer.destination import STREAM_MIN_RATE
 
 __all__ = [
     "DANDI_API_URL",
@@ -34,8 +36,11 @@ __all__ = [
     "dandi_part_sizes",
 ]
 
-DANDI_API_URL = "https://api.dandiarchive.org/api"
 TIMEOUT = 60.0
+"""Seconds each socket operation of a DANDI request may take (and the whole request, plus
+the time its body takes at the minimum rate)."""
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+"""Largest answer accepted from the DANDI API or S3 (JSON pages, XML; far below this)."""
 DEFAULT_PART_SIZE = 64 * 1024 * 1024
 MAX_PARTS = 10_000
 
@@ -103,35 +108,45 @@ def request(
     body: bytes | None = None,
     headers: Mapping[str, str] | None = None,
     timeout: float = TIMEOUT,
+    max_answer_bytes: int = MAX_ANSWER_BYTES,
 ) -> Response:
     """One HTTP request (no redirects followed); raises ``LindiSourceError`` on network
-    errors naming the URL."""
+    errors naming the URL (its query string left out).
+
+    Each socket operation times out after ``timeout`` seconds, and the whole request (body
+    sent, answer read) must end within ``timeout`` plus the body's size at
+    :data:`~hdmf_lindi.transfer.destination.STREAM_MIN_RATE` (past it the socket is shut
+    down). An answer larger than ``max_answer_bytes`` is refused, announced or received."""
     parts = urllib.parse.urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection: http.client.HTTPConnection
-    if parts.scheme == "https":
-        connection = http.client.HTTPSConnection(
-            parts.hostname or "", parts.port, timeout=timeout, context=ssl.create_default_context()
-        )
-    elif parts.scheme == "http":
-        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
-    else:
-        raise LindiSourceError(f"{url}: not an http(s) URL")
+    if parts.scheme not in ("http", "https"):
+        raise LindiSourceError(f"{redacted_url(url)}: not an http(s) URL")
+    shown = f"{method} {redacted_url(url)}"
+    connection = open_connection(parts, timeout)
+    done = threading.Event()
+    shut_down_after(connection, done, timeout + len(body or b"") / STREAM_MIN_RATE)
     try:
         connection.request(method, target, body=body, headers=dict(headers or {}))
         answer = connection.getresponse()
-        data = answer.read()
+        announced = answer.getheader("Content-Length")
+        if announced and announced.isdigit() and int(announced) > max_answer_bytes:
+            raise LindiSourceError(
+                f"{shown}: answer of {announced} bytes refused (limit {max_answer_bytes})"
+            )
+        data = answer.read(max_answer_bytes + 1)
+        if len(data) > max_answer_bytes:
+            raise LindiSourceError(f"{shown}: answer larger than {max_answer_bytes} bytes refused")
+        if announced and announced.isdigit() and len(data) != int(announced):
+            # read(amt) returns what came before the connection ended, without an error
+            raise LindiSourceError(f"{shown}: answer cut short ({len(data)} of {announced} bytes)")
         return Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, data)
+    except LindiSourceError:
+        raise
     except (OSError, http.client.HTTPException) as exc:
-        raise LindiSourceError(f"{method} {_redacted(url)}: {exc}") from exc
+        raise LindiSourceError(f"{shown}: {redacted_text(str(exc))}") from None
     finally:
+        done.set()
         connection.close()
-
-
-def _redacted(url: str) -> str:
-    """``url`` without its query string (presigned URLs carry signatures there)."""
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 class DandiAPI:
@@ -140,16 +155,35 @@ class DandiAPI:
     Parameters
     ----------
     api_url
-        ``https://api.dandiarchive.org/api`` (default), the staging API, or another
-        instance (registered with its token variable, default ``DANDI_API_KEY``).
+        ``https://api.dandiarchive.org/api`` (default), the staging API, or another instance
+        (registered with :func:`~hdmf_lindi.storage.sources.dandi.register_dandi_instance`, or
+        given with ``token_variable``).
+    token_variable
+        The environment variable holding this instance's API key. Default: the registered
+        instance's (``DANDI_API_KEY`` for the main archive, ``DANDI_STAGING_API_KEY`` for
+        staging). Required for an instance that is not registered: the main archive's key is
+        never sent to another host. Nothing is registered here.
+
+    Raises
+    ------
+    LindiUnsupportedError
+        ``api_url`` is not a registered instance and no ``token_variable`` is given.
     """
 
-    def __init__(self, api_url: str = DANDI_API_URL) -> None:
+    def __init__(self, api_url: str = DANDI_API_URL, *, token_variable: str | None = None) -> None:
         self.api_url = api_url.rstrip("/")
+        self.instance: DandiInstance
+        if token_variable is not None:
+            self.instance = DandiInstance(self.api_url, token_variable)
+            return
         instance = dandi_instance_for(self.api_url + "/")
-        self.instance: DandiInstance = instance or register_dandi_instance(
-            self.api_url, "DANDI_API_KEY"
-        )
+        if instance is None:
+            raise LindiUnsupportedError(
+                f"{self.api_url}: not a known DANDI instance; name the environment variable "
+                "holding its API key (token_variable=..., CLI --dandi-token-variable) or "
+                "register it with register_dandi_instance(api_url, variable)"
+            )
+        self.instance = instance
 
     def url(self, endpoint: str, **params: Any) -> str:
         """The API URL of ``endpoint`` (``dandisets/000001/``) with query ``params``."""

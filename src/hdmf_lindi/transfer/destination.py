@@ -4,13 +4,19 @@ server accepting ``PUT``, through obstore stores configured exactly as the byte 
 
 A :class:`Destination` is rooted at a URL prefix and knows four things: which objects exist
 under a prefix (one ``LIST``; ``HEAD`` per object on HTTP), their sizes, how to put bytes (one
-``PUT``), and how to stream a large local blob (multipart, with the content hash checked on
-the way, so a file changed under the upload aborts it instead of publishing other bytes).
+``PUT``), and how to stream a large local blob with the content hash checked on the way, so
+that a file changed under the upload aborts it instead of publishing other bytes: a multipart
+upload on object stores; one streaming ``PUT`` with a ``Content-Length`` on HTTP (obstore's
+HTTP store has no multipart), cut off before its last bytes when the hash is wrong, so the
+server never receives a complete body.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import http.client
+import threading
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
@@ -19,8 +25,11 @@ import obstore
 from obstore.store import HTTPStore
 
 from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.storage.sources._daemon_pool import DaemonPool
 from hdmf_lindi.storage.sources._obstore_errors import http_status_of, source_error
+from hdmf_lindi.storage.sources._redact import redacted_url
 from hdmf_lindi.storage.sources._retry import RetryPolicy
+from hdmf_lindi.storage.sources.http import open_connection, shut_down_after
 from hdmf_lindi.storage.sources.object_store import OBJECT_STORE_SCHEMES, ObjectStoreSource
 
 __all__ = ["MULTIPART_THRESHOLD", "PART_SIZE", "Destination", "join_url"]
@@ -29,6 +38,17 @@ MULTIPART_THRESHOLD = 64 * 1024 * 1024
 """Blobs at least this large are streamed as a multipart upload."""
 PART_SIZE = 16 * 1024 * 1024
 """Part size of multipart uploads."""
+STREAM_IO_TIMEOUT = 30.0
+"""Seconds a streaming HTTP ``PUT`` may wait on its socket at any one time."""
+STREAM_MIN_RATE = 256 * 1024
+"""Bytes per second a streaming HTTP ``PUT`` must average: its overall deadline is 60 s plus
+its size at this rate (the socket is shut down past it)."""
+_ANSWER_MAX_BYTES = 64 * 1024
+_STREAM_POOL = DaemonPool(8, "hdmf_lindi-put")
+
+
+class _ContentChanged(LindiSourceError):
+    """The bytes read for an upload are not the ones hashed."""
 
 
 def join_url(base: str, relative: str) -> str:
@@ -80,6 +100,7 @@ class Destination:
             if self.scheme == "http":
                 options.setdefault("allow_http", True)
             self._http_root = f"{parts.scheme}://{parts.netloc}"
+            self._http_headers = dict(headers or {})
             self._http_store = HTTPStore.from_url(
                 self._http_root,
                 client_options=options,  # type: ignore[arg-type]
@@ -152,34 +173,26 @@ class Destination:
         chunks: Callable[[], Iterator[bytes]],
         *,
         sha1: str,
+        size: int | None = None,
         on_bytes: Callable[[int], None] | None = None,
         max_concurrency: int = 4,
         part_size: int = PART_SIZE,
     ) -> None:
-        """A multipart upload of the bytes ``chunks()`` yields, whose SHA-1 must be ``sha1``:
-        when it is not (the file changed while it was read), the upload is aborted before it
-        completes and nothing appears at ``url``."""
+        """Upload the bytes ``chunks()`` yields, whose SHA-1 must be ``sha1``: when it is not
+        (the file changed while it was read), the upload is aborted before it completes and
+        nothing appears at ``url``. Object stores get a multipart upload of ``part_size``
+        parts; HTTP(S) one streaming ``PUT`` of ``size`` bytes (required there)."""
+        if self._objects is None:
+            if size is None:
+                raise ValueError("a streaming HTTP PUT needs the size")
+            future = _STREAM_POOL.submit(self._put_stream_http, url, chunks, sha1, size, on_bytes)
+            await asyncio.wrap_future(future)
+            return
         store, path = self._locate(url)
 
         async def parts() -> AsyncIterator[bytes]:
-            digest = hashlib.sha1(usedforsecurity=False)
-            pending = b""
-            for data in chunks():
-                digest.update(data)
-                if pending:
-                    yield pending
-                    if on_bytes is not None:
-                        on_bytes(len(pending))
-                pending = data
-            if digest.hexdigest() != sha1:
-                raise LindiSourceError(
-                    f"{url}: content changed while uploading (SHA-1 {digest.hexdigest()}, "
-                    f"expected {sha1}); upload aborted"
-                )
-            if pending:
-                yield pending
-                if on_bytes is not None:
-                    on_bytes(len(pending))
+            for data in _checked(url, chunks, sha1, size, on_bytes):
+                yield data
 
         try:
             await obstore.put_async(
@@ -199,3 +212,77 @@ class Destination:
             if "content changed while uploading" in str(exc):
                 raise LindiSourceError(str(exc).splitlines()[0]) from exc
             raise source_error(url, exc, action="upload") from exc
+
+    def _put_stream_http(
+        self,
+        url: str,
+        chunks: Callable[[], Iterator[bytes]],
+        sha1: str,
+        size: int,
+        on_bytes: Callable[[int], None] | None,
+    ) -> None:
+        """One ``PUT`` with ``Content-Length: size``, the body streamed from ``chunks()``
+        (on a daemon thread: bounded by a socket timeout and an overall deadline)."""
+        self._locate(url)  # same origin as the destination, or refused
+        parts = urllib.parse.urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        shown = redacted_url(url)
+        headers = {
+            **self._http_headers,
+            "Content-Length": str(size),
+            "Content-Type": "application/octet-stream",
+        }
+        connection = open_connection(parts, STREAM_IO_TIMEOUT)
+        done = threading.Event()
+        shut_down_after(connection, done, 60.0 + size / STREAM_MIN_RATE)
+        try:
+            connection.request(
+                "PUT", target, body=_checked(url, chunks, sha1, size, on_bytes), headers=headers
+            )
+            answer = connection.getresponse()
+            answer.read(_ANSWER_MAX_BYTES)
+        except LindiSourceError:
+            raise
+        except (OSError, http.client.HTTPException) as exc:
+            raise LindiSourceError(f"{shown}: upload failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            done.set()
+            connection.close()
+        if not 200 <= answer.status < 300:
+            raise LindiSourceError(
+                f"{shown}: upload failed with HTTP {answer.status} {answer.reason}"
+            )
+
+
+def _checked(
+    url: str,
+    chunks: Callable[[], Iterator[bytes]],
+    sha1: str,
+    size: int | None,
+    on_bytes: Callable[[int], None] | None,
+) -> Iterator[bytes]:
+    """``chunks()``, each one yielded only once the next is read and the last only once the
+    SHA-1 of them all is ``sha1`` (and their length ``size``, when given): a consumer that
+    stops at the exception never sends the whole content."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    pending = b""
+    total = 0
+    for data in chunks():
+        digest.update(data)
+        total += len(data)
+        if size is not None and total > size:
+            break
+        if pending:
+            yield pending
+            if on_bytes is not None:
+                on_bytes(len(pending))
+        pending = data
+    if digest.hexdigest() != sha1 or (size is not None and total != size):
+        raise _ContentChanged(
+            f"{redacted_url(url)}: content changed while uploading (SHA-1 "
+            f"{digest.hexdigest()}, expected {sha1}); upload aborted"
+        )
+    if pending:
+        yield pending
+        if on_bytes is not None:
+            on_bytes(len(pending))

@@ -3,7 +3,11 @@
 ``DEST`` chooses what is made:
 
 * ``*.lindi.tar`` / ``*.lindi.d``: self-contained; every chunk ref (into the original
-  ``.nwb``, into the source's own blobs) is fetched and stored as a blob of the new file;
+  ``.nwb``, into the source's own blobs) is fetched and stored as a blob of the new file. A
+  source with datasets linked to an HDF5 dataset elsewhere (``_EXTERNAL_ARRAY_LINK``, made by
+  ``convert(..., num_chunks_threshold=...)``) has no chunk refs to fetch for them: it is
+  refused (download it to ``.nwb``, which reads them, or to ``.lindi.json``, whose links keep
+  naming the HDF5 file);
 * ``*.lindi.json`` with ``mirror=<dir>``: the chunks are stored as pack files in ``mirror``
   and the refs re-pointed at them; without ``mirror``: the document alone, relative refs made
   absolute so it reads from its new place (a ``.lindi.tar``'s members cannot be named by URL:
@@ -14,8 +18,11 @@ Chunks are fetched in packs (up to 32 MiB of neighbouring chunks of one array, o
 ``read_many`` each, coalesced by the byte sources), several packs at once. A pack is written
 to a work directory (``<dest>.download`` or the mirror) under a name derived from its refs,
 atomically, with a sidecar listing its chunks written last: a rerun after an interruption
-skips the packs already there. The result appears at ``DEST`` only when complete (temporary
-name + rename), and the work directory is removed then.
+skips the packs already there. The result appears at ``DEST`` only when complete (built in a
+temporary sibling and moved into place, :mod:`hdmf_lindi.storage.replacing`), under the
+writer lock of ``DEST``; only what is recognisably a LINDI file of the kind made is replaced
+(an existing directory of other files is refused before anything is fetched). The work
+directory, marked as ours, is removed then.
 """
 
 from __future__ import annotations
@@ -23,21 +30,23 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import shutil
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
 from hdmf_lindi import _json
+from hdmf_lindi.conventions.keys import EXTERNAL_ARRAY_LINK
 from hdmf_lindi.errors import LindiFormatError, LindiSourceError, LindiUnsupportedError
 from hdmf_lindi.storage.containers import (
-    DirectoryContainer,
     TarContainer,
     container_for,
     container_kind_from_suffix,
 )
 from hdmf_lindi.storage.containers.abc import PACK_MAX_BYTES, write_packed
 from hdmf_lindi.storage.reference_map import ReferenceMap, atomic_write_bytes
+from hdmf_lindi.storage.replacing import TemporarySibling, check_replaceable, locked_for_writing
 from hdmf_lindi.storage.sources import SourceRouter
 from hdmf_lindi.storage.sources._background_loop import run_sync
 from hdmf_lindi.transfer._progress import Progress
@@ -213,22 +222,44 @@ def download(
     LindiSourceError
         When a chunk cannot be fetched (the packs fetched so far are kept for a rerun).
     LindiUnsupportedError
-        For an unknown destination kind, or a ``.lindi.json`` of a ``.lindi.tar`` without
-        ``mirror``.
+        For an unknown destination kind, a ``.lindi.json`` of a ``.lindi.tar`` without
+        ``mirror``, or a ``.lindi.tar`` / ``.lindi.d`` of a source with
+        ``_EXTERNAL_ARRAY_LINK`` datasets.
     """
     source = os.fspath(url)
     target = os.path.abspath(os.fspath(dest))
-    lowered = target.lower()
-    if lowered.endswith((".nwb", ".h5", ".hdf5")):
-        return _export_hdf5(source, target, local_cache)
+    hdf5 = target.lower().endswith((".nwb", ".h5", ".hdf5"))
     kind = container_kind_from_suffix(target)
-    if kind is None:
+    if kind is None and not hdf5:
         raise LindiUnsupportedError(
             f"{target}: unknown destination kind (use .lindi.tar, .lindi.d, .lindi.json or .nwb)"
         )
     container = container_for(source)
     if not container.exists():
         raise LindiSourceError(f"{container.location}: no such LINDI file")
+    if hdf5:
+        return _export_hdf5(container, target, local_cache, router_options)
+    assert kind is not None
+    lock = locked_for_writing(target)
+    try:
+        check_replaceable(target, directory=kind == "directory")
+        return _download_locked(
+            container, kind, target, mirror, concurrency, progress, local_cache, router_options
+        )
+    finally:
+        lock.release()
+
+
+def _download_locked(
+    container: Any,
+    kind: str,
+    target: str,
+    mirror: str | os.PathLike[str] | None,
+    concurrency: int,
+    progress: bool | None,
+    local_cache: Any,
+    router_options: dict[str, Any],
+) -> DownloadResult:
     router = SourceRouter(
         base_url=container.base_url,
         member_resolver=container.member_resolver,
@@ -239,9 +270,14 @@ def download(
         reference_map = run_sync(container.load(router))
         if kind == "json" and mirror is None:
             return _document_only(container, reference_map, target)
+        if kind != "json":
+            _refuse_external_array_links(container.location, reference_map)
         packs = _plan_packs(reference_map)
-        work = os.path.abspath(os.fspath(mirror)) if mirror is not None else target + ".download"
-        os.makedirs(work, exist_ok=True)
+        if mirror is not None:
+            work = os.path.abspath(os.fspath(mirror))
+            os.makedirs(work, exist_ok=True)
+        else:
+            work = _work_directory(target + ".download")
         bar = Progress(sum(p.known_size for p in packs), progress, "downloading")
         try:
             fetched, fetched_bytes = run_sync(_fetch_packs(router, packs, work, concurrency, bar))
@@ -263,6 +299,53 @@ def download(
         )
     finally:
         run_sync(router.close())
+
+
+_WORK_MARKER = ".lindi-download"
+# what a download writes there: packs, their sidecars, and atomic_write_bytes' temporary files
+_WORK_NAME = re.compile(r"\.?pack-[0-9a-f]{40}(\.json)?(\.[a-z0-9_]{8}\.tmp)?")
+
+
+def _work_directory(work: str) -> str:
+    """Create (or reuse, after an interrupted run) the work directory, marked as ours; a
+    directory of that name holding other files is refused, since it is removed at the end."""
+    if os.path.lexists(work):
+        if os.path.islink(work) or not os.path.isdir(work):
+            raise LindiSourceError(f"{work}: exists and is not a download work directory")
+        foreign = [n for n in os.listdir(work) if not _WORK_NAME.fullmatch(n)]
+        if foreign and not os.path.isfile(os.path.join(work, _WORK_MARKER)):
+            raise LindiSourceError(
+                f"{work}: a directory not made by a download is in the way of the work "
+                "directory; remove it or choose another destination"
+            )
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, _WORK_MARKER), "ab"):
+        pass
+    return work
+
+
+def _refuse_external_array_links(location: str, reference_map: ReferenceMap) -> None:
+    """A ``.lindi.tar`` / ``.lindi.d`` made from a source with ``_EXTERNAL_ARRAY_LINK``
+    datasets would not be self-contained: refuse before anything is fetched."""
+    linked = []
+    for key in reference_map:
+        parent, _, name = key.rpartition("/")
+        if name not in (".zattrs", "zarr.json"):
+            continue
+        try:
+            value = reference_map.get_json(key)
+        except LindiFormatError:
+            continue
+        attributes = value.get("attributes") if name == "zarr.json" and value else value
+        if isinstance(attributes, dict) and EXTERNAL_ARRAY_LINK in attributes:
+            linked.append("/" + parent)
+    if linked:
+        shown = ", ".join(sorted(linked)[:5]) + (", ..." if len(linked) > 5 else "")
+        raise LindiUnsupportedError(
+            f"{location}: {len(linked)} dataset(s) link to an HDF5 dataset elsewhere "
+            f"(_EXTERNAL_ARRAY_LINK: {shown}); a .lindi.tar / .lindi.d of it would not be "
+            "self-contained: download to .nwb (reads them) or .lindi.json (keeps the links)"
+        )
 
 
 def _document_only(container: Any, reference_map: ReferenceMap, target: str) -> DownloadResult:
@@ -292,41 +375,61 @@ def _document_only(container: Any, reference_map: ReferenceMap, target: str) -> 
 def _assemble(
     kind: str, target: str, reference_map: ReferenceMap, packs: list[_Pack], work: str
 ) -> None:
-    temporary = f"{target}.tmp-{os.getpid()}"
-    if kind == "tar":
-        container: Any = TarContainer(temporary)
-    else:
-        container = DirectoryContainer(temporary)
-        shutil.rmtree(temporary, ignore_errors=True)
-    container.create(reference_map)
+    """Build the ``.lindi.tar`` / ``.lindi.d`` in a temporary sibling and move it into place
+    (the caller holds the writer lock of ``target``)."""
+    temporary = TemporarySibling(target)
     try:
-        for pack in packs:
-            items = _read_pack(work, pack)
-            for (key, _data), ref in zip(items, write_packed(container, items), strict=True):
-                reference_map.set_raw(key, ref)
-        container.save(reference_map)
-    finally:
-        container.close()
-    if os.path.isdir(target) and kind != "tar":
-        shutil.rmtree(target)
-    os.replace(temporary, target)
+        container: Any = container_for(temporary.path, kind=kind)
+        container.create(reference_map)
+        try:
+            for pack in packs:
+                items = _read_pack(work, pack)
+                for (key, _data), ref in zip(items, write_packed(container, items), strict=True):
+                    reference_map.set_raw(key, ref)
+            container.save(reference_map)
+        finally:
+            container.close()
+    except BaseException:
+        temporary.discard()
+        raise
+    temporary.commit()
 
 
-def _export_hdf5(source: str, target: str, local_cache: Any) -> DownloadResult:
+def _export_hdf5(
+    container: Any, target: str, local_cache: Any, router_options: dict[str, Any]
+) -> DownloadResult:
+    """``NWBHDF5IO.export`` of the LINDI file, read through a router configured with the
+    caller's options (``s3_options``, ``client_options``, ...)."""
     from pynwb import NWBHDF5IO
 
+    from hdmf_lindi.h5py_compat.file import LindiH5pyFile
+    from hdmf_lindi.hierarchy import Hierarchy
     from hdmf_lindi.io import LindiIO
+    from hdmf_lindi.storage.store import LindiStore
 
     stem, suffix = os.path.splitext(target)
     temporary = f"{stem}.tmp-{os.getpid()}{suffix}"
+    router = SourceRouter(
+        base_url=container.base_url,
+        member_resolver=container.member_resolver,
+        local_cache=local_cache,
+        **router_options,
+    )
     try:
-        with (
-            LindiIO(source, local_cache=local_cache) as src,
-            NWBHDF5IO(temporary, mode="w") as out,
-        ):
-            out.export(src_io=src, write_args={"link_data": False})
+        reference_map = run_sync(container.load(router))
+        store = LindiStore(
+            reference_map, router=router, read_only=True, display_name=container.location
+        )
+        hierarchy = Hierarchy(store)
+        file = LindiH5pyFile(hierarchy, filename=container.location, on_close=hierarchy.close)
+        try:
+            with LindiIO(file=file) as src, NWBHDF5IO(temporary, mode="w") as out:
+                out.export(src_io=src, write_args={"link_data": False})
+        finally:
+            file.close()
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+        run_sync(router.close())
     return DownloadResult(target, 0, 0, 0, os.path.getsize(target))

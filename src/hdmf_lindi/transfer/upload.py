@@ -137,8 +137,9 @@ def upload(
     headers
         Extra headers for ``http(s)`` destinations.
     multipart_threshold, part_size
-        Blobs of at least ``multipart_threshold`` bytes are sent as multipart uploads of
-        ``part_size`` parts (S3 needs parts of at least 5 MiB).
+        Blobs of at least ``multipart_threshold`` bytes are streamed from their files, their
+        SHA-1 checked on the way: to object stores as multipart uploads of ``part_size``
+        parts (S3 needs parts of at least 5 MiB), to HTTP(S) as one streaming ``PUT``.
 
     Returns
     -------
@@ -217,6 +218,7 @@ async def _send(
             url,
             lambda: blob.iter_chunks(sending.part_size),
             sha1=blob.sha1,
+            size=blob.size,
             on_bytes=bar.update,
             part_size=sending.part_size,
         )

@@ -8,6 +8,8 @@
 * With ``DANDI_API_KEY`` (``DANDI_STAGING_API_KEY`` for the staging instance) set,
   ``Authorization: token <key>`` is sent to the DANDI API host only (embargoed dandisets),
   never to the redirect target.
+* Error messages name the API URL, never the signed one (its query string is a credential
+  until it expires): what S3 said is kept, the signature is redacted.
 
 Other URLs are read exactly as by :class:`~hdmf_lindi.storage.sources.http.HTTPSource`.
 """
@@ -24,7 +26,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hdmf_lindi._dandi_urls import DANDI_API_URL, STAGING_API_URL
 from hdmf_lindi.errors import LindiSourceError
+from hdmf_lindi.storage.sources._redact import redacted_text
 from hdmf_lindi.storage.sources.http import HTTPSource, resolve_redirects
 
 __all__ = [
@@ -62,8 +66,8 @@ class DandiInstance:
 
 _instances_lock = threading.Lock()
 _INSTANCES: list[DandiInstance] = [
-    DandiInstance("https://api.dandiarchive.org/api", "DANDI_API_KEY"),
-    DandiInstance("https://api-staging.dandiarchive.org/api", "DANDI_STAGING_API_KEY"),
+    DandiInstance(DANDI_API_URL, "DANDI_API_KEY"),
+    DandiInstance(STAGING_API_URL, "DANDI_STAGING_API_KEY"),
 ]
 
 
@@ -185,6 +189,16 @@ class DandiSource(HTTPSource):
     def _forbidden(exc: LindiSourceError) -> bool:
         return "HTTP 403" in str(exc)
 
+    def _error(self, url: str, exc: BaseException) -> LindiSourceError:
+        """The error of a read of ``url`` through its signed URL, the signature redacted (the
+        cause is left out: its message and traceback would carry the signed URL)."""
+        with self._signed_lock:
+            signed = self._signed.get(url)
+        text = str(exc)
+        if signed is not None:
+            text = redacted_text(text, signed.url, urllib.parse.urlsplit(signed.url).query)
+        return LindiSourceError(text if text.startswith(url) else f"{url}: {text}")
+
     async def _with_signed[T](self, url: str, read: Callable[[], Awaitable[T]]) -> T:
         """``read()`` (which reads ``url`` through its signed URL); after a 403 (expired or
         revoked) once more, through a freshly signed URL."""
@@ -192,18 +206,24 @@ class DandiSource(HTTPSource):
             return await read()
         except LindiSourceError as exc:
             if not self._forbidden(exc):
-                raise
+                raise self._error(url, exc) from None
         await self._signed_url(url, again=True)
-        return await read()
+        try:
+            return await read()
+        except LindiSourceError as exc:
+            raise self._error(url, exc) from None
 
     def _with_signed_blocking[T](self, url: str, read: Callable[[], T]) -> T:
         try:
             return read()
         except LindiSourceError as exc:
             if not self._forbidden(exc):
-                raise
+                raise self._error(url, exc) from None
         self._signed_url_blocking(url, again=True)
-        return read()
+        try:
+            return read()
+        except LindiSourceError as exc:
+            raise self._error(url, exc) from None
 
     # -- ByteSource ----------------------------------------------------------------------
 

@@ -84,7 +84,9 @@ class ResolvedURL:
     hops: int
 
 
-def _open_connection(parts: urllib.parse.SplitResult, timeout: float) -> http.client.HTTPConnection:
+def open_connection(parts: urllib.parse.SplitResult, timeout: float) -> http.client.HTTPConnection:
+    """An ``http.client`` connection to ``parts``' host (TLS verified for https), whose
+    socket operations time out after ``timeout`` seconds each."""
     host = parts.hostname or ""
     if parts.scheme == "https":
         return http.client.HTTPSConnection(
@@ -108,6 +110,16 @@ def _watch(connection: http.client.HTTPConnection, done: threading.Event, second
             return
 
 
+def shut_down_after(
+    connection: http.client.HTTPConnection, done: threading.Event, seconds: float
+) -> None:
+    """An overall deadline for ``connection``: past ``seconds``, unless ``done`` is set by
+    then, its socket is shut down (on a daemon thread)."""
+    threading.Thread(
+        target=_watch, args=(connection, done, seconds), name="hdmf_lindi-deadline", daemon=True
+    ).start()
+
+
 def _probe(
     url: str, method: str, deadline: float, extra_headers: Mapping[str, str]
 ) -> tuple[int, str | None, int | None]:
@@ -123,11 +135,9 @@ def _probe(
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise TimeoutError(f"{url}: redirect check out of time")
-    connection = _open_connection(parts, remaining)
+    connection = open_connection(parts, remaining)
     done = threading.Event()
-    threading.Thread(
-        target=_watch, args=(connection, done, remaining), name="hdmf_lindi-deadline", daemon=True
-    ).start()
+    shut_down_after(connection, done, remaining)
     try:
         connection.request(method, target, headers=headers)
         response = connection.getresponse()
