@@ -76,6 +76,30 @@ def test_remote_base_may_not_link_to_local_files(base: str, target: str) -> None
     assert check_link_target(base, target, allow_local=True).endswith("/etc/passwd")
 
 
+def test_explicit_allow_local_false_refuses_local_link_targets() -> None:
+    for base in ("/l/x.lindi.json", "<reference file system>"):
+        with pytest.raises(LindiSecurityError, match="allow_local"):
+            check_link_target(base, "/etc/passwd", allow_local=False)
+        with pytest.raises(LindiSecurityError, match="allow_local"):
+            check_link_target(base, "y.nwb", allow_local=False)
+        assert check_link_target(base, "https://h/y.nwb", allow_local=False) == "https://h/y.nwb"
+        assert check_link_target(base, "/etc/passwd").endswith("/etc/passwd")
+
+
+def test_reference_file_system_with_allow_local_false_does_not_open_a_local_link(
+    tmp_path: Path,
+) -> None:
+    h5, _lindi = _secret_files(tmp_path)
+    document = {"version": 1, "refs": {".zgroup": {"zarr_format": 2}, **_link_refs(str(h5))}}
+    with (
+        LindiH5pyFile.from_reference_file_system(document, allow_local=False) as f,
+        pytest.raises(LindiSecurityError, match="refusing to open the local file"),
+    ):
+        f["ext"]
+    with LindiH5pyFile.from_reference_file_system(document) as f:
+        assert f["ext"][0] == SECRET
+
+
 @pytest.mark.parametrize("scheme", ["path", "file-url"])
 def test_remote_lindi_json_link_to_local_file(
     tmp_path: Path, http_server: ServedDirectory, scheme: str
@@ -323,3 +347,22 @@ def test_remote_lindi_file_without_a_suffix(
         np.testing.assert_array_equal(io.read().acquisition["ts"].data[:], values)
     with LindiH5pyFile.from_lindi_file(url) as f:
         np.testing.assert_array_equal(f["acquisition/ts/data"][:], values)
+
+
+@pytest.mark.parametrize("suffix", [".lindi.tar", ".lindi.json"])
+@pytest.mark.parametrize("container_kind", ["json", "tar", "directory"])
+def test_container_kind_is_ignored_for_an_existing_local_file(
+    tmp_path: Path, suffix: str, container_kind: Any
+) -> None:
+    written = tmp_path / f"written{suffix}"
+    with LindiH5pyFile.from_lindi_file(written, "w") as f:
+        f.create_dataset("d", data=np.array([7]))
+    plain = tmp_path / "plain"  # no suffix: the content decides
+    shutil.copyfile(written, plain)
+    for path in (written, plain):
+        for mode in ("r", "r+", "a"):
+            opened = open_hierarchy(path, mode, container_kind=container_kind)  # type: ignore[arg-type]
+            try:
+                assert opened.hierarchy.read("/d")[0] == 7
+            finally:
+                opened.close()

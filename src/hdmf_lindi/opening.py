@@ -3,15 +3,17 @@ front ends (``LindiH5pyFile`` and ``LindiIO``).
 
 :func:`open_hierarchy` takes a LINDI file (``.lindi.json``, ``.lindi.d``, ``.lindi.tar``, local
 or URL), an HDF5/NWB file (local or URL, translated on the fly) or a reference file system
-dict. New files (mode ``"w"``, ``"w-"``/``"x"``, ``"a"`` of a missing file) are written under a
-temporary name beside the target and renamed into place by
-:meth:`OpenedHierarchy.close` with ``commit=True``: a failed write leaves no half-written file,
-an existing file is replaced only by a complete one, and only when it is recognisably a LINDI
-file (:mod:`hdmf_lindi.storage.replacing`). Every writer holds the file's writer lock
+dict. New files (mode ``"w"``, ``"w-"``/``"x"``, ``"a"`` of a missing file) are written by
+:meth:`LindiStore.open <hdmf_lindi.storage.store.LindiStore.open>` under a temporary name
+beside the target and renamed into place by :meth:`OpenedHierarchy.close` with
+``commit=True``: a failed write leaves no half-written file, an existing file is replaced only
+by a complete one, and only when it is recognisably a LINDI file
+(:mod:`hdmf_lindi.storage.replacing`). Every writer holds the file's writer lock
 (:mod:`hdmf_lindi.storage.writer_lock`) until it is closed.
 
 External links obey the policy chunk refs do (:func:`check_link_target`): a file that came from
-a URL links only to remote files unless the caller passes ``allow_local=True``.
+a URL links only to remote files unless the caller passes ``allow_local=True``; with
+``allow_local=False`` no file links to local files.
 """
 
 from __future__ import annotations
@@ -31,21 +33,21 @@ from hdmf_lindi.errors import (
     LindiUnsupportedError,
 )
 from hdmf_lindi.storage.containers import container_kind_from_suffix
-from hdmf_lindi.storage.replacing import (
-    TemporarySibling,
-    check_replaceable,
-    locked_for_writing,
-    recover_if_interrupted,
-)
+from hdmf_lindi.storage.replacing import recover_if_interrupted
 from hdmf_lindi.storage.sources import is_remote_url
 from hdmf_lindi.storage.sources.router import _local_path_of
-from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
+from hdmf_lindi.storage.store import (
+    CREATING_MODES,
+    DEFAULT_INLINE_THRESHOLD,
+    EXCLUSIVE_MODES,
+    MODES,
+    OpenMode,
+)
 
 if TYPE_CHECKING:
     from hdmf_lindi.hierarchy import Hierarchy
     from hdmf_lindi.storage.staging import StagingArea
     from hdmf_lindi.storage.store import LindiStore
-    from hdmf_lindi.storage.writer_lock import WriterLock
 
 __all__ = [
     "ContainerKind",
@@ -60,11 +62,8 @@ __all__ = [
     "resolve_link_location",
 ]
 
-type OpenMode = Literal["r", "r+", "a", "w", "w-", "x"]
 type ContainerKind = Literal["json", "tar", "directory"]
 _CONTAINER_KINDS = ("json", "tar", "directory")
-_MODES = ("r", "r+", "a", "w", "w-", "x")
-_CREATING_MODES = ("w", "w-", "x")
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _HDF5_USERBLOCK_OFFSETS = (0, 512, 1024, 2048, 4096)
@@ -172,8 +171,6 @@ class OpenedHierarchy:
     location: str
     writable: bool
     closers: list[Callable[[], None]] = field(default_factory=list)
-    _temporary: TemporarySibling | None = None
-    _lock: WriterLock | None = None
     _closed: bool = False
 
     def close(self, *, commit: bool = True) -> None:
@@ -183,32 +180,19 @@ class OpenedHierarchy:
         if self._closed:
             return
         self._closed = True
-        temporary, self._temporary = self._temporary, None
-        lock, self._lock = self._lock, None
         try:
             try:
-                try:
-                    self.hierarchy.close()
-                    if not commit:
-                        self.store.forget_changes()
-                    self.store.close()
-                finally:
-                    for closer in self.closers:
-                        closer()
-                    self.closers.clear()
+                self.hierarchy.close()
             except BaseException:
-                if temporary is not None:
-                    temporary.discard()
+                commit = False
                 raise
-            if temporary is None:
-                return
-            if commit:
-                temporary.commit()
-            else:
-                temporary.discard()
+            finally:
+                # the store puts a new file in place, or deletes it, and releases the lock
+                self.store.close(commit=commit)
         finally:
-            if lock is not None:
-                lock.release()
+            for closer in self.closers:
+                closer()
+            self.closers.clear()
 
 
 def open_hierarchy(
@@ -254,8 +238,9 @@ def open_hierarchy(
         existing file keeps its own (detected from its keys).
     container_kind
         The container of a new file (``"json"``, ``"tar"`` or ``"directory"``), for a name
-        without a LINDI suffix; default: from the suffix. Existing files are recognised by
-        their content whatever their name.
+        without a LINDI suffix; default: from the suffix. Existing local files are recognised
+        by their content whatever their name (``container_kind`` is ignored); so is a URL
+        without a suffix, unless ``container_kind`` names its container.
 
     Returns
     -------
@@ -273,8 +258,8 @@ def open_hierarchy(
         Creating a remote file or one whose name has no LINDI suffix; writing an HDF5 file in
         another mode than ``"r+"``.
     """
-    if mode not in _MODES:
-        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if staging_area is not None and mode == "r":
         raise ValueError("a staging area needs a writable mode ('r+', 'a', 'w', 'w-', 'x')")
     store_options: dict[str, Any] = {
@@ -293,19 +278,21 @@ def open_hierarchy(
     exists = remote or os.path.lexists(location)
     if mode in ("r", "r+") and not exists:
         raise LindiSourceError(f"{location}: no such file (mode {mode!r})")
-    if mode in ("w-", "x") and exists:
+    if mode in EXCLUSIVE_MODES and exists:
         raise LindiSourceError(f"{location}: already exists (mode {mode!r})")
     if container_kind is not None and container_kind not in _CONTAINER_KINDS:
         raise ValueError(
             f"container_kind must be one of {_CONTAINER_KINDS}, got {container_kind!r}"
         )
-    if kind is not FileKind.HDF5 and (mode in _CREATING_MODES or not exists):
-        return _create(location, remote, store_options, conventions, container_kind)
+    if kind is not FileKind.HDF5 and (mode in CREATING_MODES or not exists):
+        return _create(location, mode, remote, store_options, conventions, container_kind)
     if kind is None and not remote and _is_zarr_directory(location):
         kind = FileKind.ZARR
     if kind is FileKind.ZARR:
         return _open_zarr_directory(location, mode, store_options)
-    if kind is None and remote and container_kind_from_suffix(location) is None:
+    if not remote or container_kind_from_suffix(location) is not None:
+        container_kind = None  # an existing local file or suffixed URL: its content decides
+    elif kind is None:
         # a URL without a LINDI suffix (a DANDI asset's download URL): the first bytes tell
         # HDF5 from LINDI, and a tar archive from a JSON document
         head = _remote_head(text, local_cache)
@@ -356,6 +343,7 @@ def _open_zarr_directory(
 
 def _create(
     location: str,
+    mode: OpenMode,
     remote: bool,
     store_options: dict[str, Any],
     conventions: str | None = None,
@@ -373,40 +361,24 @@ def _create(
             f"{location}: new LINDI files are named *.lindi.json, *.lindi.tar or *.lindi.d "
             "(use h5py / NWBHDF5IO to write HDF5)"
         )
-    lock = locked_for_writing(location)
+    flavour = get_conventions(conventions or DEFAULT_CONVENTIONS)
+    store = LindiStore.open(
+        container_for(location, kind=container_kind) if container_kind else location,
+        mode,
+        **store_options,
+    )
     try:
-        kind = container_kind or container_kind_from_suffix(location)
-        check_replaceable(location, directory=kind == "directory")
-        temporary = TemporarySibling(location)
-    except BaseException:
-        lock.release()
-        raise
-    try:
-        flavour = get_conventions(conventions or DEFAULT_CONVENTIONS)
-        store = LindiStore.open(
-            container_for(temporary.path, kind=container_kind),
-            "w",
-            display_name=location,
-            **store_options,
-        )
-        if flavour.zarr_format != 2:
+        if flavour.zarr_format != 2 and store.is_new:
             # the store starts a new file with a Zarr v2 root group
             for key in list(store.reference_map.keys()):
                 store.reference_map.delete(key)
             flavour.write_group(store.reference_map, "/", {})
     except BaseException:
-        temporary.discard()
-        lock.release()
+        store.close(commit=False)
         raise
-    return OpenedHierarchy(
-        Hierarchy(store, flavour),
-        store,
-        FileKind.LINDI,
-        location,
-        True,
-        _temporary=temporary,
-        _lock=lock,
-    )
+    # a file another writer created meanwhile ("a") keeps its own flavour
+    hierarchy = Hierarchy(store, flavour) if store.is_new else Hierarchy(store)
+    return OpenedHierarchy(hierarchy, store, FileKind.LINDI, location, True)
 
 
 def _open_hdf5(source: str, mode: OpenMode, store_options: dict[str, Any]) -> OpenedHierarchy:
@@ -460,16 +432,24 @@ def resolve_link_location(base: str, filename: str) -> str:
 
 def check_link_target(base: str, filename: str, *, allow_local: bool | None = None) -> str:
     """The location an external link of ``base`` names (:func:`resolve_link_location`),
-    checked against the policy refs follow: a file that came from a URL may link only to
-    remote files, unless ``allow_local`` is true.
+    checked against the policy refs follow: a local target is allowed when ``allow_local`` is
+    true, refused when it is false; by default (``None``) refused only for a file that came
+    from a URL.
 
     Raises
     ------
     LindiSecurityError
-        ``base`` is remote, the target local and ``allow_local`` not true.
+        The target is local and ``allow_local`` false, or ``None`` with a remote ``base``.
     """
     location = resolve_link_location(base, filename)
-    if is_remote_url(base) and not is_remote_url(location) and not allow_local:
+    if is_remote_url(location) or allow_local:
+        return location
+    if allow_local is False:
+        raise LindiSecurityError(
+            f"{base}: external link to {filename!r}: refusing to open the local file "
+            f"{location!r} (allow_local=False)"
+        )
+    if is_remote_url(base):
         raise LindiSecurityError(
             f"{base}: external link to {filename!r}: refusing to open the local file "
             f"{location!r} for a file that came from a URL (pass allow_local=True to allow)"

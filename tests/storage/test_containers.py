@@ -171,8 +171,10 @@ def test_modes(tmp_path: Path, suffix: str) -> None:
     with _open(path, "w") as store:  # replaces
         assert sorted(store.reference_map.keys()) == [".zgroup"]
     assert "k" not in dict(zarr.open_group(LindiStore.open(path), mode="r", zarr_format=2).attrs)
+    with pytest.raises(LindiSourceError, match="already exists"):
+        LindiStore.open(path, "x")  # h5py's and every opener's alias of "w-"
     with pytest.raises(ValueError, match="mode must be one of"):
-        LindiStore.open(path, "x")  # type: ignore[call-overload]
+        LindiStore.open(path, "q")  # type: ignore[call-overload]
 
 
 def test_content_sniffing_without_suffix(tmp_path: Path) -> None:
@@ -395,7 +397,7 @@ def test_directory_overwrite_failing_after_lindi_json_leaves_only_unreferenced_b
 ) -> None:
     path = tmp_path / "d.lindi.d"
     with _open(path, "w") as store:
-        write_sample(store)
+        values = write_sample(store)
     old_blobs = _blob_files(path)
     assert len(old_blobs) == 4
 
@@ -404,9 +406,14 @@ def test_directory_overwrite_failing_after_lindi_json_leaves_only_unreferenced_b
 
     monkeypatch.setattr(DirectoryContainer, "_remove_stale_blobs", fail)
     with pytest.raises(_Boom):
-        _open(path, "w")
+        _open(path, "w")  # a store's "w" writes beside the old file: it stays as it was
+    check_sample(path, values)
+    assert sorted(os.listdir(tmp_path)) == ["d.lindi.d"]
+    with pytest.raises(_Boom):
+        DirectoryContainer(path).create(ReferenceMap({".zgroup": {"zarr_format": 2}}))
     monkeypatch.undo()
-    # the new (empty) file is in place and consistent; the old blobs are leftovers
+    # created in place: the new (empty) file is in place and consistent; the old blobs are
+    # leftovers
     root = zarr.open_group(LindiStore.open(path), mode="r", zarr_format=2)
     assert list(root.keys()) == []
     assert _blob_files(path) == old_blobs

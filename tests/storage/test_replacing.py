@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,140 @@ def test_exchange_swaps_two_directories_where_the_os_can(tmp_path: Path) -> None
         pytest.skip("no renameat2(RENAME_EXCHANGE) here: the two-rename path is used")
     assert os.listdir(tmp_path / "b") == ["from_a"]
     assert os.listdir(tmp_path / "a") == []
+
+
+@pytest.mark.parametrize("name", ["x.lindi.json", "x.lindi.tar", "x.lindi.d"])
+def test_store_w_keeps_the_old_file_until_close(tmp_path: Path, name: str) -> None:
+    target = tmp_path / name
+    _lindi_d(target, "old")
+    store = LindiStore.open(target, "w")
+    assert _value(target) == "old"  # not emptied at open
+    store.reference_map.set_json(".zattrs", {"value": "new"})
+    store.flush()
+    assert _value(target) == "old"  # a flush saves the new file beside it
+    store.close()
+    assert _value(target) == "new"
+    assert sorted(os.listdir(tmp_path)) == [name]
+
+
+@pytest.mark.parametrize("name", ["x.lindi.json", "x.lindi.tar", "x.lindi.d"])
+@pytest.mark.parametrize("mode", ["w", "w-", "a"])
+def test_store_close_without_commit_leaves_no_new_file(
+    tmp_path: Path, name: str, mode: str
+) -> None:
+    target = tmp_path / name
+    if mode == "w":
+        _lindi_d(target, "old")
+    store = LindiStore.open(target, mode)  # type: ignore[call-overload]
+    store.reference_map.set_json(".zattrs", {"value": "new"})
+    store.close(commit=False)
+    if mode == "w":
+        assert _value(target) == "old"
+        assert sorted(os.listdir(tmp_path)) == [name]
+    else:
+        assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["x.lindi.json", "x.lindi.tar", "x.lindi.d"])
+@pytest.mark.parametrize("noreplace", [True, False])
+def test_exclusive_commit_never_replaces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, noreplace: bool
+) -> None:
+    if not noreplace:
+        monkeypatch.setattr(replacing, "_rename_noreplace", lambda a, b: False)
+    target = tmp_path / name
+    first = TemporarySibling(str(target), exclusive=True)
+    second = TemporarySibling(str(target), exclusive=True)
+    _lindi_d(Path(first.path), "first")
+    _lindi_d(Path(second.path), "second")
+    first.commit()
+    with pytest.raises(LindiSourceError, match="already exists"):
+        second.commit()
+    assert _value(target) == "first"
+    assert sorted(os.listdir(tmp_path)) == [name]
+
+
+@pytest.mark.parametrize("name", ["x.lindi.json", "x.lindi.tar", "x.lindi.d"])
+@pytest.mark.parametrize("mode", ["w-", "x", "a"])
+def test_exclusive_open_checks_again_with_the_lock_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, mode: str
+) -> None:
+    """Another creator finishes between this opener's check and its lock."""
+    from hdmf_lindi.opening import open_hierarchy
+    from hdmf_lindi.storage import store as store_module
+
+    target = tmp_path / name
+    real = store_module.locked_for_writing
+    raced: list[bool] = []
+
+    def racing(location: str, *args: object) -> object:
+        if not raced:
+            raced.append(True)
+            _lindi_d(target, "first")
+        return real(location, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module, "locked_for_writing", racing)
+    if mode == "a":
+        opened = open_hierarchy(target, "a")
+        assert opened.store.reference_map.get_json(".zattrs") == {"value": "first"}
+        opened.close()
+    else:
+        with pytest.raises(LindiSourceError, match="already exists"):
+            open_hierarchy(target, mode)  # type: ignore[arg-type]
+    assert raced
+    assert _value(target) == "first"
+    assert sorted(os.listdir(tmp_path)) == [name]
+
+
+@pytest.mark.parametrize("name", ["x.lindi.json", "x.lindi.tar", "x.lindi.d"])
+def test_reader_never_waits_for_nor_takes_the_lock_of_a_creating_writer(
+    tmp_path: Path, name: str
+) -> None:
+    from hdmf_lindi.opening import open_hierarchy
+
+    target = tmp_path / name
+    writer = open_hierarchy(target, "w")  # a live writer: its temporary beside the missing path
+    try:
+        start = time.monotonic()
+        with pytest.raises(LindiSourceError, match="no such"):
+            LindiStore.open(target, "r")
+        with pytest.raises(LindiSourceError, match="no such"):
+            open_hierarchy(target, "r")
+        assert time.monotonic() - start < 2  # no waiting for the writer
+    finally:
+        writer.close()
+    assert sorted(os.listdir(tmp_path)) == [name]
+
+
+def test_reader_leaves_an_unfinished_new_file_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "x.lindi.d"
+    temporary = TemporarySibling(str(target))  # a writer killed while creating: not complete
+    _lindi_d(Path(temporary.path), "new")
+
+    def no_lock(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a reader took the writer lock")
+
+    monkeypatch.setattr(replacing.WriterLock, "acquire", no_lock)
+    recover_if_interrupted(str(target))
+    with pytest.raises(LindiSourceError, match="no such"):
+        LindiStore.open(target, "r")
+    assert os.path.isdir(Path(temporary.path).parent)  # left to the next writer
+    monkeypatch.undo()
+    LindiStore.open(target, "a").close()  # a writer removes it
+    assert sorted(os.listdir(tmp_path)) == ["x.lindi.d"]
+
+
+def test_reader_does_not_recover_while_a_live_writer_holds_the_lock(tmp_path: Path) -> None:
+    target = _interrupted(tmp_path, complete=True)
+    lock = replacing.WriterLock(str(target)).acquire()
+    try:
+        start = time.monotonic()
+        recover_if_interrupted(str(target))
+        assert time.monotonic() - start < 2  # at once, without waiting
+        assert not target.exists()
+    finally:
+        lock.release()
+    recover_if_interrupted(str(target))
+    assert _value(target) == "new"

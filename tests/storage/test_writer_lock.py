@@ -68,7 +68,7 @@ def test_lock_of_a_killed_writer_is_free(tmp_path: Path) -> None:
     code = (
         "import os, signal, sys\n"
         "from hdmf_lindi.storage.writer_lock import WriterLock\n"
-        "WriterLock(sys.argv[1]).acquire()\n"
+        "lock = WriterLock(sys.argv[1]).acquire()\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
     subprocess.run([sys.executable, "-c", code, target], check=False, timeout=60)
@@ -98,3 +98,24 @@ def test_store_releases_the_lock_when_loading_fails(tmp_path: Path) -> None:
         LindiStore.open(path, "r+")
     assert not os.path.exists(lock_path_for(str(path)))
     WriterLock(str(path)).acquire().release()
+
+
+def test_a_lock_nobody_references_any_more_is_released(tmp_path: Path) -> None:
+    target = str(tmp_path / "a.lindi.json")
+    lock = WriterLock(target).acquire()
+    path = lock.path
+    del lock  # the safety net: a writer dropped without release() frees the file
+    assert not os.path.exists(path)
+    WriterLock(target).acquire().release()
+
+
+def test_release_after_the_safety_net_is_a_no_op(tmp_path: Path) -> None:
+    target = str(tmp_path / "a.lindi.json")
+    lock = WriterLock(target).acquire()
+    lock.release()
+    second = WriterLock(target).acquire()
+    del lock  # the first lock's finalizer must not remove the second one's file
+    assert os.path.exists(second.path)
+    with pytest.raises(LindiLockedError):
+        WriterLock(target).acquire()
+    second.release()

@@ -31,7 +31,7 @@ from hdmf_lindi.opening import (
     open_hierarchy,
     open_linked_file,
 )
-from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
+from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD, OpenMode
 
 if TYPE_CHECKING:
     from hdmf_lindi.conventions.model import DatasetInfo, Node
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LindiH5pyFile"]
 
-type FileMode = Literal["r", "r+", "w", "w-", "x", "a"]
+type FileMode = OpenMode
 
 
 class LindiH5pyFile(LindiH5pyGroup, h5py.File):

@@ -56,7 +56,12 @@ from hdmf_lindi.opening import (
     open_linked_file,
 )
 from hdmf_lindi.storage.sources import is_remote_url
-from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
+from hdmf_lindi.storage.store import (
+    CREATING_MODES,
+    DEFAULT_INLINE_THRESHOLD,
+    EXCLUSIVE_MODES,
+    MODES,
+)
 
 if TYPE_CHECKING:
     from hdmf_lindi.h5py_compat import LindiH5pyFile
@@ -64,8 +69,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LindiIO", "read_nwb"]
 
-_MODES = ("r", "r+", "a", "w", "w-", "x")
-_CREATING_MODES = ("w", "w-", "x")
 _EXPANDABLE = ("VectorData", "ElementIdentifiers")
 
 
@@ -152,8 +155,8 @@ class LindiIO(HDMFIO):
         conventions: str | None = None,
         allow_local: bool | None = None,
     ) -> None:
-        if mode not in _MODES:
-            raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         _check_unsupported_options(comm, driver, aws_region)
         self._path = _check_path_file(path, file)
         self._mode = mode
@@ -174,7 +177,7 @@ class LindiIO(HDMFIO):
         if file is None:
             _check_exists(self._path, mode)
 
-        if mode in _CREATING_MODES or manager is not None:
+        if mode in CREATING_MODES or manager is not None:
             load_namespaces = False
         if load_namespaces:
             self.open()
@@ -191,7 +194,11 @@ class LindiIO(HDMFIO):
         elif isinstance(manager, TypeMap):
             manager = BuildManager(manager)
         source = self._path if is_remote_url(self._path) else os.path.abspath(self._path)
-        super().__init__(manager=manager, source=source, herd_path=herd_path)
+        try:
+            super().__init__(manager=manager, source=source, herd_path=herd_path)
+        except BaseException:
+            self._release(commit=False)  # the writer lock self.open() took
+            raise
 
     # ------------------------------------------------------------------ opening and closing
     def open(self) -> None:
@@ -203,7 +210,7 @@ class LindiIO(HDMFIO):
             return
         opened = open_hierarchy(
             self._path,
-            self._mode,  # type: ignore[arg-type]
+            self._mode,
             local_cache=self._local_cache,
             staging_area=self._staging_area,
             inline_threshold=self._inline_threshold,
@@ -249,8 +256,9 @@ class LindiIO(HDMFIO):
             return
         file_object = self._file_object
         if file_object is not None:
-            # the file given to us is closed as NWBHDF5IO closes its h5py.File (saving it)
-            file_object.close()
+            # the file given to us is closed as NWBHDF5IO closes its h5py.File: saved after a
+            # successful write; after a failed one its unsaved changes are discarded
+            file_object._close(commit=commit)
         else:
             opened.close(commit=commit)
 
@@ -423,7 +431,7 @@ class LindiIO(HDMFIO):
         -----
         The exceptions and their messages are those of ``NWBHDF5IO.read``.
         """
-        if self._mode in _CREATING_MODES:
+        if self._mode in CREATING_MODES:
             raise LindiUnsupportedOperation(
                 f"Cannot read from file {self.source} in mode '{self._mode}'. Please use mode "
                 "'r', 'r+', or 'a'."
@@ -673,7 +681,7 @@ class LindiIO(HDMFIO):
         nwbfile
             Alias of ``container``.
         """
-        if self._mode not in _CREATING_MODES:
+        if self._mode not in CREATING_MODES:
             raise LindiUnsupportedOperation(
                 f"Cannot export to file {self.source} in mode '{self._mode}'. Please use mode 'w'."
             )
@@ -893,7 +901,7 @@ def _check_exists(path: str, mode: str) -> None:
         raise LindiFileModeError(
             f"Unable to open file {path} in '{mode}' mode. File does not exist."
         )
-    if mode in ("w-", "x") and exists:
+    if mode in EXCLUSIVE_MODES and exists:
         raise LindiFileModeError(
             f"Unable to open file {path} in '{mode}' mode. File already exists."
         )

@@ -10,7 +10,11 @@ place:
   OS and file system have it (Linux): atomic; elsewhere with two renames (old one aside, new
   one in), after a :data:`COMPLETE_NAME` marker says the new copy is complete. A kill between
   the two leaves nothing at the path; :func:`recover` (run by every open of that path) moves
-  the complete new copy into place, or the old one back when the new one was not complete.
+  the complete new copy into place, or the old one back when the new one was not complete;
+* an exclusive one (``"w-"``/``"x"``, ``"a"`` of a missing file) never replaces anything:
+  ``renameat2(RENAME_NOREPLACE)`` where the OS has it, else a hard link (a file) or a rename
+  onto a directory it has just created (a ``.lindi.d``). When something appeared at the path
+  meanwhile, the new file is discarded and :class:`LindiSourceError` raised.
 
 Only what is recognisably ours is replaced (:func:`check_replaceable`): a regular file, an
 empty directory, or a ``.lindi.d`` (a directory holding ``lindi.json``). Only temporary
@@ -46,7 +50,6 @@ COMPLETE_NAME = ".lindi-complete"
 """Written once the new copy is complete, before the target is touched."""
 _REPLACED_NAME = ".lindi-replaced"
 _DOCUMENT_NAME = "lindi.json"
-_RECOVERY_LOCK_TIMEOUT = 10.0
 
 
 def check_replaceable(target: str, *, directory: bool) -> None:
@@ -182,14 +185,31 @@ def recover(target: str) -> None:
 
 
 def recover_if_interrupted(target: str) -> None:
-    """For any opener: when ``target`` is missing and a temporary directory of ours is beside
-    it, take the writer lock (waiting for a live writer's commit) and :func:`recover`."""
+    """For a reader: when ``target`` is missing because a replacement was interrupted between
+    its two renames (a temporary directory of ours holds the complete new copy or the old one
+    moved aside), :func:`recover` it, provided no live writer holds the lock. Never waits:
+    with the lock held elsewhere the writer is mid-replacement and finishes it itself. A
+    temporary directory of a new file being written (or whose writer was killed) is left to
+    the next writer."""
     target = os.path.abspath(target).rstrip(os.sep)
-    if os.path.lexists(target) or not _temporaries(target):
+    if os.path.lexists(target) or not any(map(_interrupted, _temporaries(target))):
         return
-    # OSError: a read-only directory (nothing we could repair), or a writer still busy
-    with contextlib.suppress(OSError), WriterLock(target).acquire(timeout=_RECOVERY_LOCK_TIMEOUT):
-        recover(target)
+    lock = WriterLock(target)
+    try:
+        lock.acquire(timeout=0)
+    except OSError:  # a live writer (LindiLockedError), or a read-only directory
+        return
+    try:
+        with contextlib.suppress(OSError):  # nothing a reader could repair
+            recover(target)
+    finally:
+        lock.release()
+
+
+def _interrupted(temporary: str) -> bool:
+    return os.path.exists(os.path.join(temporary, COMPLETE_NAME)) or os.path.lexists(
+        os.path.join(temporary, _REPLACED_NAME)
+    )
 
 
 def locked_for_writing(target: str, timeout: float | None = None) -> WriterLock:
@@ -212,10 +232,12 @@ def locked_for_writing(target: str, timeout: float | None = None) -> WriterLock:
 
 class TemporarySibling:
     """A private temporary directory beside ``target`` holding the new file under the
-    target's own name (:attr:`path`) until :meth:`commit` moves it into place."""
+    target's own name (:attr:`path`) until :meth:`commit` moves it into place; ``exclusive``:
+    only where nothing is."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, *, exclusive: bool = False) -> None:
         self.target = os.path.abspath(target).rstrip(os.sep)
+        self.exclusive = exclusive
         parent = os.path.dirname(self.target)
         os.makedirs(parent, exist_ok=True)
         self._directory = tempfile.mkdtemp(prefix=_temporary_prefix(self.target), dir=parent)
@@ -227,6 +249,9 @@ class TemporarySibling:
         """Move the new file to the target (see the module notes); the old one is removed only
         once the new one is in place."""
         try:
+            if self.exclusive:
+                self._move_without_replacing()
+                return
             check_replaceable(self.target, directory=os.path.isdir(self.path))
             if os.path.isdir(self.path) and os.path.isdir(self.target):
                 self._replace_directory()
@@ -234,6 +259,34 @@ class TemporarySibling:
                 os.replace(self.path, self.target)
         finally:
             _remove_temporary(self._directory)
+
+    def _move_without_replacing(self) -> None:
+        try:
+            if _rename_noreplace(self.path, self.target):
+                return
+            if os.path.isdir(self.path):
+                os.mkdir(self.target)  # fails when anything is there
+                try:
+                    os.rename(self.path, self.target)
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        os.rmdir(self.target)
+                    raise
+            else:
+                try:
+                    os.link(self.path, self.target)  # the temporary name goes with its directory
+                except OSError as exc:
+                    if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+                        raise
+                    # a file system without hard links: checked, then renamed (not atomic)
+                    if os.path.lexists(self.target):
+                        raise FileExistsError(errno.EEXIST, "exists", self.target) from exc
+                    os.rename(self.path, self.target)
+        except FileExistsError as exc:
+            raise LindiSourceError(
+                f"{self.target}: already exists (created meanwhile by another program); the "
+                "new file was discarded"
+            ) from exc
 
     def _replace_directory(self) -> None:
         _write_durably(os.path.join(self._directory, COMPLETE_NAME))
@@ -260,6 +313,7 @@ def _write_durably(path: str) -> None:
         os.close(fd)
 
 
+_RENAME_NOREPLACE = 1
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _renameat2: object = None
@@ -268,6 +322,16 @@ _renameat2: object = None
 def _exchange(a: str, b: str) -> bool:
     """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); ``False`` when the
     OS, C library or file system cannot."""
+    return _rename_with_flags(a, b, _RENAME_EXCHANGE)
+
+
+def _rename_noreplace(a: str, b: str) -> bool:
+    """Rename ``a`` to ``b`` unless ``b`` exists (Linux ``renameat2(RENAME_NOREPLACE)``,
+    ``FileExistsError`` then); ``False`` when the OS, C library or file system cannot."""
+    return _rename_with_flags(a, b, _RENAME_NOREPLACE)
+
+
+def _rename_with_flags(a: str, b: str, flags: int) -> bool:
     global _renameat2
     if _renameat2 is None:
         _renameat2 = False
@@ -286,11 +350,13 @@ def _exchange(a: str, b: str) -> bool:
     if _renameat2 is False:
         return False
     result = _renameat2(  # type: ignore[operator]
-        _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE
+        _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), flags
     )
     if result == 0:
         return True
     code = ctypes.get_errno()
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
         return False
+    if code == errno.EEXIST:
+        raise FileExistsError(code, os.strerror(code), b)
     raise OSError(code, os.strerror(code), b)

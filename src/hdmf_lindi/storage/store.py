@@ -61,6 +61,7 @@ from hdmf_lindi.storage.reference_map import (
     is_metadata_key,
 )
 from hdmf_lindi.storage.replacing import (
+    TemporarySibling,
     check_replaceable,
     locked_for_writing,
     recover_if_interrupted,
@@ -74,7 +75,14 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.staging import StagingArea
     from hdmf_lindi.storage.writer_lock import WriterLock
 
-__all__ = ["DEFAULT_INLINE_THRESHOLD", "LindiStore", "OpenMode"]
+__all__ = [
+    "CREATING_MODES",
+    "DEFAULT_INLINE_THRESHOLD",
+    "EXCLUSIVE_MODES",
+    "MODES",
+    "LindiStore",
+    "OpenMode",
+]
 
 DEFAULT_INLINE_THRESHOLD = 1000
 #: JSON size (base64 of chunks inlined only for want of a place for blobs) past which a store
@@ -82,8 +90,13 @@ DEFAULT_INLINE_THRESHOLD = 1000
 LARGE_INLINE_WARNING_BYTES = 50_000_000
 """Chunks shorter than this many bytes are stored inline (lindi 0.4.6 uses ``size < 1000``)."""
 
-type OpenMode = Literal["r", "r+", "a", "w", "w-"]
-_MODES = ("r", "r+", "a", "w", "w-")
+type OpenMode = Literal["r", "r+", "a", "w", "w-", "x"]
+MODES: tuple[OpenMode, ...] = ("r", "r+", "a", "w", "w-", "x")
+"""The modes of every opener (h5py's): ``"x"`` is ``"w-"``."""
+CREATING_MODES: tuple[OpenMode, ...] = ("w", "w-", "x")
+"""The modes that always create a new file (``"a"`` creates one only when it is missing)."""
+EXCLUSIVE_MODES: tuple[OpenMode, ...] = ("w-", "x")
+"""The modes that fail when the file exists."""
 
 
 class _SharedState:
@@ -176,6 +189,7 @@ class LindiStore(Store):
         self._shared = _SharedState(self._reference_map.revision)
         self._owns_resources = True
         self._writer_lock: WriterLock | None = None
+        self._temporary: TemporarySibling | None = None
         self._chunk_limits = ChunkLimitCache()
 
     # ------------------------------------------------------------------ opening
@@ -225,9 +239,11 @@ class LindiStore(Store):
             :class:`~hdmf_lindi.storage.containers.Container`.
         mode
             ``"r"`` read; ``"r+"`` read/write, must exist; ``"a"`` read/write, created when
-            missing; ``"w"`` create (replacing what is there); ``"w-"`` create, fail if it
-            exists. New files hold an empty root group. A remote file opened for writing is
-            edited in memory only (see :attr:`reference_map`).
+            missing; ``"w"`` create (replacing what is there); ``"w-"``/``"x"`` create, fail
+            if it exists. New files hold an empty root group; a local one is written beside
+            the target (:class:`~hdmf_lindi.storage.replacing.TemporarySibling`) and put in
+            place by :meth:`close`: until then the old file stays as it was. A remote file
+            opened for writing is edited in memory only (see :attr:`reference_map`).
         local_cache
             A ``LocalCache`` for remote byte ranges.
         staging_area
@@ -292,34 +308,47 @@ class LindiStore(Store):
         allow_local: bool | None,
         display_name: str | None = None,
     ) -> Self:
-        if mode not in _MODES:
-            raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         container = (
             path_or_url if isinstance(path_or_url, Container) else container_for(path_or_url)
         )
         if staging_area is not None and mode == "r":
-            raise ValueError("a staging area needs a writable mode ('r+', 'a', 'w', 'w-')")
-        lock: WriterLock | None = None
-        if not container.is_remote:
-            if mode == "r":
+            raise ValueError("a staging area needs a writable mode ('r+', 'a', 'w', 'w-', 'x')")
+        options: dict[str, Any] = {
+            "local_cache": local_cache,
+            "staging_area": staging_area,
+            "inline_threshold": inline_threshold,
+            "allow_local": allow_local,
+        }
+        if container.is_remote or mode == "r":
+            if not container.is_remote:
                 recover_if_interrupted(container.location)
-            else:
-                lock = locked_for_writing(container.location)
+            return cls._open_locked(container, mode, display_name=display_name, **options)
+        lock = locked_for_writing(container.location)
+        temporary: TemporarySibling | None = None
         try:
+            # checked with the lock held: no other writer creates or replaces it meanwhile
+            creating = mode in CREATING_MODES or (mode == "a" and not container.exists())
+            if creating:
+                if mode in EXCLUSIVE_MODES and container.exists():
+                    raise LindiSourceError(f"{container.location}: already exists (mode {mode!r})")
+                check_replaceable(container.location, directory=container.kind == "directory")
+                # the new file is written beside the target and put in place at close
+                temporary = TemporarySibling(container.location, exclusive=mode != "w")
+                if display_name is None:
+                    display_name = container.location
+                container = container_for(temporary.path, kind=container.kind)
             store = cls._open_locked(
-                container,
-                mode,
-                local_cache=local_cache,
-                staging_area=staging_area,
-                inline_threshold=inline_threshold,
-                allow_local=allow_local,
-                display_name=display_name,
+                container, "w" if creating else mode, display_name=display_name, **options
             )
         except BaseException:
-            if lock is not None:
-                lock.release()
+            if temporary is not None:
+                temporary.discard()
+            lock.release()
             raise
         store._writer_lock = lock
+        store._temporary = temporary
         return store
 
     @classmethod
@@ -334,14 +363,11 @@ class LindiStore(Store):
         allow_local: bool | None,
         display_name: str | None,
     ) -> Self:
-        creating = mode in ("w", "w-") or (mode == "a" and not container.exists())
         reference_map: ReferenceMap | None = None
-        if creating:
+        if mode in CREATING_MODES:
+            # a local one is a fresh temporary path here (see _open_container)
             if container.is_remote:
                 raise LindiReadOnlyError(f"{container.location}: cannot create a remote file")
-            if mode == "w-" and container.exists():
-                raise LindiSourceError(f"{container.location}: already exists (mode 'w-')")
-            check_replaceable(container.location, directory=container.kind == "directory")
             reference_map = ReferenceMap(
                 {".zgroup": {"zarr_format": 2}},
                 source=display_name if display_name is not None else container.location,
@@ -389,6 +415,7 @@ class LindiStore(Store):
         state["_shared"] = None
         state["_staged_router"] = None
         state["_writer_lock"] = None
+        state["_temporary"] = None
         if not self._explicit_router:
             state["_router"] = None
         return state
@@ -409,6 +436,11 @@ class LindiStore(Store):
     def container(self) -> Container | None:
         """Where the map is saved, or ``None`` for an in-memory store."""
         return self._container
+
+    @property
+    def is_new(self) -> bool:
+        """Whether this store writes a new local file, put in place by :meth:`close`."""
+        return self._temporary is not None
 
     @property
     def router(self) -> SourceRouter:
@@ -877,29 +909,53 @@ class LindiStore(Store):
             self._shared.dirty = False
             self._shared.saved_revision = self._reference_map.revision
 
-    def close(self) -> None:
-        """Save pending changes (local containers; a remote file's edits stay in memory) and
-        release file handles."""
+    def close(self, *, commit: bool = True) -> None:
+        """Save pending changes (local containers; a remote file's edits stay in memory),
+        put a new file in place, and release file handles and the writer lock.
+
+        Parameters
+        ----------
+        commit
+            ``False``: save nothing (see :meth:`forget_changes`): a new file is not created,
+            an existing one keeps its last saved state. A failed save does the same.
+        """
         container = self._container
         try:
-            if container is not None and not container.is_remote and not self.read_only:
+            if not commit:
+                self.forget_changes()
+            elif container is not None and not container.is_remote and not self.read_only:
                 self.flush()
+        except BaseException:
+            commit = False
+            raise
         finally:
             if self._owns_resources:
-                self._release()
+                self._release(commit=commit)
         super().close()
 
-    def _release(self) -> None:
+    def _release(self, *, commit: bool = False) -> None:
         """Close the container and routers (never through zarr's loop: at interpreter exit it
-        may already be stopped), then release the writer lock."""
+        may already be stopped), put a new file in place (``commit``) or delete it, then
+        release the writer lock."""
         lock, self._writer_lock = self._writer_lock, None
+        temporary, self._temporary = self._temporary, None
         try:
-            if self._container is not None:
-                self._container.close()
-            if not self._explicit_router:
-                self._router.close_blocking()
-            if self._staged_router is not None:
-                self._staged_router.close_blocking()
+            try:
+                if self._container is not None:
+                    self._container.close()
+                if not self._explicit_router:
+                    self._router.close_blocking()
+                if self._staged_router is not None:
+                    self._staged_router.close_blocking()
+            except BaseException:
+                if temporary is not None:
+                    temporary.discard()
+                raise
+            if temporary is not None:
+                if commit:
+                    temporary.commit()
+                else:
+                    temporary.discard()
         finally:
             if lock is not None:
                 lock.release()

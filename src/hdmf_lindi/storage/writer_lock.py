@@ -10,7 +10,8 @@ writer leaves no stale lock). A second writer fails with
 
 The lock file is removed on release, while still locked; a writer that locked a file that has
 meanwhile been removed or replaced sees that its inode is no longer the one at the path and
-tries again. Readers take no lock.
+tries again. Readers take no lock. A lock that is dropped without :meth:`WriterLock.release`
+(an object graph abandoned by an exception) is released when it is garbage collected.
 
 Where ``fcntl`` is missing (Windows), the lock file is created with ``O_EXCL`` instead: a
 writer killed there leaves the file behind, and the error message names it.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+import weakref
 from types import TracebackType
 
 from hdmf_lindi.errors import LindiLockedError, LindiSourceError
@@ -59,6 +61,7 @@ class WriterLock:
         self.location = os.path.abspath(location)
         self.path = lock_path_for(location)
         self._fd: int | None = None
+        self._finalizer: weakref.finalize[[int, str], WriterLock] | None = None
 
     @property
     def held(self) -> bool:
@@ -82,6 +85,8 @@ class WriterLock:
             fd = self._try_once()
             if fd is not None:
                 self._fd = fd
+                # the safety net: a lock nobody references any more is released
+                self._finalizer = weakref.finalize(self, _release_fd, fd, self.path)
                 return self
             if time.monotonic() >= deadline:
                 raise LindiLockedError(
@@ -128,11 +133,12 @@ class WriterLock:
     def release(self) -> None:
         """Release the lock (idempotent); the lock file is removed while still held."""
         fd, self._fd = self._fd, None
+        finalizer, self._finalizer = self._finalizer, None
+        if finalizer is not None:
+            finalizer.detach()
         if fd is None:
             return
-        with contextlib.suppress(OSError):
-            os.unlink(self.path)
-        os.close(fd)
+        _release_fd(fd, self.path)
 
     def __enter__(self) -> WriterLock:
         return self.acquire() if self._fd is None else self
@@ -148,3 +154,10 @@ class WriterLock:
     def __repr__(self) -> str:
         state = "held" if self.held else "not held"
         return f"WriterLock({self.location!r}, {state})"
+
+
+def _release_fd(fd: int, path: str) -> None:
+    """Remove the lock file while still holding it, then drop the lock."""
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    os.close(fd)
