@@ -28,6 +28,7 @@ from hdmf_lindi.conventions.datasets import (
     object_codec_id,
     zarray_from_dataset_info,
 )
+from hdmf_lindi.conventions.metadata_keys import delete_keys_below, join_key
 from hdmf_lindi.conventions.model import (
     DatasetInfo,
     ExternalLink,
@@ -54,10 +55,6 @@ class _ResolvingMap(Protocol):
 
 CHUNK_KEY_SEPARATOR: Final = "."
 """Zarr v2's default ``dimension_separator``, the only one lindi 0.4.6 writes."""
-
-
-def _key(prefix: str, name: str) -> str:
-    return f"{prefix}/{name}" if prefix else name
 
 
 def _source(meta: MetadataMap) -> str:
@@ -93,13 +90,13 @@ class LindiV1Conventions(Conventions):
         """``"a/b"`` + ``(1, 2)`` -> ``"a/b/1.2"``: Zarr v2 keys with lindi's ``"."``
         dimension separator; a scalar's single chunk is ``"0"``."""
         name = CHUNK_KEY_SEPARATOR.join(map(str, index)) if index else "0"
-        return _key(self.zarr_path(path), name)
+        return join_key(self.zarr_path(path), name)
 
     def stored_chunk_keys(self, meta: MetadataMap, path: str) -> list[str]:
         """The keys beside ``.zarray`` that hold chunks, sorted as strings."""
         zpath = self.zarr_path(path)
         return [
-            _key(zpath, name)
+            join_key(zpath, name)
             for name in meta.list_dir(zpath)
             if not name.startswith(".") and name not in METADATA_KEY_NAMES
         ]
@@ -107,7 +104,7 @@ class LindiV1Conventions(Conventions):
     def codec_ids(self, meta: MetadataMap, path: str) -> list[str]:
         """The ids of ``.zarray``'s filters, then its compressor."""
         zpath = self.zarr_path(path)
-        zarray = meta.get_json(_key(zpath, ".zarray"))
+        zarray = meta.get_json(join_key(zpath, ".zarray"))
         if not isinstance(zarray, Mapping):
             raise LindiFormatError(f"{_source(meta)}: {self._hdf5_path(zpath)} is not a dataset")
         filters = zarray.get("filters")
@@ -119,7 +116,7 @@ class LindiV1Conventions(Conventions):
 
     def portable_codecs(self, meta: MetadataMap, path: str) -> dict[str, Any] | None:
         """``.zarray``'s filters and compressor, for a C-order array of a fixed-size dtype."""
-        zarray = meta.get_json(_key(self.zarr_path(path), ".zarray"))
+        zarray = meta.get_json(join_key(self.zarr_path(path), ".zarray"))
         if not isinstance(zarray, Mapping) or zarray.get("order", "C") != "C":
             return None
         if not isinstance(zarray.get("dtype"), str) or zarray["dtype"] in ("|O", "object"):
@@ -164,8 +161,8 @@ class LindiV1Conventions(Conventions):
         """
         zpath = self.zarr_path(path)
         where = f"{_source(meta)}: {zpath or '/'}"
-        zarray = meta.get_json(_key(zpath, ".zarray"))
-        zattrs = meta.get_json(_key(zpath, ".zattrs")) or {}
+        zarray = meta.get_json(join_key(zpath, ".zarray"))
+        zattrs = meta.get_json(join_key(zpath, ".zattrs")) or {}
         if not isinstance(zattrs, Mapping):
             raise LindiFormatError(f"{where}/.zattrs: must be a JSON object")
         hdf5_path = self._hdf5_path(zpath)
@@ -186,7 +183,7 @@ class LindiV1Conventions(Conventions):
                 dataset=info,
                 inferred_dtypes=inferred,
             )
-        if _key(zpath, ".zgroup") not in meta and not (zpath == "" and meta.has_dir("")):
+        if join_key(zpath, ".zgroup") not in meta and not (zpath == "" and meta.has_dir("")):
             return None
         if keys.SOFT_LINK in zattrs:
             target = zattrs[keys.SOFT_LINK]
@@ -231,7 +228,7 @@ class LindiV1Conventions(Conventions):
         if not shape or 0 in shape:
             return False
         separator = zarray.get("dimension_separator") or "."
-        key = _key(zpath, separator.join(["0"] * len(shape)))
+        key = join_key(zpath, separator.join(["0"] * len(shape)))
         data: bytes | None = None
         if isinstance(meta, _ResolvingMap):
             ref = meta.resolve(key)
@@ -250,16 +247,16 @@ class LindiV1Conventions(Conventions):
         for name in meta.list_dir(zpath):
             if name in METADATA_KEY_NAMES:
                 continue
-            child = _key(zpath, name)
-            if _key(child, ".zgroup") in meta or _key(child, ".zarray") in meta:
+            child = join_key(zpath, name)
+            if join_key(child, ".zgroup") in meta or join_key(child, ".zarray") in meta:
                 out.append(name)
         return out
 
     # ----------------------------------------------------------------------------- writing
     def _kind_at(self, meta: MetadataMap, zpath: str) -> str | None:
-        if _key(zpath, ".zarray") in meta:
+        if join_key(zpath, ".zarray") in meta:
             return "dataset"
-        if _key(zpath, ".zgroup") in meta:
+        if join_key(zpath, ".zgroup") in meta:
             return "group"
         return None
 
@@ -274,7 +271,7 @@ class LindiV1Conventions(Conventions):
                     f"{self._hdf5_path(prefix)} is a dataset"
                 )
             if kind is None:
-                meta.set_json(_key(prefix, ".zgroup"), dict(ZGROUP))
+                meta.set_json(join_key(prefix, ".zgroup"), dict(ZGROUP))
 
     def _require_absent(self, meta: MetadataMap, zpath: str) -> None:
         if self._kind_at(meta, zpath) is not None:
@@ -292,7 +289,7 @@ class LindiV1Conventions(Conventions):
         if kind == "dataset":
             raise LindiExistsError(f"{_source(meta)}: {self._hdf5_path(zpath)} is a dataset")
         if kind is None:
-            meta.set_json(_key(zpath, ".zgroup"), dict(ZGROUP))
+            meta.set_json(join_key(zpath, ".zgroup"), dict(ZGROUP))
         if attrs:
             self.write_attrs(meta, path, attrs)
 
@@ -314,7 +311,7 @@ class LindiV1Conventions(Conventions):
         if self._kind_at(meta, zpath) is None:
             raise KeyError(f"{_source(meta)}: no object at {self._hdf5_path(zpath)}")
         where = f"{_source(meta)}: {self._hdf5_path(zpath)}"
-        current = meta.get_json(_key(zpath, ".zattrs")) or {}
+        current = meta.get_json(join_key(zpath, ".zattrs")) or {}
         merged: dict[str, Any] = {
             k: v for k, v in current.items() if replace is False or k in keys.SPECIAL_ATTRIBUTE_KEYS
         }
@@ -351,7 +348,7 @@ class LindiV1Conventions(Conventions):
         if dtypes is None:
             dtypes = recorded_dtypes(attrs, where=f"{_source(meta)}: {self._hdf5_path(zpath)}")
         with_record(attrs, dtypes, reserved=keys.SPECIAL_ATTRIBUTE_KEYS)
-        key = _key(zpath, ".zattrs")
+        key = join_key(zpath, ".zattrs")
         if attrs:
             meta.set_json(key, attrs)
         elif key in meta:
@@ -360,7 +357,7 @@ class LindiV1Conventions(Conventions):
     def delete_attr(self, meta: MetadataMap, path: str, name: str) -> None:
         """Remove one user attribute (``KeyError`` when absent)."""
         zpath = self.zarr_path(path)
-        current = meta.get_json(_key(zpath, ".zattrs")) or {}
+        current = meta.get_json(join_key(zpath, ".zattrs")) or {}
         if name in keys.SPECIAL_ATTRIBUTE_KEYS or name not in current:
             raise KeyError(f"{_source(meta)}: {self._hdf5_path(zpath)} has no attribute {name!r}")
         self._store_attrs(meta, zpath, {k: v for k, v in current.items() if k != name})
@@ -376,8 +373,8 @@ class LindiV1Conventions(Conventions):
                 f"{_source(meta)}: soft link target must be absolute: {target!r}"
             )
         self._ensure_parents(meta, zpath)
-        meta.set_json(_key(zpath, ".zgroup"), dict(ZGROUP))
-        meta.set_json(_key(zpath, ".zattrs"), {keys.SOFT_LINK: {"path": target}})
+        meta.set_json(join_key(zpath, ".zgroup"), dict(ZGROUP))
+        meta.set_json(join_key(zpath, ".zattrs"), {keys.SOFT_LINK: {"path": target}})
 
     def write_external_link(self, meta: MetadataMap, path: str, filename: str, target: str) -> None:
         """A group holding only ``{"_EXTERNAL_LINK": [filename, target]}``.
@@ -394,8 +391,8 @@ class LindiV1Conventions(Conventions):
         if not isinstance(target, str) or not target:
             raise LindiFormatError(f"{_source(meta)}: external link needs a target path")
         self._ensure_parents(meta, zpath)
-        meta.set_json(_key(zpath, ".zgroup"), dict(ZGROUP))
-        meta.set_json(_key(zpath, ".zattrs"), {keys.EXTERNAL_LINK: [filename, target]})
+        meta.set_json(join_key(zpath, ".zgroup"), dict(ZGROUP))
+        meta.set_json(join_key(zpath, ".zattrs"), {keys.EXTERNAL_LINK: [filename, target]})
 
     def write_dataset(
         self,
@@ -436,18 +433,18 @@ class LindiV1Conventions(Conventions):
             raise LindiExistsError(f"{where}: a group already exists there")
         self._ensure_parents(meta, zpath)
         zarray, special = zarray_from_dataset_info(info, codecs=codecs, where=where)
-        current = meta.get_json(_key(zpath, ".zattrs")) or {}
+        current = meta.get_json(join_key(zpath, ".zattrs")) or {}
         merged = {k: v for k, v in current.items() if k not in keys.SPECIAL_ATTRIBUTE_KEYS}
         dtypes = {k: v for k, v in recorded_dtypes(current, where=where).items() if k in merged}
         self._merge_user_attrs(merged, dtypes, attrs or {}, where)
         merged.update(special)
-        meta.set_json(_key(zpath, ".zarray"), zarray)
+        meta.set_json(join_key(zpath, ".zarray"), zarray)
         self._store_attrs(meta, zpath, merged, dtypes)
         return zarray
 
     def grow_dataset(self, meta: MetadataMap, path: str, shape: tuple[int, ...]) -> None:
         """Rewrite ``shape`` in ``.zarray``."""
-        key = _key(self.zarr_path(path), ".zarray")
+        key = join_key(self.zarr_path(path), ".zarray")
         zarray = meta.get_json(key)
         if not isinstance(zarray, Mapping):
             raise LindiFormatError(f"{_source(meta)}: {path} is not a dataset")
@@ -463,18 +460,7 @@ class LindiV1Conventions(Conventions):
             raise LindiFormatError(f"{_source(meta)}: the root cannot be deleted")
         if self._kind_at(meta, zpath) is None and not meta.has_dir(zpath):
             raise KeyError(f"{_source(meta)}: no object at {self._hdf5_path(zpath)}")
-        pending = [zpath]
-        doomed: list[str] = []
-        while pending:
-            prefix = pending.pop()
-            for name in meta.list_dir(prefix):
-                key = _key(prefix, name)
-                if key in meta:
-                    doomed.append(key)
-                if meta.has_dir(key):
-                    pending.append(key)
-        for key in doomed:
-            meta.delete(key)
+        delete_keys_below(meta, zpath)
 
     # ------------------------------------------------------------------------------ values
     def encode_region(

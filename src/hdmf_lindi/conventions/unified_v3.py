@@ -31,6 +31,7 @@ from hdmf_lindi.conventions.attribute_dtypes import (
 )
 from hdmf_lindi.conventions.chunks import region_chunks
 from hdmf_lindi.conventions.inline_arrays import assemble_inline_array
+from hdmf_lindi.conventions.metadata_keys import delete_keys_below, join_key
 from hdmf_lindi.conventions.model import DatasetInfo, ExternalLink, Node, NodeKind, SoftLink
 from hdmf_lindi.conventions.v3_chunks import v3_chunk_codec
 from hdmf_lindi.conventions.v3_metadata import (
@@ -54,10 +55,6 @@ __all__ = ["ZARR_JSON", "UnifiedZarrV3Conventions", "store_zarr_json"]
 ZARR_JSON: Final = "zarr.json"
 _GROUP: Final[Mapping[str, Any]] = {"zarr_format": 3, "node_type": "group", "attributes": {}}
 _ARRAY_TO_BYTES: Final = frozenset({"bytes", "vlen-utf8", "vlen-bytes"})
-
-
-def _key(prefix: str, name: str) -> str:
-    return f"{prefix}/{name}" if prefix else name
 
 
 def _source(meta: MetadataMap) -> str:
@@ -110,7 +107,7 @@ class UnifiedZarrV3Conventions(Conventions):
     def chunk_key(self, path: str, index: tuple[int, ...]) -> str:
         """``"a/b"`` + ``(1, 2)`` -> ``"a/b/c/1/2"``; a scalar's single chunk is ``"a/b/c"``."""
         zpath = self.zarr_path(path)
-        return _key(zpath, "c/" + "/".join(map(str, index)) if index else "c")
+        return join_key(zpath, "c/" + "/".join(map(str, index)) if index else "c")
 
     def stored_chunk_keys(self, meta: MetadataMap, path: str) -> list[str]:
         """The chunk keys present under the array's ``c`` prefix, sorted as strings."""
@@ -119,14 +116,14 @@ class UnifiedZarrV3Conventions(Conventions):
         shape = metadata.get("shape") or []
         prefix, _sep = chunk_separator(metadata)
         if not shape:
-            key = _key(zpath, prefix.rstrip("/") or "0")
+            key = join_key(zpath, prefix.rstrip("/") or "0")
             return [key] if key in meta else []
         found: list[str] = []
-        pending = [(_key(zpath, prefix.rstrip("/")) if prefix else zpath, 0)]
+        pending = [(join_key(zpath, prefix.rstrip("/")) if prefix else zpath, 0)]
         while pending:
             current, depth = pending.pop()
             for name in meta.list_dir(current):
-                key = _key(current, name)
+                key = join_key(current, name)
                 if name == ZARR_JSON:
                     continue
                 if depth + 1 == len(shape) or not prefix:
@@ -184,7 +181,7 @@ class UnifiedZarrV3Conventions(Conventions):
     def chunk_index(self, path: str, key: str) -> tuple[int, ...] | None:
         """``"a/b/c/1/2"`` -> ``(1, 2)``; a scalar's ``"a/b/c"`` -> ``()``."""
         zpath = self.zarr_path(path)
-        base = _key(zpath, "c")
+        base = join_key(zpath, "c")
         if key == base:
             return ()
         if not key.startswith(base + "/"):
@@ -195,12 +192,12 @@ class UnifiedZarrV3Conventions(Conventions):
         return tuple(int(p) for p in parts)
 
     def _metadata(self, meta: MetadataMap, zpath: str) -> Mapping[str, Any] | None:
-        document = meta.get_json(_key(zpath, ZARR_JSON))
+        document = meta.get_json(join_key(zpath, ZARR_JSON))
         if document is None:
             return None
         if not isinstance(document, Mapping) or document.get("zarr_format") != 3:
             raise LindiFormatError(
-                f"{_source(meta)}: {_key(zpath, ZARR_JSON)} is not a Zarr v3 zarr.json"
+                f"{_source(meta)}: {join_key(zpath, ZARR_JSON)} is not a Zarr v3 zarr.json"
             )
         return document
 
@@ -309,7 +306,7 @@ class UnifiedZarrV3Conventions(Conventions):
         names = {
             name
             for name in meta.list_dir(zpath)
-            if name != ZARR_JSON and _key(_key(zpath, name), ZARR_JSON) in meta
+            if name != ZARR_JSON and join_key(join_key(zpath, name), ZARR_JSON) in meta
         }
         names.update(str(link["name"]) for link in self._links(meta, zpath))
         return sorted(names)
@@ -334,7 +331,7 @@ class UnifiedZarrV3Conventions(Conventions):
                     f"{self._hdf5_path(prefix)} is a {kind}"
                 )
             if kind is None:
-                meta.set_json(_key(prefix, ZARR_JSON), dict(_GROUP, attributes={}))
+                meta.set_json(join_key(prefix, ZARR_JSON), dict(_GROUP, attributes={}))
 
     def _require_absent(self, meta: MetadataMap, zpath: str) -> None:
         if self._kind_at(meta, zpath) is not None:
@@ -343,7 +340,7 @@ class UnifiedZarrV3Conventions(Conventions):
             )
 
     def _set_attributes(self, meta: MetadataMap, zpath: str, attributes: dict[str, Any]) -> None:
-        key = _key(zpath, ZARR_JSON)
+        key = join_key(zpath, ZARR_JSON)
         metadata = meta.get_json(key)
         store_zarr_json(meta, key, {**metadata, "attributes": attributes})
 
@@ -376,7 +373,7 @@ class UnifiedZarrV3Conventions(Conventions):
         if kind in ("dataset", "link"):
             raise LindiExistsError(f"{_source(meta)}: {self._hdf5_path(zpath)} is a {kind}")
         if kind is None:
-            meta.set_json(_key(zpath, ZARR_JSON), dict(_GROUP, attributes={}))
+            meta.set_json(join_key(zpath, ZARR_JSON), dict(_GROUP, attributes={}))
         if attrs:
             self.write_attrs(meta, path, attrs)
 
@@ -484,7 +481,7 @@ class UnifiedZarrV3Conventions(Conventions):
         merged = self._merge_attrs(merged, dtypes, attrs or {}, where)
         merged.update(special)
         document = {**metadata, "attributes": merged}
-        store_zarr_json(meta, _key(zpath, ZARR_JSON), document)
+        store_zarr_json(meta, join_key(zpath, ZARR_JSON), document)
         return document
 
     def grow_dataset(self, meta: MetadataMap, path: str, shape: tuple[int, ...]) -> None:
@@ -495,7 +492,7 @@ class UnifiedZarrV3Conventions(Conventions):
         if len(shape) != len(old) or any(n < o for n, o in zip(shape, old, strict=True)):
             raise ValueError(f"{path}: cannot grow from {old} to {shape}")
         store_zarr_json(
-            meta, _key(zpath, ZARR_JSON), {**metadata, "shape": [int(n) for n in shape]}
+            meta, join_key(zpath, ZARR_JSON), {**metadata, "shape": [int(n) for n in shape]}
         )
 
     def delete_node(self, meta: MetadataMap, path: str) -> None:
@@ -518,18 +515,7 @@ class UnifiedZarrV3Conventions(Conventions):
             return
         if kind is None and not meta.has_dir(zpath):
             raise KeyError(f"{_source(meta)}: no object at {self._hdf5_path(zpath)}")
-        pending = [zpath]
-        doomed: list[str] = []
-        while pending:
-            prefix = pending.pop()
-            for name in meta.list_dir(prefix):
-                key = _key(prefix, name)
-                if key in meta:
-                    doomed.append(key)
-                if meta.has_dir(key):
-                    pending.append(key)
-        for key in doomed:
-            meta.delete(key)
+        delete_keys_below(meta, zpath)
 
     # ------------------------------------------------------------------------------ values
     def encode_region(
