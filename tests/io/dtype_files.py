@@ -52,8 +52,11 @@ def make_mixed_dtype_nwb(path: Path) -> None:
     nwbfile.add_acquisition(
         TimeSeries(name="tst", data=np.arange(5, dtype="i2"), unit="m", timestamps=np.arange(5.0))
     )
-    mock_ImagingPlane(nwbfile=nwbfile)
-    mock_ElectricalSeries(nwbfile=nwbfile, channel_conversion=[1.0, 2.0, 3.0, 4.0, 5.0])
+    # named: pynwb's mocks number their default names per process (ElectricalSeries2, ...)
+    mock_ImagingPlane(name="ImagingPlane", nwbfile=nwbfile)
+    mock_ElectricalSeries(
+        name="ElectricalSeries", nwbfile=nwbfile, channel_conversion=[1.0, 2.0, 3.0, 4.0, 5.0]
+    )
     nwbfile.add_trial_column("correct", "whether the answer was right")
     for i in range(3):
         nwbfile.add_trial(start_time=float(i), stop_time=i + 0.5, correct=bool(i % 2))
