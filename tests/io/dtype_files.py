@@ -11,8 +11,9 @@ from typing import Any
 import h5py
 import numpy as np
 from pynwb import NWBHDF5IO, NWBFile, TimeSeries
+from pynwb.testing.mock.device import mock_Device
 from pynwb.testing.mock.ecephys import mock_ElectricalSeries
-from pynwb.testing.mock.ophys import mock_ImagingPlane
+from pynwb.testing.mock.ophys import mock_ImagingPlane, mock_OpticalChannel
 
 __all__ = ["EXTRA_ATTRIBUTES", "make_mixed_dtype_nwb"]
 
@@ -52,8 +53,14 @@ def make_mixed_dtype_nwb(path: Path) -> None:
     nwbfile.add_acquisition(
         TimeSeries(name="tst", data=np.arange(5, dtype="i2"), unit="m", timestamps=np.arange(5.0))
     )
-    # named: pynwb's mocks number their default names per process (ElectricalSeries2, ...)
-    mock_ImagingPlane(name="ImagingPlane", nwbfile=nwbfile)
+    # named, and built without the optical channel mock's own extra imaging plane: pynwb's mocks
+    # number their default names per process (ElectricalSeries2, ...)
+    mock_ImagingPlane(
+        name="ImagingPlane",
+        nwbfile=nwbfile,
+        optical_channel=mock_OpticalChannel(name="OpticalChannel"),
+        device=mock_Device(name="Microscope", nwbfile=nwbfile),
+    )
     mock_ElectricalSeries(
         name="ElectricalSeries", nwbfile=nwbfile, channel_conversion=[1.0, 2.0, 3.0, 4.0, 5.0]
     )
