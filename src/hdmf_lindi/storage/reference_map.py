@@ -23,6 +23,7 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -583,36 +584,41 @@ def _validated_refs(
     if joined.count("\n") != len(out) + 1:  # a key holds a newline: one by one
         return {key: _validated(key, value, templates, source) for key, value in out.items()}
     # metadata keys keep list values as they are (JSON arrays): set aside, checked alone
-    special = dict.fromkeys(_metadata_keys_in(joined))
+    special: dict[str, Any] = dict.fromkeys(_metadata_keys_in(joined))
     del joined
-    ok = True
-    expanded: dict[str, str] = {}
-    copy = not in_place
-    for key, value in out.items():
-        if type(value) is list and len(value) == 3 and key not in special:
-            url, offset, size = value
-            if type(offset) is not int or type(size) is not int or offset < 0 or size < 0:
-                ok = False
-                break
-            if type(url) is not str:
-                ok = False
-                break
-            if "{{" in url:
-                plain = expanded.get(url)
-                if plain is None:
-                    try:
-                        plain = expanded[url] = _expand(url, templates, "?", source)
-                    except LindiFormatError:
-                        ok = False
-                        break
-                if copy:
-                    out[key] = [plain, offset, size]
-                else:
-                    value[0] = plain
-            elif copy:
-                out[key] = [url, offset, size]
+    if not in_place:  # chunk ref lists are rewritten below: copies, not the caller's
+        out = {key: value[:] if type(value) is list else value for key, value in out.items()}
+    chunk_refs = [
+        value
+        for key, value in out.items()
+        if type(value) is list and len(value) == 3 and key not in special
+    ]
+    if len(chunk_refs) != len(out):
+        for key, value in out.items():
+            if not (type(value) is list and len(value) == 3) or key in special:
+                special[key] = value
+    # the checks of every [url, offset, size] run in C (map, set, min), not a Python loop
+    urls = list(map(itemgetter(0), chunk_refs))
+    offsets = list(map(itemgetter(1), chunk_refs))
+    sizes = list(map(itemgetter(2), chunk_refs))
+    ok = (
+        set(map(type, urls)) <= {str}
+        and set(map(type, offsets)) <= {int}
+        and set(map(type, sizes)) <= {int}
+        and (not chunk_refs or (min(offsets) >= 0 and min(sizes) >= 0))
+    )
+    del offsets, sizes
+    templated = [url for url in set(urls) if "{{" in url] if ok else []
+    if templated:
+        try:
+            expanded = {url: _expand(url, templates, "?", source) for url in templated}
+        except LindiFormatError:
+            ok = False
         else:
-            special[key] = value
+            for value in chunk_refs:
+                plain = expanded.get(value[0])
+                if plain is not None:
+                    value[0] = plain
     if not ok:  # one by one: raises, naming the first bad key
         return {key: _validated(key, value, templates, source) for key, value in refs.items()}
     for key, value in special.items():
