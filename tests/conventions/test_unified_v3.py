@@ -213,13 +213,16 @@ def test_reserved_attribute_names_and_bad_metadata() -> None:
     assert detect_conventions(meta).name == "unified-zarr-v3"
 
 
+# HDF5 strings end at a NUL (h5py cannot store one), and numpy drops trailing NULs from the
+# arrays the expected values are compared as
+_TEXT = st.text(alphabet=st.characters(exclude_characters="\x00"))
 ATTRIBUTE_VALUES = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.booleans(),
-    st.text(),
+    _TEXT,
     st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=5),
-    st.lists(st.text(), min_size=1, max_size=5),
+    st.lists(_TEXT, min_size=1, max_size=5),
     st.lists(st.integers(min_value=-(2**31), max_value=2**31), min_size=1, max_size=5),
     st.builds(Reference, st.just("/a/b"), object_id=st.none() | st.just("id-1")),
 )
