@@ -216,3 +216,25 @@ def test_reference_dataset_created_empty_keeps_its_filters(tmp_path: Path) -> No
         assert _layout(ours["refs"]) == _layout(theirs["refs"])
         assert ours["refs"].fletcher32 and ours["refs"].shape == (2,)
         assert ours[ours["refs"][0]].name == "/g"
+
+
+def test_unified_v3_reports_the_filters_of_converted_chunked_datasets(tmp_path: Path) -> None:
+    """The v3 flavour reports shuffle/fletcher32/compression from its codecs, as h5py does."""
+    import hdmf_lindi
+
+    source = tmp_path / "filters.h5"
+    with h5py.File(source, "w") as f:
+        f.create_dataset(
+            "a",
+            data=np.arange(4000, dtype="i4"),
+            chunks=(100,),
+            compression="gzip",
+            shuffle=True,
+            fletcher32=True,
+        )
+    dest = tmp_path / "filters.lindi.json"
+    hdmf_lindi.convert(source, dest, conventions="unified-zarr-v3")
+    with LindiH5pyFile.from_lindi_file(dest) as ours, h5py.File(source, "r") as theirs:
+        for field in ("chunks", "compression", "compression_opts", "shuffle", "fletcher32"):
+            assert getattr(ours["a"], field) == getattr(theirs["a"], field), field
+        np.testing.assert_array_equal(ours["a"][:], theirs["a"][:])

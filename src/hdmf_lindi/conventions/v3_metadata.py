@@ -39,6 +39,7 @@ from hdmf_lindi.conventions.datasets import (
     compound_fields_from_dtype,
 )
 from hdmf_lindi.conventions.fill_values import decode_fill_value, encode_fill_value
+from hdmf_lindi.conventions.hdf5_layout import decode_hdf5_layout
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo
 from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
 from hdmf_lindi.storage.v3_data_types import NUMERIC_NAMES as _NUMERIC_NAMES
@@ -277,6 +278,13 @@ def _array_endian(metadata: Mapping[str, Any]) -> str:
     return "little"
 
 
+def _has_codec(metadata: Mapping[str, Any], codec_id: str) -> bool:
+    """Whether the array's codecs include the numcodecs codec ``codec_id`` (as the lindi-v1
+    flavour reports ``shuffle``/``fletcher32`` from its ``.zarray``)."""
+    names = {_named(codec)[0] for codec in metadata.get("codecs") or []}
+    return f"numcodecs.{codec_id}" in names or codec_id in names
+
+
 def _compression(metadata: Mapping[str, Any]) -> tuple[str | None, Any]:
     for codec in metadata.get("codecs") or []:
         name, config = _named(codec)
@@ -376,6 +384,9 @@ def dataset_info_from_array_metadata(
     if keys.EXTERNAL_ARRAY_LINK in attributes:
         link = _external_array_link(attributes[keys.EXTERNAL_ARRAY_LINK], where)
     compression, compression_opts = _compression(metadata)
+    hdf5_layout = None
+    if keys.HDF5_LAYOUT in attributes:
+        hdf5_layout = decode_hdf5_layout(attributes[keys.HDF5_LAYOUT], where=where)
     return DatasetInfo(
         shape=shape,
         dtype=dtype,
@@ -387,4 +398,7 @@ def dataset_info_from_array_metadata(
         compression_opts=compression_opts,
         compound_fields=compound_fields,
         external_array_link=link,
+        shuffle=_has_codec(metadata, "shuffle"),
+        fletcher32=_has_codec(metadata, "fletcher32"),
+        hdf5_layout=hdf5_layout,
     )
