@@ -112,6 +112,23 @@ def test_bad_inputs_give_one_line_errors(
         assert "\n" not in err and "Traceback" not in err
 
 
+def test_files_that_are_not_nwb_give_one_line_errors(
+    small_h5: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lindi = tmp_path / "small.lindi.json"
+    assert main(["convert", str(small_h5), str(lindi), "-q"]) == 0
+    cases = [
+        (["download", str(lindi), str(tmp_path / "out.nwb")], "Missing NWB version in file"),
+        (["inspect", str(lindi)], "small.lindi.json: not an NWB file"),
+    ]
+    for argv, expected in cases:
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("hdmf-lindi: error: ") and expected in err, err
+        assert "\n" not in err and "Traceback" not in err
+    assert not (tmp_path / "out.nwb").exists()
+
+
 def test_unknown_output_kind(
     small_h5: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

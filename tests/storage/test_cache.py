@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hdmf_lindi.errors import LindiSourceError
 from hdmf_lindi.storage.cache import LocalCache, default_cache_dir
 
 URL = "https://example.org/file.nwb"
@@ -175,3 +176,47 @@ def test_cli_cache_info_and_clear(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "entries: 1" in out and "(5 bytes)" in out
     assert main(["cache", "clear", "--cache-dir", str(tmp_path)]) == 0
     assert len(LocalCache(cache_dir=tmp_path)) == 0
+
+
+def _corrupt_database(directory: Path) -> LocalCache:
+    directory.mkdir(exist_ok=True)
+    (directory / "byte_ranges.sqlite").write_bytes(b"this is not a SQLite database" * 100)
+    return LocalCache(cache_dir=directory)
+
+
+def test_corrupt_database_errors_are_lindi_errors(tmp_path: Path) -> None:
+    cache = _corrupt_database(tmp_path / "c")
+    for read in (lambda: cache.get(URL, 0, 4), lambda: cache.total_bytes, lambda: len(cache)):
+        with pytest.raises(LindiSourceError, match=r"byte_ranges\.sqlite"):
+            read()
+
+
+def test_clear_recreates_a_corrupt_database(tmp_path: Path) -> None:
+    cache = _corrupt_database(tmp_path / "c")
+    cache.clear()
+    assert len(cache) == 0
+    cache.put(URL, 0, 4, b"abcd")
+    assert cache.get(URL, 0, 4) == b"abcd"
+
+
+def test_cli_cache_clear_recovers_a_corrupt_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hdmf_lindi.cli.main import main
+
+    _corrupt_database(tmp_path / "c").close()
+    assert main(["cache", "clear", "--cache-dir", str(tmp_path / "c")]) == 0
+    assert "unreadable database" in capsys.readouterr().out
+    assert main(["cache", "info", "--cache-dir", str(tmp_path / "c")]) == 0
+    assert "entries: 0" in capsys.readouterr().out
+
+
+def test_full_database_reports_the_cause(tmp_path: Path) -> None:
+    cache = LocalCache(cache_dir=tmp_path, max_size_bytes=1 << 30)
+    cache.put(URL, 0, 4, b"abcd")
+    pages = cache._connect().execute("PRAGMA page_count").fetchone()[0]
+    cache._connect().execute(f"PRAGMA max_page_count = {pages + 2}")
+    with pytest.raises(LindiSourceError, match="full"):
+        cache.put(URL, 4, 1 << 20, b"x" * (1 << 20))
+    assert cache.get(URL, 0, 4) == b"abcd"
+    assert cache.total_bytes == 4

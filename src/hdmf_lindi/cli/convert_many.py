@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hdmf_lindi.cli._types import add_dandi_api_arguments, positive_int
+from hdmf_lindi.cli._types import add_dandi_api_arguments, non_negative_int, positive_int
 
 __all__ = ["register_convert_many"]
 
@@ -88,7 +88,13 @@ def register_convert_many(sub: argparse._SubParsersAction[argparse.ArgumentParse
         help="output kind (default .lindi.json)",
     )
     parser.add_argument("--manifest", help="manifest path (default OUTPUT_DIR/manifest.jsonl)")
-    parser.add_argument("--inline-threshold", type=int, default=4096, metavar="N")
+    parser.add_argument(
+        "--inline-threshold",
+        type=non_negative_int,
+        default=4096,
+        metavar="N",
+        help="store datasets smaller than N bytes inline (default 4096)",
+    )
     parser.add_argument("--dandiset", metavar="ID[@VERSION]", help="every .nwb asset of it")
     add_dandi_api_arguments(parser, "for --dandiset")
     parser.add_argument("-q", "--quiet", action="store_true", help="only the summary line")

@@ -73,8 +73,11 @@ def inspect_messages(
     from nwbinspector import Importance, InspectorMessage, inspect_nwbfile_object, load_config
 
     from hdmf_lindi.io import LindiIO
+    from hdmf_lindi.io.errors import LindiNotNWBError
 
     with LindiIO(path, "r") as io, _locations_of_lindi_datasets():
+        if io.nwb_version[1] is None:
+            raise LindiNotNWBError(f"{path}: not an NWB file (no nwb_version attribute)")
         if not skip_validate:
             for error in pynwb.validate(io=io):
                 yield InspectorMessage(

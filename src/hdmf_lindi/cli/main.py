@@ -192,9 +192,13 @@ def _register_convert(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _register_info(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "info", help="print the tree of an HDF5/NWB or LINDI file with shapes, dtypes and chunks"
+        "info",
+        help="print the tree of an HDF5/NWB, LINDI or Zarr v3 file with shapes, dtypes and chunks",
     )
-    parser.add_argument("file", help="HDF5/NWB or .lindi.json/.lindi.d/.lindi.tar: path or URL")
+    parser.add_argument(
+        "file",
+        help="HDF5/NWB, .lindi.json/.lindi.d/.lindi.tar or a Zarr v3 directory/zip: path or URL",
+    )
     parser.set_defaults(handler=_run_info)
 
 

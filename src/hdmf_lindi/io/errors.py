@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from hdmf.backends.errors import UnsupportedOperation
 
-from hdmf_lindi.errors import LindiError, LindiReadOnlyError, LindiSourceError
+from hdmf_lindi.errors import LindiError, LindiFormatError, LindiReadOnlyError, LindiSourceError
 
-__all__ = ["LindiFileModeError", "LindiIOReadOnlyError", "LindiUnsupportedOperation"]
+__all__ = [
+    "LindiFileModeError",
+    "LindiIOReadOnlyError",
+    "LindiNotNWBError",
+    "LindiUnsupportedOperation",
+]
 
 
 class LindiUnsupportedOperation(LindiError, UnsupportedOperation):
@@ -22,3 +27,8 @@ class LindiFileModeError(LindiSourceError, UnsupportedOperation):
 
 class LindiIOReadOnlyError(LindiReadOnlyError, UnsupportedOperation):
     """A write to a file opened ``"r"``."""
+
+
+class LindiNotNWBError(LindiFormatError, TypeError):
+    """The file has no ``nwb_version`` or one older than 2: a ``TypeError`` with
+    ``NWBHDF5IO.read``'s message, as code written for NWBHDF5IO expects."""

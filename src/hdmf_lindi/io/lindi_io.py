@@ -35,6 +35,7 @@ from hdmf_lindi.io.datasets import LindiDataset
 from hdmf_lindi.io.errors import (
     LindiFileModeError,
     LindiIOReadOnlyError,
+    LindiNotNWBError,
     LindiUnsupportedOperation,
 )
 from hdmf_lindi.io.linked import LinkedFile, reference_target
@@ -439,9 +440,11 @@ class LindiIO(HDMFIO):
         if not skip_version_check:
             version_text, version = self.nwb_version
             if version is None:
-                raise TypeError("Missing NWB version in file. The file is not a valid NWB file.")
+                raise LindiNotNWBError(
+                    "Missing NWB version in file. The file is not a valid NWB file."
+                )
             if isinstance(version[0], int) and version[0] < 2:
-                raise TypeError(
+                raise LindiNotNWBError(
                     f"NWB version {version_text} not supported. PyNWB supports NWB files version "
                     "2 and above."
                 )

@@ -206,7 +206,7 @@ class LocalCache:
                         )
                         connection.execute("COMMIT")
                     except BaseException:
-                        connection.execute("ROLLBACK")
+                        _rollback(connection)
                         raise
             except sqlite3.Error as exc:
                 raise LindiSourceError(f"{self.database_path}: cache read failed: {exc}") from exc
@@ -264,7 +264,7 @@ class LocalCache:
                     self._evict(connection)
                     connection.execute("COMMIT")
                 except BaseException:
-                    connection.execute("ROLLBACK")
+                    _rollback(connection)
                     raise
             except sqlite3.Error as exc:
                 raise LindiSourceError(f"{self.database_path}: cache write failed: {exc}") from exc
@@ -285,24 +285,49 @@ class LocalCache:
         connection.executemany("DELETE FROM ranges WHERE rowid = ?", victims)
 
     def clear(self) -> None:
-        """Remove every entry."""
+        """Remove every entry. A database that cannot be opened or read (corrupt, not a
+        SQLite file) is deleted and created anew: it is the cache's own file."""
         with self._lock:
-            connection = self._connect()
             try:
+                connection = self._connect()
                 connection.execute("DELETE FROM ranges")
                 connection.execute("VACUUM")
-            except sqlite3.Error as exc:
-                raise LindiSourceError(f"{self.database_path}: cache clear failed: {exc}") from exc
+                return
+            except (LindiSourceError, sqlite3.Error) as exc:
+                failure: Exception = exc
+            self.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                try:
+                    os.remove(f"{self.database_path}{suffix}")
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    raise LindiSourceError(
+                        f"{self.database_path}: cache clear failed ({failure}), and the "
+                        f"database cannot be removed: {exc}"
+                    ) from exc
+            self._connect()
 
     # -- inspection ----------------------------------------------------------------------
 
     @property
     def total_bytes(self) -> int:
         """Bytes currently stored."""
-        with self._lock:
-            row = self._connect().execute("SELECT value FROM totals WHERE name = 'bytes'")
-            return int(row.fetchone()[0])
+        return int(self._query_one("SELECT value FROM totals WHERE name = 'bytes'"))
 
     def __len__(self) -> int:
+        return int(self._query_one("SELECT count(*) FROM ranges"))
+
+    def _query_one(self, sql: str) -> Any:
         with self._lock:
-            return int(self._connect().execute("SELECT count(*) FROM ranges").fetchone()[0])
+            try:
+                return self._connect().execute(sql).fetchone()[0]
+            except sqlite3.Error as exc:
+                raise LindiSourceError(f"{self.database_path}: cache read failed: {exc}") from exc
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    # A failed COMMIT (disk full) may already have ended the transaction; a ROLLBACK then
+    # would raise "no transaction is active" and hide the real cause.
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")

@@ -250,6 +250,25 @@ def test_cache_write_failure_warns_once_and_reads_go_on(
     assert len(cache) == 0
 
 
+def test_corrupt_cache_is_a_miss_and_reads_go_on(
+    payload_server: ServedDirectory, tmp_path: Path
+) -> None:
+    directory = tmp_path / "corrupt-cache"
+    directory.mkdir()
+    (directory / "byte_ranges.sqlite").write_bytes(b"this is not a SQLite database" * 100)
+    cache = LocalCache(cache_dir=directory)
+    router = SourceRouter(local_cache=cache, retry_config=FAST_RETRIES)
+    url = payload_server.url_for("data.bin")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert router.read_sync(url, 0, 100) == PAYLOAD[:100]
+        assert router.read_many_blocking([(url, 100, 50)]) == [PAYLOAD[100:150]]
+        assert router.read_sync(url) == PAYLOAD
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert any("cannot read the local cache" in m and str(directory) in m for m in messages)
+    assert len([m for m in messages if "cannot read" in m]) == 1
+
+
 # -- batching and the sync API -------------------------------------------------------------
 
 

@@ -316,7 +316,7 @@ class SourceRouter:
         absolute = target.base_offset + offset
         if use_cache:
             assert self.local_cache is not None
-            cached = self.local_cache.get(target.location, absolute, size)
+            cached = _get_quietly(self.local_cache, target.location, absolute, size)
             if cached is not None:
                 return cached
         return await self._batcher().submit(source, target.location, absolute, size)
@@ -326,7 +326,7 @@ class SourceRouter:
     ) -> bytes:
         if use_cache:
             assert self.local_cache is not None
-            cached = self.local_cache.get(target.location, 0, None)
+            cached = _get_quietly(self.local_cache, target.location, 0, None)
             if cached is not None:
                 return cached
         data = await source.get(target.location)
@@ -416,7 +416,7 @@ class SourceRouter:
             use_cache = cache is not None and target.kind != "local"
             if use_cache:
                 assert cache is not None
-                cached = cache.get(target.location, absolute, size)
+                cached = _get_quietly(cache, target.location, absolute, size)
                 if cached is not None:
                     results[index] = cached
                     continue
@@ -446,24 +446,38 @@ class SourceRouter:
         run_sync(self.write(url, data))
 
 
-_cache_dirs_warned: set[str] = set()
+_cache_dirs_warned: set[tuple[str, str]] = set()
 _cache_dirs_warned_lock = threading.Lock()
+
+
+def _warn_once(cache: LocalCache, operation: str, exc: LindiSourceError) -> None:
+    cache_dir = str(cache.cache_dir)
+    with _cache_dirs_warned_lock:
+        if (cache_dir, operation) in _cache_dirs_warned:
+            return
+        _cache_dirs_warned.add((cache_dir, operation))
+    warnings.warn(
+        f"hdmf_lindi: cannot {operation} the local cache in {cache_dir} ({exc}); reads go on "
+        "without it (warned once per cache directory; `hdmf-lindi cache clear` resets it)",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
+def _get_quietly(cache: LocalCache, url: str, offset: int, size: int | None) -> bytes | None:
+    # A cache that cannot be read (corrupt database, locked for too long) is a miss, not a
+    # failed read: the bytes are fetched from the source instead.
+    try:
+        return cache.get(url, offset, size)
+    except LindiSourceError as exc:
+        _warn_once(cache, "read", exc)
+        return None
 
 
 def _put_quietly(cache: LocalCache, items: Sequence[tuple[str, int, int | None, bytes]]) -> None:
     # A cache that cannot be written (full disk, locked for too long) must not fail a read
-    # whose bytes are already in hand: warn once per cache directory and go on.
+    # whose bytes are already in hand.
     try:
         cache.put_many(items)
     except LindiSourceError as exc:
-        cache_dir = str(cache.cache_dir)
-        with _cache_dirs_warned_lock:
-            if cache_dir in _cache_dirs_warned:
-                return
-            _cache_dirs_warned.add(cache_dir)
-        warnings.warn(
-            f"hdmf_lindi: cannot write to the local cache in {cache_dir} ({exc}); reads go on "
-            "without caching (warned once per cache directory)",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        _warn_once(cache, "write to", exc)
