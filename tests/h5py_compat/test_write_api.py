@@ -239,3 +239,45 @@ def test_reference_dataset_stays_inline_in_a_tar(tmp_path: Path) -> None:
         assert isinstance(f.store.reference_map.get_raw("refs/0"), str)  # inline, as lindi 0.4.6
         assert h5py.check_dtype(ref=f["refs"].dtype) is h5py.Reference
         assert [f[r].name for r in f["refs"][:]] == [f"/{n}" for n in sorted(f) if n != "refs"]
+
+
+@pytest.mark.parametrize("suffix", [".lindi.tar", ".lindi.d"])
+@pytest.mark.parametrize("after_close", [False, True])
+def test_write_lindi_file_takes_staged_chunks_along(
+    tmp_path: Path, suffix: str, after_close: bool
+) -> None:
+    """A .lindi.tar / .lindi.d written from a file with staged chunks holds them: it reads
+    back equal once the staging area is gone."""
+    from hdmf_lindi.storage.reference_map import ReferenceMap
+    from hdmf_lindi.storage.staging import StagingArea
+    from hdmf_lindi.storage.store import LindiStore
+
+    data = np.random.default_rng(0).normal(size=20000)
+    staging = StagingArea.create(tmp_path / "staging")
+    f = LindiH5pyFile.from_lindi_file(tmp_path / "x.lindi.json", mode="w", staging_area=staging)
+    f.create_dataset("big", data=data, chunks=(1000,))
+    f.create_dataset("g/small", data=np.arange(3))
+    f.attrs["a"] = 1
+    assert staging.staged_files()
+    out = tmp_path / f"copy{suffix}"
+    if after_close:
+        f.close()
+    f.write_lindi_file(out)
+    if not after_close:
+        f.close()
+    assert staging.directory in (tmp_path / "x.lindi.json").read_text()  # the .json keeps them
+    staging.cleanup()
+    store = LindiStore.open(str(out))
+    try:
+        document: ReferenceMap = store.reference_map
+        urls = [v[0] for k in document if isinstance(v := document.get_raw(k), list)]
+        assert urls and all(u.startswith("./blobs/") for u in urls)
+    finally:
+        store.close()
+    with LindiH5pyFile.from_lindi_file(out) as copy:
+        np.testing.assert_array_equal(copy["big"][...], data)
+        np.testing.assert_array_equal(copy["g/small"][...], np.arange(3))
+        assert copy.attrs["a"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["x.lindi.json", "staging", f"copy{suffix}"]
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -194,29 +195,188 @@ def test_existing_lindi_d_is_replaced(tmp_path: Path, http_server: ServedDirecto
     assert sorted(p.name for p in out.iterdir()) == ["copy.nwb.lindi.d"]
 
 
-def test_external_array_links_are_refused_for_self_contained_kinds(tmp_path: Path) -> None:
-    """A dataset linked to an HDF5 dataset elsewhere has no chunk refs to fetch: a .lindi.tar
-    or .lindi.d of it would silently depend on that file; refused before any fetch."""
+def _linked_h5(path: Path) -> dict[str, np.ndarray]:
+    """An HDF5 file with chunked datasets (gzip and shuffle, a 3-d one with edge chunks, a
+    string one), the values each holds."""
     import h5py
 
-    source = tmp_path / "x.h5"
-    values = np.arange(4000, dtype="<i4").reshape(400, 10)
-    with h5py.File(source, "w") as f:
-        f.create_dataset("many", data=values, chunks=(20, 10))
-    document = tmp_path / "x.lindi.json"
-    convert(source, document, num_chunks_threshold=5, inline_threshold=0)
-    for name in ("copy.lindi.tar", "copy.lindi.d"):
-        with pytest.raises(LindiUnsupportedError, match="/many"):
-            download(str(document), tmp_path / name, progress=False)
-        assert not (tmp_path / name).exists()
-        assert not (tmp_path / (name + ".download")).exists()
-    # a .lindi.json keeps the link and reads it
-    mirrored = tmp_path / "m.lindi.json"
-    download(str(document), mirrored, mirror=tmp_path / "mirror", progress=False)
+    values = {
+        "many": np.arange(4000, dtype="<i4").reshape(400, 10),
+        "cube": np.random.default_rng(0).random((37, 9, 5)),
+    }
+    with h5py.File(path, "w") as f:
+        f.create_dataset("many", data=values["many"], chunks=(20, 10), compression="gzip")
+        f.create_dataset("g/cube", data=values["cube"], chunks=(4, 4, 5), shuffle=True)
+    return values
+
+
+def _linked_attributes(document: ReferenceMap) -> list[str]:
+    found = []
+    for key in document:
+        if key.endswith(".zattrs"):
+            attributes = document.get_json(key)
+        elif key.endswith("zarr.json"):
+            attributes = document.get_json(key).get("attributes", {})
+        else:
+            continue
+        if "_EXTERNAL_ARRAY_LINK" in attributes:
+            found.append(key)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "conventions"),
+    [
+        ("copy.lindi.tar", "lindi-v1"),
+        ("copy.lindi.d", "lindi-v1"),
+        ("copy.lindi.tar", "unified-zarr-v3"),
+    ],
+)
+def test_external_array_links_are_materialized(
+    tmp_path: Path, http_server: ServedDirectory, name: str, conventions: str
+) -> None:
+    """Datasets linked to a remote HDF5 dataset (_EXTERNAL_ARRAY_LINK) are read and stored:
+    the copy reads back equal once the server is gone."""
     from hdmf_lindi import LindiH5pyFile
 
-    with LindiH5pyFile.from_lindi_file(str(mirrored)) as f:
-        np.testing.assert_array_equal(f["many"][...], values)
+    values = _linked_h5(http_server.root / "x.h5")
+    document = tmp_path / "x.lindi.json"
+    convert(
+        http_server.url_for("/x.h5"),
+        document,
+        num_chunks_threshold=5,
+        inline_threshold=0,
+        conventions=conventions,
+    )
+    assert len(_linked_attributes(ReferenceMap.load(document))) == 2
+    shutil.copy(document, http_server.root / "x.lindi.json")
+    with LindiH5pyFile.from_lindi_file(str(document)) as f:
+        layout = {
+            p: (f[p].chunks, f[p].compression, f[p].shuffle, f[p].dtype) for p in ("many", "g/cube")
+        }
+    dest = tmp_path / name
+    result = download(http_server.url_for("/x.lindi.json"), dest, progress=False)
+    assert result.chunks >= 20 * 1 + 10 * 3 * 1
+    assert not (tmp_path / (name + ".download")).exists()
+    http_server.stop()
+    store = LindiStore.open(str(dest))
+    try:
+        assert not _linked_attributes(store.reference_map)
+        assert all(u.startswith("./blobs/") for u in _url_refs(store.reference_map))
+    finally:
+        store.close()
+    with LindiH5pyFile.from_lindi_file(str(dest)) as f:
+        np.testing.assert_array_equal(f["many"][...], values["many"])
+        np.testing.assert_array_equal(f["g/cube"][...], values["cube"])
+        for p, expected in layout.items():
+            assert (f[p].chunks, f[p].compression, f[p].shuffle, f[p].dtype) == expected
+
+
+def test_external_array_link_download_resumes(tmp_path: Path, http_server: ServedDirectory) -> None:
+    """Linked blocks stored by an interrupted run are not read again."""
+    import h5py
+
+    values = np.arange(3 * 1024 * 1024, dtype="<i8").reshape(-1, 1024)  # 24 MiB: 1 block
+    with h5py.File(http_server.root / "x.h5", "w") as f:
+        f.create_dataset("a", data=values, chunks=(64, 1024))
+        f.create_dataset("b", data=values[:100] * 2, chunks=(10, 1024))
+    document = tmp_path / "x.lindi.json"
+    convert(http_server.url_for("/x.h5"), document, num_chunks_threshold=5, inline_threshold=0)
+    shutil.copy(document, http_server.root / "x.lindi.json")
+    url = http_server.url_for("/x.lindi.json")
+    dest = tmp_path / "copy.lindi.tar"
+    first = download(url, dest, progress=False)
+    assert first.packs_fetched == first.packs == 2
+    dest.unlink()
+    from hdmf_lindi.transfer import download as download_module
+
+    kept: list[str] = []
+    original = download_module._materialize_block
+
+    def once(hierarchy: Any, block: Any) -> Any:
+        if block.path == "/b":
+            raise LindiSourceError("interrupted")
+        kept.append(block.path)
+        return original(hierarchy, block)
+
+    download_module._materialize_block = once  # type: ignore[assignment]
+    try:
+        with pytest.raises(LindiSourceError, match="interrupted"):
+            download(url, dest, progress=False)
+    finally:
+        download_module._materialize_block = original  # type: ignore[assignment]
+    assert kept == ["/a"] and (tmp_path / "copy.lindi.tar.download").is_dir()
+    assert not dest.exists()
+    second = download(url, dest, progress=False)
+    assert second.packs_fetched == 1 < second.packs
+    http_server.stop()
+    from hdmf_lindi import LindiH5pyFile
+
+    with LindiH5pyFile.from_lindi_file(str(dest)) as f:
+        np.testing.assert_array_equal(f["a"][...], values)
+        np.testing.assert_array_equal(f["b"][...], values[:100] * 2)
+
+
+def test_external_array_links_of_a_remote_document_stay_remote(
+    tmp_path: Path, http_server: ServedDirectory
+) -> None:
+    """A remote document's link to a local file is refused (docs/security.md) unless
+    allow_local is given; nothing is left behind."""
+    from hdmf_lindi import LindiH5pyFile
+    from hdmf_lindi.errors import LindiSecurityError
+
+    values = _linked_h5(tmp_path / "local.h5")
+    document = tmp_path / "x.lindi.json"
+    convert(tmp_path / "local.h5", document, num_chunks_threshold=5, inline_threshold=0)
+    assert str(tmp_path / "local.h5") in document.read_text()
+    shutil.copy(document, http_server.root / "x.lindi.json")
+    url = http_server.url_for("/x.lindi.json")
+    dest = tmp_path / "copy.lindi.tar"
+    with pytest.raises(LindiSecurityError, match="local"):
+        download(url, dest, progress=False)
+    assert not dest.exists()
+    download(url, dest, progress=False, allow_local=True)
+    with LindiH5pyFile.from_lindi_file(str(dest)) as f:
+        np.testing.assert_array_equal(f["many"][...], values["many"])
+
+
+def test_external_array_links_exported_to_nwb(tmp_path: Path, http_server: ServedDirectory) -> None:
+    """An .nwb download reads linked datasets and stores their values: no external link or
+    external storage in the HDF5 file, readable once the server is gone."""
+    import h5py
+    from hdmf.backends.hdf5 import H5DataIO
+    from pynwb import NWBFile, TimeSeries
+
+    nwbfile = NWBFile(
+        session_description="transfer test",
+        identifier="transfer",
+        session_start_time=datetime(2024, 1, 2, tzinfo=UTC),
+    )
+    for index in range(2):
+        data = H5DataIO(expected_series(index), chunks=(100, 4), compression="gzip")
+        nwbfile.add_acquisition(TimeSeries(name=f"ts{index}", data=data, unit="V", rate=1.0))
+    with NWBHDF5IO(str(http_server.root / "x.nwb"), "w") as out:
+        out.write(nwbfile)
+    document = tmp_path / "x.nwb.lindi.json"
+    convert(http_server.url_for("/x.nwb"), document, num_chunks_threshold=2, inline_threshold=0)
+    assert len(_linked_attributes(ReferenceMap.load(document))) == 2
+    shutil.copy(document, http_server.root / "x.nwb.lindi.json")
+    url = http_server.url_for("/x.nwb.lindi.json")
+    download(url, tmp_path / "copy.nwb", progress=False)
+    download(url, tmp_path / "copy.nwb.lindi.tar", progress=False)
+    http_server.stop()
+    with h5py.File(tmp_path / "copy.nwb", "r") as f:
+        links: list[str] = []
+
+        def visit(name: str, link: Any) -> None:
+            if isinstance(link, h5py.ExternalLink):
+                links.append(name)
+
+        f.visititems_links(visit)
+        assert not links
+        assert f["acquisition/ts0/data"].id.get_create_plist().get_external_count() == 0
+    for copy in ("copy.nwb", "copy.nwb.lindi.tar"):
+        check_sample(str(tmp_path / copy), series=2)
 
 
 def test_nwb_export_uses_the_callers_options(tmp_path: Path, s3_bucket: S3Bucket) -> None:

@@ -78,6 +78,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         self._writable = hierarchy.writable
         self._pending: dict[str, PendingDataset] = {}
         self._final_map: ReferenceMap | None = None
+        self._final_staging_area: StagingArea | None = None
         self._external: dict[str, LindiH5pyFile] = {}
         # what the file was opened from (LindiIO(file=...) needs it)
         self._kind = FileKind.LINDI
@@ -330,7 +331,9 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
     ) -> None:
         """Write the file's current content to ``path``: ``*.lindi.json``, ``*.lindi.tar`` or
         ``*.lindi.d`` (chosen by suffix; replaced atomically). Chunk refs keep pointing where
-        they point; inline chunks stay in the document. Also available after :meth:`close`.
+        they point; inline chunks stay in the document; chunks in the file's staging area
+        are copied into a ``.lindi.tar`` / ``.lindi.d`` (a ``.lindi.json`` keeps naming
+        them). Also available after :meth:`close`.
 
         Parameters
         ----------
@@ -364,7 +367,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             )
         if generation_metadata is not None:
             reference_map.generation_metadata = dict(generation_metadata)
-        write_reference_map(reference_map, path)
+        write_reference_map(reference_map, path, staging_area=self._staging_area())
 
     def upload(
         self,
@@ -477,6 +480,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
                 self.flush()
         finally:
             self._final_map = self._hierarchy_object.store.reference_map
+            self._final_staging_area = self._hierarchy_object.store.staging_area
             self._hierarchy_object = None
             on_close, self._on_close = self._on_close, None
             opened, self._opened = self._opened, None
@@ -538,6 +542,12 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         if self._hierarchy_object is None and self._final_map is not None:
             return self._final_map
         return self._hierarchy.store.reference_map
+
+    def _staging_area(self) -> StagingArea | None:
+        """The store's staging area; after :meth:`close`, the one it had then."""
+        if self._hierarchy_object is None:
+            return self._final_staging_area
+        return self._hierarchy.store.staging_area
 
     def _is_remote_container(self) -> bool:
         container = self._hierarchy.store.container

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hdmf_lindi.conventions import (
     DEFAULT_CONVENTIONS,
@@ -18,6 +18,9 @@ from hdmf_lindi.hdf5.source import open_hdf5
 from hdmf_lindi.hdf5.translate import translate_hdf5
 from hdmf_lindi.storage.reference_map import ReferenceMap
 from hdmf_lindi.storage.sources.router import SourceRouter, is_remote_url
+
+if TYPE_CHECKING:
+    from hdmf_lindi.storage.staging import StagingArea
 
 __all__ = ["ConversionResult", "convert", "translate_source"]
 
@@ -129,12 +132,26 @@ def check_no_local_links(reference_map: ReferenceMap, base: str) -> None:
                 raise LindiSecurityError(f"{key}: {exc}") from exc
 
 
-def write_reference_map(reference_map: ReferenceMap, dest: str | os.PathLike[str]) -> None:
+def write_reference_map(
+    reference_map: ReferenceMap,
+    dest: str | os.PathLike[str],
+    *,
+    staging_area: StagingArea | None = None,
+) -> None:
     """Write a map to ``dest``: ``*.lindi.json``, ``*.lindi.d`` or ``*.lindi.tar`` (chosen by
     suffix; replaces an existing one). Chunk refs keep pointing into the HDF5 file; inline
-    chunks stay in the document."""
+    chunks stay in the document.
+
+    A ``.lindi.d`` / ``.lindi.tar`` takes the chunks ``reference_map`` has in
+    ``staging_area`` along (:meth:`StagingArea.consolidate`; ``reference_map``'s refs are
+    rewritten to the copies), so that it does not depend on the staging area; it is built in
+    a temporary sibling and moved into place."""
     from hdmf_lindi.storage.containers import container_for, container_kind_from_suffix
-    from hdmf_lindi.storage.replacing import check_replaceable, locked_for_writing
+    from hdmf_lindi.storage.replacing import (
+        TemporarySibling,
+        check_replaceable,
+        locked_for_writing,
+    )
 
     text = os.fspath(dest)
     if container_kind_from_suffix(text) is None:
@@ -144,10 +161,39 @@ def write_reference_map(reference_map: ReferenceMap, dest: str | os.PathLike[str
     container = container_for(text)
     if container.is_remote:
         container.create(reference_map)  # refuses
+    staged = (
+        staging_area is not None
+        and container.kind != "json"
+        and any(
+            isinstance(value := reference_map.get_raw(key), list)
+            and value
+            and isinstance(value[0], str)
+            and staging_area.contains(value[0])
+            for key in reference_map
+        )
+    )
     lock = locked_for_writing(container.location)
     try:
         check_replaceable(container.location, directory=container.kind == "directory")
-        container.create(reference_map)
+        if not staged:
+            container.create(reference_map)
+            return
+        assert staging_area is not None
+        temporary = TemporarySibling(container.location)
+        try:
+            new = container_for(temporary.path, kind=container.kind)
+            new.create(reference_map)
+            try:
+                blob_writer = new.blob_writer
+                assert blob_writer is not None
+                staging_area.consolidate(reference_map, blob_writer)
+                new.save(reference_map)
+            finally:
+                new.close()
+        except BaseException:
+            temporary.discard()
+            raise
+        temporary.commit()
     finally:
         container.close()
         lock.release()

@@ -3,15 +3,17 @@
 ``DEST`` chooses what is made:
 
 * ``*.lindi.tar`` / ``*.lindi.d``: self-contained; every chunk ref (into the original
-  ``.nwb``, into the source's own blobs) is fetched and stored as a blob of the new file. A
-  source with datasets linked to an HDF5 dataset elsewhere (``_EXTERNAL_ARRAY_LINK``, made by
-  ``convert(..., num_chunks_threshold=...)``) has no chunk refs to fetch for them: it is
-  refused (download it to ``.nwb``, which reads them, or to ``.lindi.json``, whose links keep
-  naming the HDF5 file);
+  ``.nwb``, into the source's own blobs) is fetched and stored as a blob of the new file.
+  A dataset linked to an HDF5 dataset elsewhere (``_EXTERNAL_ARRAY_LINK``, made by
+  ``convert(..., num_chunks_threshold=...)``) has no chunk refs: its values are read through
+  h5py from the linked file (through the router, so a remote document's links reach remote
+  files only, unless ``allow_local``), block by block on its chunk grid, encoded by the
+  flavour as the dataset's metadata says (as a LindiIO write would) and stored as packs
+  too; the link is then dropped from its attributes;
 * ``*.lindi.json`` with ``mirror=<dir>``: the chunks are stored as pack files in ``mirror``
-  and the refs re-pointed at them; without ``mirror``: the document alone, relative refs made
-  absolute so it reads from its new place (a ``.lindi.tar``'s members cannot be named by URL:
-  give a mirror);
+  and the refs re-pointed at them (``_EXTERNAL_ARRAY_LINK``s keep naming their file);
+  without ``mirror``: the document alone, relative refs made absolute so it reads from its
+  new place (a ``.lindi.tar``'s members cannot be named by URL: give a mirror);
 * ``*.nwb`` / ``*.h5``: an HDF5 file, through ``NWBHDF5IO.export`` from ``LindiIO``.
 
 Chunks are fetched in packs (up to 32 MiB of neighbouring chunks of one array, one
@@ -29,16 +31,22 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
+import math
 import os
 import re
 import shutil
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from hdmf_lindi import _json
 from hdmf_lindi.conventions.keys import EXTERNAL_ARRAY_LINK
-from hdmf_lindi.errors import LindiFormatError, LindiSourceError, LindiUnsupportedError
+from hdmf_lindi.conventions.model import DataKind
+from hdmf_lindi.errors import LindiError, LindiFormatError, LindiSourceError, LindiUnsupportedError
 from hdmf_lindi.storage.containers import (
     TarContainer,
     container_for,
@@ -51,6 +59,9 @@ from hdmf_lindi.storage.sources import SourceRouter
 from hdmf_lindi.storage.sources._background_loop import run_sync
 from hdmf_lindi.transfer._progress import Progress
 from hdmf_lindi.transfer._tasks import run_all
+
+if TYPE_CHECKING:
+    from hdmf_lindi.hierarchy import Hierarchy
 
 __all__ = ["DownloadResult", "download"]
 
@@ -82,6 +93,27 @@ class _Pack:
     @property
     def known_size(self) -> int:
         return sum(size or 0 for _url, _offset, size in self.requests)
+
+
+@dataclass(frozen=True, slots=True)
+class _LinkedBlock:
+    """A block of a dataset linked to an HDF5 dataset elsewhere (``_EXTERNAL_ARRAY_LINK``),
+    aligned to the dataset's chunk grid: read through h5py, encoded into its chunks and kept in
+    the work directory as one pack (its sidecar lists ``[key, size]`` of each chunk)."""
+
+    path: str
+    url: str
+    dataset: str
+    start: tuple[int, ...]
+    stop: tuple[int, ...]
+    known_size: int
+
+    @property
+    def name(self) -> str:
+        digest = hashlib.sha1(usedforsecurity=False)
+        digest.update(_json.dumps(["linked", self.path, self.url, self.dataset]))
+        digest.update(_json.dumps([list(self.start), list(self.stop)]))
+        return f"pack-{digest.hexdigest()}"
 
 
 def _parent(key: str) -> str:
@@ -129,10 +161,24 @@ def _pack_done(work: str, pack: _Pack) -> list[int] | None:
 
 
 async def _fetch_packs(
-    router: SourceRouter, packs: list[_Pack], work: str, concurrency: int, bar: Progress
+    router: SourceRouter,
+    packs: list[_Pack],
+    work: str,
+    concurrency: int,
+    bar: Progress,
+    linked: tuple[Hierarchy, list[_LinkedBlock]] | None = None,
 ) -> tuple[int, int]:
     limit = asyncio.Semaphore(concurrency)
     fetched = [0, 0]
+
+    async def keep(write: Callable[[], None]) -> None:
+        # a pack fetched is a pack kept, also when a failure elsewhere cancels this task
+        writing = asyncio.ensure_future(asyncio.to_thread(write))
+        try:
+            await asyncio.shield(writing)
+        except asyncio.CancelledError:
+            await writing
+            raise
 
     async def one(pack: _Pack) -> None:
         if _pack_done(work, pack) is not None:
@@ -146,18 +192,33 @@ async def _fetch_packs(
             atomic_write_bytes(os.path.join(work, pack.name), b"".join(chunks))
             atomic_write_bytes(os.path.join(work, pack.name + ".json"), _json.dumps(sizes))
 
-        # a pack fetched is a pack kept, also when a failure elsewhere cancels this task
-        writing = asyncio.ensure_future(asyncio.to_thread(write))
-        try:
-            await asyncio.shield(writing)
-        except asyncio.CancelledError:
-            await writing
-            raise
+        await keep(write)
         fetched[0] += 1
         fetched[1] += sum(sizes)
         bar.update(sum(sizes))
 
-    await run_all(one(pack) for pack in packs)
+    async def linked_blocks(hierarchy: Hierarchy, blocks: list[_LinkedBlock]) -> None:
+        # one at a time: h5py serialises its reads under its global lock anyway
+        for block in blocks:
+            if _linked_done(work, block) is not None:
+                bar.update(block.known_size)
+                continue
+            items = await asyncio.to_thread(_materialize_block, hierarchy, block)
+
+            def write(block: _LinkedBlock = block, items: list[tuple[str, bytes]] = items) -> None:
+                atomic_write_bytes(os.path.join(work, block.name), b"".join(d for _k, d in items))
+                listing = [[key, len(data)] for key, data in items]
+                atomic_write_bytes(os.path.join(work, block.name + ".json"), _json.dumps(listing))
+
+            await keep(write)
+            fetched[0] += 1
+            fetched[1] += sum(len(data) for _key, data in items)
+            bar.update(block.known_size)
+
+    tasks = [one(pack) for pack in packs]
+    if linked is not None and linked[1]:
+        tasks.append(linked_blocks(*linked))
+    await run_all(tasks)
     return fetched[0], fetched[1]
 
 
@@ -170,6 +231,31 @@ def _read_pack(work: str, pack: _Pack) -> list[tuple[str, bytes]]:
     items: list[tuple[str, bytes]] = []
     offset = 0
     for key, size in zip(pack.keys, sizes, strict=True):
+        items.append((key, data[offset : offset + size]))
+        offset += size
+    return items
+
+
+def _linked_done(work: str, block: _LinkedBlock) -> list[tuple[str, int]] | None:
+    try:
+        with open(os.path.join(work, block.name + ".json"), "rb") as f:
+            listing = [(str(key), int(size)) for key, size in _json.loads(f.read())]
+        if os.path.getsize(os.path.join(work, block.name)) != sum(s for _k, s in listing):
+            return None
+        return listing
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _read_linked(work: str, block: _LinkedBlock) -> list[tuple[str, bytes]]:
+    listing = _linked_done(work, block)
+    if listing is None:
+        raise LindiFormatError(f"{work}: pack {block.name} is incomplete")
+    with open(os.path.join(work, block.name), "rb") as f:
+        data = f.read()
+    items: list[tuple[str, bytes]] = []
+    offset = 0
+    for key, size in listing:
         items.append((key, data[offset : offset + size]))
         offset += size
     return items
@@ -222,9 +308,10 @@ def download(
     LindiSourceError
         When a chunk cannot be fetched (the packs fetched so far are kept for a rerun).
     LindiUnsupportedError
-        For an unknown destination kind, a ``.lindi.json`` of a ``.lindi.tar`` without
-        ``mirror``, or a ``.lindi.tar`` / ``.lindi.d`` of a source with
-        ``_EXTERNAL_ARRAY_LINK`` datasets.
+        For an unknown destination kind, or a ``.lindi.json`` of a ``.lindi.tar`` without
+        ``mirror``.
+    LindiSecurityError
+        When a link of a remote document names a local file (``allow_local`` not given).
     """
     source = os.fspath(url)
     target = os.path.abspath(os.fspath(dest))
@@ -270,19 +357,38 @@ def _download_locked(
         reference_map = run_sync(container.load(router))
         if kind == "json" and mirror is None:
             return _document_only(container, reference_map, target)
-        if kind != "json":
-            _refuse_external_array_links(container.location, reference_map)
         packs = _plan_packs(reference_map)
-        if mirror is not None:
-            work = os.path.abspath(os.fspath(mirror))
-            os.makedirs(work, exist_ok=True)
-        else:
-            work = _work_directory(target + ".download")
-        bar = Progress(sum(p.known_size for p in packs), progress, "downloading")
+        hierarchy: Hierarchy | None = None
+        link_keys: list[str] = []
+        blocks: list[_LinkedBlock] = []
+        if kind != "json":
+            hierarchy, link_keys, blocks = _plan_linked(container.location, reference_map, router)
         try:
-            fetched, fetched_bytes = run_sync(_fetch_packs(router, packs, work, concurrency, bar))
+            if mirror is not None:
+                work = os.path.abspath(os.fspath(mirror))
+                os.makedirs(work, exist_ok=True)
+            else:
+                work = _work_directory(target + ".download")
+            total = sum(p.known_size for p in packs) + sum(b.known_size for b in blocks)
+            bar = Progress(total, progress, "downloading")
+            try:
+                fetched, fetched_bytes = run_sync(
+                    _fetch_packs(
+                        router,
+                        packs,
+                        work,
+                        concurrency,
+                        bar,
+                        (hierarchy, blocks) if hierarchy is not None else None,
+                    )
+                )
+            finally:
+                bar.close()
         finally:
-            bar.close()
+            if hierarchy is not None:
+                hierarchy.close()
+        for key in link_keys:
+            _drop_external_array_link(reference_map, key)
         if kind == "json":
             for pack in packs:
                 path = os.path.join(work, pack.name)
@@ -292,8 +398,9 @@ def _download_locked(
                     offset += len(data)
             reference_map.write(target)
         else:
-            _assemble(kind, target, reference_map, packs, work)
+            chunks = _assemble(kind, target, reference_map, packs, blocks, work)
             shutil.rmtree(work, ignore_errors=True)
+            return DownloadResult(target, chunks, len(packs) + len(blocks), fetched, fetched_bytes)
         return DownloadResult(
             target, sum(len(p.keys) for p in packs), len(packs), fetched, fetched_bytes
         )
@@ -324,12 +431,11 @@ def _work_directory(work: str) -> str:
     return work
 
 
-def _refuse_external_array_links(location: str, reference_map: ReferenceMap) -> None:
-    """A ``.lindi.tar`` / ``.lindi.d`` made from a source with ``_EXTERNAL_ARRAY_LINK``
-    datasets would not be self-contained: refuse before anything is fetched."""
-    linked = []
-    for key in reference_map:
-        parent, _, name = key.rpartition("/")
+def _external_array_link_keys(reference_map: ReferenceMap) -> list[str]:
+    """The ``.zattrs`` / ``zarr.json`` keys whose attributes hold an ``_EXTERNAL_ARRAY_LINK``."""
+    found = []
+    for key in sorted(reference_map.keys()):
+        name = key.rpartition("/")[2]
         if name not in (".zattrs", "zarr.json"):
             continue
         try:
@@ -338,14 +444,113 @@ def _refuse_external_array_links(location: str, reference_map: ReferenceMap) -> 
             continue
         attributes = value.get("attributes") if name == "zarr.json" and value else value
         if isinstance(attributes, dict) and EXTERNAL_ARRAY_LINK in attributes:
-            linked.append("/" + parent)
-    if linked:
-        shown = ", ".join(sorted(linked)[:5]) + (", ..." if len(linked) > 5 else "")
-        raise LindiUnsupportedError(
-            f"{location}: {len(linked)} dataset(s) link to an HDF5 dataset elsewhere "
-            f"(_EXTERNAL_ARRAY_LINK: {shown}); a .lindi.tar / .lindi.d of it would not be "
-            "self-contained: download to .nwb (reads them) or .lindi.json (keeps the links)"
-        )
+            found.append(key)
+    return found
+
+
+def _drop_external_array_link(reference_map: ReferenceMap, key: str) -> None:
+    value = dict(reference_map.get_json(key))
+    if key.rpartition("/")[2] == "zarr.json":
+        attributes = dict(value["attributes"])
+        del attributes[EXTERNAL_ARRAY_LINK]
+        value["attributes"] = attributes
+    else:
+        del value[EXTERNAL_ARRAY_LINK]
+    reference_map.set_json(key, value)
+
+
+_OBJECT_ITEM_ESTIMATE = 64
+"""Bytes an element of a variable-length dataset is taken to hold when sizing blocks."""
+
+
+def _plan_linked(
+    location: str, reference_map: ReferenceMap, router: SourceRouter
+) -> tuple[Hierarchy | None, list[str], list[_LinkedBlock]]:
+    """The blocks of every ``_EXTERNAL_ARRAY_LINK`` dataset (a hierarchy over the document to
+    read them with, through ``router`` and so under its policy) and the keys to drop the links
+    from once they are stored."""
+    link_keys = _external_array_link_keys(reference_map)
+    if not link_keys:
+        return None, [], []
+    from hdmf_lindi.hierarchy import Hierarchy
+    from hdmf_lindi.storage.store import LindiStore
+
+    store = LindiStore(reference_map, router=router, read_only=True, display_name=location)
+    hierarchy = Hierarchy(store)
+    blocks: list[_LinkedBlock] = []
+    for key in link_keys:
+        path = "/" + key.rpartition("/")[0]
+        node = hierarchy.node(path)
+        info = node.dataset if node is not None else None
+        if info is None or info.external_array_link is None:
+            raise LindiFormatError(
+                f"{location}: {key} holds an {EXTERNAL_ARRAY_LINK} but {path} is not a dataset"
+            )
+        link = info.external_array_link
+        itemsize = info.dtype.itemsize if info.kind is DataKind.NUMERIC else _OBJECT_ITEM_ESTIMATE
+        if info.is_scalar:
+            blocks.append(_LinkedBlock(path, link.url, link.name, (), (), itemsize))
+            continue
+        if math.prod(info.shape) == 0:
+            continue
+        shape = info.shape
+        chunks = tuple(int(c) for c in (info.chunks or shape))
+        counts = [-(-n // c) for n, c in zip(shape, chunks, strict=True)]
+        # as many whole chunks as fit in a pack, taken from the last axis backwards, so that
+        # every block is a box of the chunk grid
+        room = max(1, PACK_MAX_BYTES // max(1, math.prod(chunks) * itemsize))
+        per_block = [1] * len(shape)
+        for axis in reversed(range(len(shape))):
+            take = min(counts[axis], room)
+            per_block[axis] = take
+            room //= take
+            if take < counts[axis]:
+                break
+        for corner in itertools.product(
+            *(range(0, n, step) for n, step in zip(counts, per_block, strict=True))
+        ):
+            start = tuple(i * c for i, c in zip(corner, chunks, strict=True))
+            stop = tuple(
+                min(n, (i + step) * c)
+                for i, step, c, n in zip(corner, per_block, chunks, shape, strict=True)
+            )
+            size = math.prod(b - a for a, b in zip(start, stop, strict=True)) * itemsize
+            blocks.append(_LinkedBlock(path, link.url, link.name, start, stop, size))
+    return hierarchy, link_keys, blocks
+
+
+def _materialize_block(hierarchy: Hierarchy, block: _LinkedBlock) -> list[tuple[str, bytes]]:
+    """The chunks of ``block``: its values read from the linked HDF5 dataset (h5py through
+    the hierarchy's router), encoded as the dataset's own metadata says."""
+    where = (
+        f"{hierarchy.store.reference_map.source}: {block.path}: {EXTERNAL_ARRAY_LINK} "
+        f"{block.url}:{block.dataset}"
+    )
+    conventions = hierarchy.conventions
+    node = hierarchy.node(block.path)
+    assert node is not None and node.dataset is not None
+    info = node.dataset
+    selection: Any = (
+        Ellipsis
+        if info.is_scalar
+        else tuple(slice(a, b) for a, b in zip(block.start, block.stop, strict=True))
+    )
+    try:
+        values = np.asarray(hierarchy.read(block.path, selection))
+        stored = np.asarray(conventions.encode_values(info, values))
+        start = block.start if not info.is_scalar else (0,) * stored.ndim
+        chunks = conventions.encode_region(hierarchy.store.reference_map, block.path, start, stored)
+        if chunks is None:
+            raise LindiUnsupportedError(
+                f"{where}: the {conventions.name} flavour cannot encode its chunks here"
+            )
+        return list(chunks)
+    except LindiError as exc:
+        if str(exc).startswith(where):
+            raise
+        raise type(exc)(f"{where}: {exc}") from exc
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise LindiSourceError(f"{where}: cannot read the linked dataset ({exc})") from exc
 
 
 def _document_only(container: Any, reference_map: ReferenceMap, target: str) -> DownloadResult:
@@ -373,19 +578,31 @@ def _document_only(container: Any, reference_map: ReferenceMap, target: str) -> 
 
 
 def _assemble(
-    kind: str, target: str, reference_map: ReferenceMap, packs: list[_Pack], work: str
-) -> None:
+    kind: str,
+    target: str,
+    reference_map: ReferenceMap,
+    packs: list[_Pack],
+    blocks: list[_LinkedBlock],
+    work: str,
+) -> int:
     """Build the ``.lindi.tar`` / ``.lindi.d`` in a temporary sibling and move it into place
-    (the caller holds the writer lock of ``target``)."""
+    (the caller holds the writer lock of ``target``); returns the number of chunks stored."""
     temporary = TemporarySibling(target)
+    count = 0
     try:
         container: Any = container_for(temporary.path, kind=kind)
         container.create(reference_map)
         try:
-            for pack in packs:
-                items = _read_pack(work, pack)
+            stored = itertools.chain(
+                (_read_pack(work, pack) for pack in packs),
+                (_read_linked(work, block) for block in blocks),
+            )
+            for items in stored:
+                if not items:
+                    continue
                 for (key, _data), ref in zip(items, write_packed(container, items), strict=True):
                     reference_map.set_raw(key, ref)
+                count += len(items)
             container.save(reference_map)
         finally:
             container.close()
@@ -393,6 +610,7 @@ def _assemble(
         temporary.discard()
         raise
     temporary.commit()
+    return count
 
 
 def _export_hdf5(

@@ -182,3 +182,36 @@ def test_lindi_io_reads_s3_url_configured_by_the_environment(
         nwbfile = io.read()
         assert nwbfile.identifier == "from-s3"
         assert list(nwbfile.acquisition["ts"].data[:]) == list(range(50))
+
+
+def test_gcs_and_azure_endpoints_from_their_own_variables() -> None:
+    """GCS's endpoint is ``base_url`` / ``GOOGLE_BASE_URL`` (a plain-HTTP one allows HTTP, as
+    ``AWS_ENDPOINT_URL`` does for S3); ``GOOGLE_ALLOW_HTTP`` / ``AZURE_ALLOW_HTTP`` are merged
+    under explicit options like ``AWS_ALLOW_HTTP``."""
+    source = ObjectStoreSource(client_options={"timeout": "5s"})
+    with mock.patch.dict(os.environ, {"GOOGLE_BASE_URL": "http://127.0.0.1:1"}, clear=True):
+        assert source._client_options_for("gcs")["allow_http"] is True
+        assert "allow_http" not in source._client_options_for("azure")
+    explicit = ObjectStoreSource(gcs_options={"base_url": "http://127.0.0.1:1"})
+    with mock.patch.dict(os.environ, {}, clear=True):
+        assert explicit._client_options_for("gcs")["allow_http"] is True
+    for variable, family in (("GOOGLE_ALLOW_HTTP", "gcs"), ("AZURE_ALLOW_HTTP", "azure")):
+        with mock.patch.dict(os.environ, {variable: "true"}, clear=True):
+            options = source._client_options_for(family)
+            assert options.items() >= {"allow_http": True, "timeout": "5s"}.items()
+
+
+def test_azure_store_is_rebuilt_when_the_emulator_moves() -> None:
+    """``AZURITE_BLOB_STORAGE_URL`` is part of what configures an Azure store: a store built
+    for another emulator address is not reused."""
+    source = ObjectStoreSource()
+    base = {"AZURE_STORAGE_USE_EMULATOR": "true"}
+    with mock.patch.dict(
+        os.environ, {**base, "AZURITE_BLOB_STORAGE_URL": "http://127.0.0.1:1"}, clear=True
+    ):
+        first, _ = source._locate("az://container/x")
+    with mock.patch.dict(
+        os.environ, {**base, "AZURITE_BLOB_STORAGE_URL": "http://127.0.0.1:2"}, clear=True
+    ):
+        second, _ = source._locate("az://container/x")
+    assert second is not first

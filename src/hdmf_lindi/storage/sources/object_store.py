@@ -76,10 +76,19 @@ _CLIENT_KEYS = (
     "user_agent",
 )
 _BOOLEAN_CLIENT_KEYS = frozenset({"allow_http", "allow_invalid_certificates"})
+# where each family's endpoint is set: the store option and the variables object_store reads
+# (Azure's emulator, ``AZURE_STORAGE_USE_EMULATOR``, allows HTTP by itself)
+_ENDPOINT_OPTION = {"s3": "endpoint", "gcs": "base_url", "azure": "endpoint"}
 _ENDPOINT_VARIABLES = {
     "s3": ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT"),
-    "gcs": ("GOOGLE_SERVICE_ENDPOINT",),
+    "gcs": ("GOOGLE_BASE_URL",),
     "azure": ("AZURE_STORAGE_ENDPOINT", "AZURE_ENDPOINT"),
+}
+# the variables that configure a family's stores (a store built under others is not reused)
+_ENVIRONMENT_PREFIXES = {
+    "s3": ("AWS_",),
+    "gcs": ("GOOGLE_", "SERVICE_ACCOUNT"),
+    "azure": ("AZURE_", "AZURITE_"),
 }
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -162,13 +171,16 @@ class ObjectStoreSource(ByteSource):
         return config
 
     def _client_options_for(self, family: str) -> dict[str, Any]:
-        """Client options for ``family``: the environment's (``AWS_ALLOW_HTTP``, ...) under the
-        explicit ones; ``allow_http`` when the endpoint (explicit or ``AWS_ENDPOINT_URL``...)
-        is plain ``http://`` and nothing says otherwise."""
+        """Client options for ``family``: the environment's (``AWS_ALLOW_HTTP``,
+        ``GOOGLE_ALLOW_HTTP``, ``AZURE_ALLOW_HTTP``, ...) under the explicit ones;
+        ``allow_http`` when the endpoint (explicit ``endpoint`` / GCS ``base_url``, or
+        ``AWS_ENDPOINT_URL``, ``GOOGLE_BASE_URL``, ``AZURE_STORAGE_ENDPOINT``...) is plain
+        ``http://`` and nothing says otherwise."""
         client_options = _client_options_from_environment(family)
         client_options.update(self.client_options)
         endpoint = str(
-            self.options[family].get("endpoint", "") or _endpoint_from_environment(family)
+            self.options[family].get(_ENDPOINT_OPTION[family], "")
+            or _endpoint_from_environment(family)
         )
         if endpoint.startswith("http://"):
             client_options.setdefault("allow_http", True)
@@ -207,11 +219,11 @@ class ObjectStoreSource(ByteSource):
             )
 
         # the environment is part of the key: a store built under other AWS_* values (another
-        # endpoint, other keys) is not reused
+        # endpoint, other keys; AZURITE_BLOB_STORAGE_URL for Azure) is not reused
         environment = sorted(
             (name, value)
             for name, value in os.environ.items()
-            if name.startswith(_ENV_PREFIX[family])
+            if name.startswith(_ENVIRONMENT_PREFIXES[family])
         )
         key = (root, options_key(config), options_key(client_options), hash(tuple(environment)))
         try:
