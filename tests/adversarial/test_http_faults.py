@@ -230,6 +230,35 @@ def test_redirect_check_has_an_overall_deadline(server: FaultServer) -> None:
     assert resolved.url == url and resolved.size is None
 
 
+def test_resolve_has_an_overall_deadline(
+    server: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``HTTPSource.resolve`` waits ``redirect_timeout`` at most, even when its redirect check
+    cannot start (here: the one resolver thread is held by another URL's trickling check),
+    and then answers with the URL itself, as a check out of time does."""
+    from hdmf_lindi.storage.sources import http as http_module
+    from hdmf_lindi.storage.sources._daemon_pool import DaemonPool
+
+    monkeypatch.setattr(http_module, "_RESOLVER_POOL", DaemonPool(1, "test-resolve"))
+    server.inject(PATH, "slow_headers", 1.0, user_agent="redirect check")
+    server.serve("/other.bin", PAYLOAD)
+    slow = HTTPSource(retry_config=RETRIES, client_options=SHORT_TIMEOUT, redirect_timeout=8)
+    quick = HTTPSource(retry_config=RETRIES, client_options=SHORT_TIMEOUT, redirect_timeout=1)
+    other = server.url_for("/other.bin")
+
+    async def resolve_both() -> tuple[Any, Any]:
+        held = asyncio.ensure_future(slow.resolve(server.url_for(PATH)))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        quick_result = await quick.resolve(other)
+        assert time.monotonic() - started < 3
+        held.cancel()
+        return quick_result, held
+
+    resolved, _ = asyncio.run(resolve_both())
+    assert resolved.url == other and resolved.size is None and resolved.hops == 0
+
+
 def test_reads_do_not_wait_long_for_a_trickling_redirect_check(server: FaultServer) -> None:
     server.inject(PATH, "slow_headers", 1.0, user_agent="redirect check")
     url = server.url_for(PATH)

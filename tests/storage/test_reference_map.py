@@ -44,18 +44,77 @@ def test_templates_expand_on_load_and_are_chosen_again_on_dump() -> None:
     assert ReferenceMap.from_dict(out).to_dict() == out
 
 
-def test_undefined_template_is_an_error_naming_the_key() -> None:
-    with pytest.raises(LindiFormatError, match=r"'x/0'.*undefined template 'u9'"):
-        ReferenceMap.from_dict({"version": 1, "refs": {"x/0": ["{{u9}}", 0, 1]}}, source="f.json")
+_EVERY_ACCESS_TO_A_REF = {
+    "get_raw": lambda rmap, key: rmap.get_raw(key),
+    "resolve": lambda rmap, key: rmap.resolve(key),
+    "get_json": lambda rmap, key: rmap.get_json(key),
+    "validate": lambda rmap, key: rmap.validate(),
+    "dumps": lambda rmap, key: rmap.dumps(),
+    "set_json elsewhere": lambda rmap, key: rmap.set_json("other/.zattrs", {}),
+    "copy, then get_raw": lambda rmap, key: rmap.copy().get_raw(key),
+}
 
 
+@pytest.mark.parametrize("access", list(_EVERY_ACCESS_TO_A_REF))
+def test_undefined_template_is_an_error_naming_the_key(access: str) -> None:
+    rmap = ReferenceMap.from_dict(
+        {"version": 1, "refs": {"x/0": ["{{u9}}", 0, 1], "x/1": ["a", 0, 1]}}, source="f.json"
+    )
+    assert rmap.get_raw("x/1") == ["a", 0, 1]  # the other refs stay readable
+    with pytest.raises(LindiFormatError, match=r"f\.json: ref 'x/0'.*undefined template 'u9'"):
+        _EVERY_ACCESS_TO_A_REF[access](rmap, "x/0")
+
+
+@pytest.mark.parametrize("access", list(_EVERY_ACCESS_TO_A_REF))
 @pytest.mark.parametrize(
     "value",
     [5, None, True, ["url", 1], ["url", -1, 3], ["url", 0, 1.5], [1, 2, 3], ["url", True, 2]],
 )
-def test_malformed_refs_are_rejected_with_the_key(value: object) -> None:
+def test_malformed_refs_are_rejected_with_the_key(value: object, access: str) -> None:
+    """A malformed ref is reported on the first read of its key, or when every ref is
+    checked (validate, dump, change); until then the keys can be listed."""
+    document = {"version": 1, "refs": {".zgroup": {}, "a/0": value, "a/1": ["u", 0, 1]}}
+    rmap = ReferenceMap.from_bytes(json.dumps(document).encode(), source="bad.json")
+    assert rmap.list_dir("a") == ["0", "1"] and "a/0" in rmap and len(rmap) == 3
+    assert rmap.get_raw("a/1") == ["u", 0, 1]
     with pytest.raises(LindiFormatError, match=r"bad\.json: ref 'a/0'"):
-        ReferenceMap.from_dict({"version": 1, "refs": {"a/0": value}}, source="bad.json")
+        _EVERY_ACCESS_TO_A_REF[access](rmap, "a/0")
+    with pytest.raises(LindiFormatError, match=r"bad\.json: ref 'a/0'"):
+        rmap.get_raw("a/0")  # and again: nothing was cached
+
+
+def test_a_validated_map_holds_templated_refs_and_hands_out_plain_urls() -> None:
+    document = {
+        "version": 1,
+        "templates": {"u1": "https://h/a.nwb"},
+        "refs": {"x/0": ["{{u1}}", 0, 4], "x/1": ["{{u1}}"], "x/.zattrs": ["{{u1}}", 0, 1]},
+    }
+    rmap = ReferenceMap.from_bytes(json.dumps(document).encode())
+    before = {key: rmap.get_raw(key) for key in rmap}
+    rmap.validate()
+    after = {key: rmap.get_raw(key) for key in rmap}
+    assert (
+        before
+        == after
+        == {
+            "x/0": ["https://h/a.nwb", 0, 4],
+            "x/1": ["https://h/a.nwb"],
+            "x/.zattrs": ["{{u1}}", 0, 1],  # a metadata key's JSON array is kept as it is
+        }
+    )
+    # a new ref spelled like a loaded template means that text, not the template
+    rmap.set_url("y/0", "{{u1}}", 0, 1)
+    assert rmap.get_raw("y/0") == ["{{u1}}", 0, 1]
+    assert rmap.get_raw("x/0") == ["https://h/a.nwb", 0, 4]
+    assert rmap.resolve("x/1") == UrlRef("https://h/a.nwb")
+
+
+def test_from_dict_keeps_the_callers_lists_out_of_the_map() -> None:
+    ref = ["https://h/a", 0, 4]
+    rmap = ReferenceMap.from_dict({"version": 1, "refs": {"x/0": ref}})
+    ref[1] = -1
+    rmap.validate()
+    assert rmap.get_raw("x/0") == ["https://h/a", 0, 4]
 
 
 def test_bad_documents() -> None:

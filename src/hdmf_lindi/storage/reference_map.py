@@ -8,8 +8,14 @@ Each ref maps a Zarr key to one of
 * ``[url]``: the whole object at ``url``;
 * ``[url, offset, size]``: ``size`` bytes of ``url`` starting at ``offset``.
 
-URLs may use templates (``"{{u1}}"``); they are expanded on load and chosen again on dump, so the
-in-memory map always holds plain URLs.
+URLs may use templates (``"{{u1}}"``); they are substituted when a ref is read and chosen again
+on dump, so every ref the map hands out holds a plain URL.
+
+Loading checks the document's shape and every key; each ref's value is checked when it is first
+read (:meth:`ReferenceMap.get_raw`, :meth:`~ReferenceMap.resolve`,
+:meth:`~ReferenceMap.get_json`), and all of them at once before the map is changed or dumped
+(:meth:`ReferenceMap.validate`). A malformed value raises ``LindiFormatError`` naming the
+document and the key, whichever comes first.
 """
 
 from __future__ import annotations
@@ -17,12 +23,14 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import operator
 import os
 import re
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -132,7 +140,15 @@ class ReferenceMap:
         Where the map came from, used in error messages.
     """
 
-    __slots__ = ("_children", "_refs", "_revision", "generation_metadata", "source")
+    __slots__ = (
+        "_children",
+        "_expansions",
+        "_lazy_templates",
+        "_refs",
+        "_revision",
+        "generation_metadata",
+        "source",
+    )
 
     def __init__(
         self,
@@ -142,6 +158,11 @@ class ReferenceMap:
         source: str = "<memory>",
     ) -> None:
         self._refs: dict[str, RefValue] = dict(refs or {})
+        # templated URL as loaded -> the plain URL it stands for; refs read through _expanded
+        self._expansions: dict[str, str] = {}
+        # not None: the refs are a loaded document's, unchecked; each is checked (and its URL
+        # expanded with these templates) when read, all of them by validate()
+        self._lazy_templates: Mapping[str, str] | None = None
         self.generation_metadata = generation_metadata
         self.source = source
         self._children: dict[str, set[str]] | None = None
@@ -158,7 +179,10 @@ class ReferenceMap:
     def from_dict(
         cls, document: Mapping[str, Any], *, source: str = "<dict>", _owned: bool = False
     ) -> ReferenceMap:
-        """Build a map from a parsed ``.lindi.json`` document, validating every ref.
+        """Build a map from a parsed ``.lindi.json`` document.
+
+        The document's shape and every key are checked here; each ref's value when it is
+        read, or all of them by :meth:`validate` (see the module's docstring).
 
         Parameters
         ----------
@@ -169,18 +193,17 @@ class ReferenceMap:
             Where the document came from, for error messages.
         _owned
             Internal: the document was parsed for this call and nobody else holds it, so its
-            ``refs`` dict and ref lists are reused (templates expanded in place) instead of
-            copied.
+            ``refs`` dict and ref lists are adopted instead of copied.
 
         Returns
         -------
         ReferenceMap
-            The validated map.
+            The map, its keys checked.
 
         Raises
         ------
         LindiFormatError
-            When the document, a key or a ref value is malformed.
+            When the document or a key is malformed.
         """
         if not isinstance(document, Mapping):
             raise LindiFormatError(f"{source}: a LINDI document is a JSON object")
@@ -206,12 +229,13 @@ class ReferenceMap:
             raise LindiFormatError(f"{source}: 'generationMetadata' must be a JSON object")
         reference_map = cls(generation_metadata=generation_metadata, source=source)
         # adopted, not copied by __init__: a million refs cost a second dict otherwise
-        reference_map._refs = _validated_refs(refs, templates, source, in_place=_owned)
+        reference_map._refs = _keys_checked(refs, source, in_place=_owned)
+        reference_map._lazy_templates = templates
         return reference_map
 
     @classmethod
     def from_bytes(cls, data: bytes, *, source: str = "<bytes>") -> ReferenceMap:
-        """Parse and validate a ``.lindi.json`` document.
+        """Parse a ``.lindi.json`` document and check its shape and keys (see :meth:`from_dict`).
 
         Parameters
         ----------
@@ -223,7 +247,7 @@ class ReferenceMap:
         Returns
         -------
         ReferenceMap
-            The validated map.
+            The map, its keys checked.
 
         Raises
         ------
@@ -264,13 +288,20 @@ class ReferenceMap:
     # ------------------------------------------------------------------ dumping
     def to_dict(self, *, use_templates: bool = True) -> dict[str, Any]:
         """The document as a JSON-ready dict. Repeated URLs become templates ``u1``, ``u2``, ...
-        numbered by first use in sorted key order."""
+        numbered by first use in sorted key order.
+
+        Raises
+        ------
+        LindiFormatError
+            When a ref of a loaded document is malformed (see :meth:`validate`).
+        """
+        self.validate()
         refs: dict[str, Any] = {}
         templates: dict[str, str] = {}
         if use_templates:
             counts: dict[str, int] = {}
             for key in sorted(self._refs):
-                value = self._refs[key]
+                value = self._expanded(key, self._refs[key])
                 if _is_url_ref(key, value):
                     url = value[0]  # type: ignore[index]
                     counts[url] = counts.get(url, 0) + 1
@@ -283,7 +314,7 @@ class ReferenceMap:
         else:
             by_url = {}
         for key in sorted(self._refs):
-            value = self._refs[key]
+            value = self._expanded(key, self._refs[key])
             if by_url and _is_url_ref(key, value) and value[0] in by_url:  # type: ignore[index]
                 value = ["{{" + by_url[value[0]] + "}}", *value[1:]]  # type: ignore[index]
             refs[key] = value
@@ -318,13 +349,30 @@ class ReferenceMap:
     def copy(self) -> ReferenceMap:
         """A copy whose refs can be changed without touching this map (JSON values are
         copied when they are replaced, never mutated in place)."""
-        return ReferenceMap(
+        duplicate = ReferenceMap(
             self._refs,
             generation_metadata=(
                 dict(self.generation_metadata) if self.generation_metadata is not None else None
             ),
             source=self.source,
         )
+        duplicate._expansions = self._expansions
+        duplicate._lazy_templates = self._lazy_templates
+        return duplicate
+
+    def validate(self) -> None:
+        """Check every ref now, as reading each would (a no-op once done).
+
+        Raises
+        ------
+        LindiFormatError
+            When a ref is malformed, naming the document and the first such key.
+        """
+        if self._lazy_templates is not None:
+            self._refs, self._expansions = _validated_refs(
+                self._refs, self._lazy_templates, self.source, in_place=True, keys_checked=True
+            )
+            self._lazy_templates = None
 
     # ------------------------------------------------------------------ access
     def __contains__(self, key: object) -> bool:
@@ -341,15 +389,33 @@ class ReferenceMap:
         return iter(self._refs)
 
     def get_raw(self, key: str) -> RefValue | None:
-        """The stored ref value (templates expanded), or ``None``."""
-        return self._refs.get(key)
+        """The stored ref value (templates expanded), or ``None``.
+
+        The returned object is shared with the map: do not mutate it.
+
+        Raises
+        ------
+        LindiFormatError
+            When the ref, as loaded, is malformed.
+        """
+        value = self._refs.get(key)
+        if self._lazy_templates is not None:
+            return self._validated_on_read(key, value)
+        if value is None:
+            return None
+        return self._expanded(key, value) if self._expansions else value
 
     def get_json(self, key: str) -> Any:
         """The parsed JSON content of a metadata key, or ``None`` when the key is absent.
 
         The returned object is shared with the map: do not mutate it; use :meth:`set_json`.
+
+        Raises
+        ------
+        LindiFormatError
+            When the ref is malformed or does not hold JSON.
         """
-        value = self._refs.get(key)
+        value = self.get_raw(key)
         if value is None:
             return None
         if isinstance(value, dict):
@@ -370,7 +436,7 @@ class ReferenceMap:
 
     def resolve(self, key: str) -> ResolvedRef | None:
         """The ref at ``key`` as inline bytes or a URL range, or ``None`` when absent."""
-        value = self._refs.get(key)
+        value = self.get_raw(key)
         if value is None:
             return None
         if isinstance(value, str):
@@ -496,8 +562,52 @@ class ReferenceMap:
         self._children = None
         self._revision += 1
 
+    def _validated_on_read(self, key: str, value: Any) -> RefValue | None:
+        """``value``, the loaded (unchecked) ref at ``key``, checked and expanded."""
+        if (
+            type(value) is list
+            and len(value) == 3
+            and type(value[0]) is str
+            and type(value[1]) is int
+            and type(value[2]) is int
+            and value[1] >= 0
+            and value[2] >= 0
+            and not is_metadata_key(key)
+        ):  # a chunk ref, nearly every read: each distinct templated URL is expanded once
+            url = value[0]
+            if "{{" not in url:
+                return value
+            plain = self._expansions.get(url)
+            if plain is None:
+                assert self._lazy_templates is not None
+                plain = _expand(url, self._lazy_templates, key, self.source)
+                self._expansions = {**self._expansions, url: plain}
+            return [plain, value[1], value[2]]
+        if value is None and key not in self._refs:
+            return None
+        assert self._lazy_templates is not None
+        return _validated_value(key, value, self._lazy_templates, self.source)
+
+    def _expanded(self, key: str, value: RefValue) -> RefValue:
+        """``value`` (the ref stored at ``key``) with its templated URL, if any, substituted."""
+        if (
+            type(value) is list
+            and value
+            and type(value[0]) is str
+            and value[0] in self._expansions
+            and not is_metadata_key(key)
+        ):
+            return [self._expansions[value[0]], *value[1:]]
+        return value
+
     def _set(self, key: str, value: RefValue) -> None:
         _check_key(key, self.source)
+        self.validate()
+        if type(value) is list and value and type(value[0]) is str and value[0] in self._expansions:
+            # a new ref whose URL is spelled like a loaded template: it means itself, so the
+            # loaded refs get their URLs substituted now and the expansion table goes
+            self._refs = {k: self._expanded(k, v) for k, v in self._refs.items()}
+            self._expansions = {}
         is_new = key not in self._refs
         self._refs[key] = value
         self._revision += 1
@@ -563,67 +673,100 @@ def _expand(url: str, templates: Mapping[str, str], key: str, source: str) -> st
 
 
 def _validated_refs(
-    refs: Mapping[str, Any], templates: Mapping[str, str], source: str, *, in_place: bool
-) -> dict[str, RefValue]:
-    """Every ref of a document validated, with templates expanded.
+    refs: Mapping[str, Any],
+    templates: Mapping[str, str],
+    source: str,
+    *,
+    in_place: bool,
+    keys_checked: bool = False,
+) -> tuple[dict[str, RefValue], dict[str, str]]:
+    """Every ref of a document validated at once; templates are checked, not written back.
 
-    Documents hold up to millions of ``[url, offset, size]`` chunk refs naming a few URLs.
-    Their keys are checked all at once on the keys joined into one string, and their values
-    in one tight loop that expands each distinct URL once; when that finds anything wrong,
-    every ref is checked again by :func:`_validated`, which names the offending key. With
-    ``in_place``, ``refs`` (a dict) and its chunk ref lists are reused instead of copied.
+    Returns the refs and the expansion of each templated URL they use: a chunk ref keeps its
+    ``"{{u1}}..."`` URL and :class:`ReferenceMap` substitutes it when the ref is read (one dict
+    lookup), since writing a million expanded URLs back into their refs costs as much as the
+    checks.
+
+    Documents hold up to millions of ``[url, offset, size]`` chunk refs naming a few URLs, so
+    the checks run in C over all refs at once: the keys on the keys joined into one string
+    (:func:`_keys_checked`), the values through ``map``/``set``/``min`` over their fields.
+    When that finds anything wrong or unusual (a metadata key holding a JSON array, a ref of
+    another shape), every ref is checked again by :func:`_validated`, which names the
+    offending key and expands templates in the refs it returns. With ``in_place``, ``refs``
+    (a dict) is adopted instead of copied; ``keys_checked`` (with ``in_place``) says that
+    :func:`_keys_checked` accepted its keys already.
     """
-    out: dict[str, Any] = refs if in_place and type(refs) is dict else dict(refs)
-    if not all(map(str.__instancecheck__, out)):
-        for key in out:
-            _check_key(key, source)
+    if keys_checked and in_place and type(refs) is dict:
+        out: dict[str, Any] = refs
+    else:
+        out = _keys_checked(refs, source, in_place=in_place)
     joined = "\n" + "\n".join(out) + "\n"
-    if "\n/" in joined or "//" in joined or "\n\n" in joined:
-        for key in out:
-            _check_key(key, source)
-    if joined.count("\n") != len(out) + 1:  # a key holds a newline: one by one
-        return {key: _validated(key, value, templates, source) for key, value in out.items()}
-    # metadata keys keep list values as they are (JSON arrays): set aside, checked alone
-    special: dict[str, Any] = dict.fromkeys(_metadata_keys_in(joined))
+    if joined.count("\n") != len(out) + 1:  # a key holds a newline
+        return _validated_one_by_one(out, templates, source)
+    metadata_keys = list(_metadata_keys_in(joined))
     del joined
-    if not in_place:  # chunk ref lists are rewritten below: copies, not the caller's
+    values = list(out.values())
+    kinds = set(map(type, values))
+    if not kinds <= {list, dict, str} or any(type(out[key]) is list for key in metadata_keys):
+        return _validated_one_by_one(out, templates, source)
+    lists = list(compress(values, map(list.__instancecheck__, values))) if list in kinds else []
+    del values
+    lengths = set(map(len, lists))
+    if lengths <= {3}:
+        chunk_refs, whole_refs = lists, []
+    elif lengths <= {1, 3}:
+        is_chunk_ref = list(map((3).__eq__, map(len, lists)))
+        chunk_refs = list(compress(lists, is_chunk_ref))
+        whole_refs = list(compress(lists, map(operator.not_, is_chunk_ref)))
+    else:
+        return _validated_one_by_one(out, templates, source)
+    del lists
+    try:  # an unhashable URL (a list, an object) is not a URL
+        urls = set(map(itemgetter(0), chunk_refs)) | set(map(itemgetter(0), whole_refs))
+    except TypeError:
+        return _validated_one_by_one(out, templates, source)
+    ok = set(map(type, urls)) <= {str}
+    for field in (1, 2):  # offsets, then sizes
+        numbers = list(map(itemgetter(field), chunk_refs)) if ok else []
+        ok = ok and set(map(type, numbers)) <= {int} and (not numbers or min(numbers) >= 0)
+        del numbers
+    if not ok:
+        return _validated_one_by_one(out, templates, source)
+    expansions: dict[str, str] = {}
+    for url in urls:
+        if "{{" in url:
+            try:
+                plain = _expand(url, templates, "?", source)
+            except LindiFormatError:  # names no key: let the one-by-one check name it
+                return _validated_one_by_one(out, templates, source)
+            if plain != url:
+                expansions[url] = plain
+    return out, expansions
+
+
+def _keys_checked(refs: Mapping[str, Any], source: str, *, in_place: bool) -> dict[str, Any]:
+    """``refs`` as a dict (itself when ``in_place`` and it is one; else a copy whose lists are
+    copies too), every key checked by :func:`_check_key`, at C speed on the keys joined into
+    one string when they hold no newline."""
+    out: dict[str, Any] = refs if in_place and type(refs) is dict else dict(refs)
+    try:
+        joined = "\n" + "\n".join(out)
+    except TypeError:  # a key that is not a string
+        joined = "\n/"
+    if "" in out or "\n/" in joined or "//" in joined or joined.count("\n") != len(out):
+        for key in out:  # raises for the first bad key (a key with a newline may be fine)
+            _check_key(key, source)
+    if not in_place:  # the caller keeps its lists: ours must not change with them
         out = {key: value[:] if type(value) is list else value for key, value in out.items()}
-    chunk_refs = [
-        value
-        for key, value in out.items()
-        if type(value) is list and len(value) == 3 and key not in special
-    ]
-    if len(chunk_refs) != len(out):
-        for key, value in out.items():
-            if not (type(value) is list and len(value) == 3) or key in special:
-                special[key] = value
-    # the checks of every [url, offset, size] run in C (map, set, min), not a Python loop
-    urls = list(map(itemgetter(0), chunk_refs))
-    offsets = list(map(itemgetter(1), chunk_refs))
-    sizes = list(map(itemgetter(2), chunk_refs))
-    ok = (
-        set(map(type, urls)) <= {str}
-        and set(map(type, offsets)) <= {int}
-        and set(map(type, sizes)) <= {int}
-        and (not chunk_refs or (min(offsets) >= 0 and min(sizes) >= 0))
-    )
-    del offsets, sizes
-    templated = [url for url in set(urls) if "{{" in url] if ok else []
-    if templated:
-        try:
-            expanded = {url: _expand(url, templates, "?", source) for url in templated}
-        except LindiFormatError:
-            ok = False
-        else:
-            for value in chunk_refs:
-                plain = expanded.get(value[0])
-                if plain is not None:
-                    value[0] = plain
-    if not ok:  # one by one: raises, naming the first bad key
-        return {key: _validated(key, value, templates, source) for key, value in refs.items()}
-    for key, value in special.items():
-        out[key] = _validated(key, value if value is not None else out[key], templates, source)
     return out
+
+
+def _validated_one_by_one(
+    refs: Mapping[str, Any], templates: Mapping[str, str], source: str
+) -> tuple[dict[str, RefValue], dict[str, str]]:
+    """Every ref checked by :func:`_validated`: raises naming the first bad key; the refs it
+    returns hold expanded URLs."""
+    return {key: _validated(key, value, templates, source) for key, value in refs.items()}, {}
 
 
 def _metadata_keys_in(joined: str) -> Iterator[str]:
@@ -641,6 +784,11 @@ def _metadata_keys_in(joined: str) -> Iterator[str]:
 
 def _validated(key: str, value: Any, templates: Mapping[str, str], source: str) -> RefValue:
     _check_key(key, source)
+    return _validated_value(key, value, templates, source)
+
+
+def _validated_value(key: str, value: Any, templates: Mapping[str, str], source: str) -> RefValue:
+    """``value``, the ref at ``key``, checked and with its templates expanded."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict):

@@ -314,11 +314,22 @@ class HTTPSource(ByteSource):
             return future, True
 
     async def resolve(self, url: str) -> ResolvedURL:
-        """The final URL for ``url`` (redirects followed once, then remembered)."""
+        """The final URL for ``url`` (redirects followed once, then remembered).
+
+        Waits at most ``redirect_timeout`` seconds, the time a redirect check may take in all
+        (its resolution may have to wait for a free worker first, or for a name lookup that
+        no socket timeout bounds); then, as when the check itself runs out of time, ``url``
+        itself, with no size. The check goes on, and later reads use its result.
+        """
         if not self.follow_redirects_once:
             return ResolvedURL(url, None, 0)
         future, _ = self._resolution(url)
-        return await asyncio.wrap_future(future)
+        try:
+            return await asyncio.wait_for(
+                asyncio.shield(asyncio.wrap_future(future)), self.redirect_timeout
+            )
+        except TimeoutError:
+            return ResolvedURL(url, None, 0)
 
     async def _resolved_soon(
         self, future: concurrent.futures.Future[ResolvedURL]
