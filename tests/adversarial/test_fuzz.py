@@ -309,7 +309,12 @@ def test_v3_chunk_decoder(meta: dict[str, Any], raw: bytes, encode: bool, noise:
     kind, codec = _outcome(lambda: v3_chunk_codec(meta))
     if kind != "ok" or codec is None:
         return
-    data = bytearray(codec.encode(np.zeros(codec.chunk_shape, codec.dtype)) if encode else raw)
+    data = bytearray(raw)
+    if encode:
+        kind, encoded = _outcome(lambda: codec.encode(np.zeros(codec.chunk_shape, codec.dtype)))
+        if kind != "ok":
+            return
+        data = bytearray(encoded)
     for i, value in enumerate(noise):
         if data:
             data[(i * 7919) % len(data)] = value

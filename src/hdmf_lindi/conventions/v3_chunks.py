@@ -117,8 +117,13 @@ class V3ChunkCodec:
                 _check_fits(values, self.dtype)
                 values = values.astype(self.dtype)
             data = np.ascontiguousarray(values).tobytes()
-        for codec in self._bytes_codecs:
-            data = codec.encode(data)
+        try:
+            for codec in self._bytes_codecs:
+                data = codec.encode(data)
+        except Exception as exc:
+            # the pipeline cannot take this chunk (a shuffle element size that does not
+            # divide the chunk's bytes, ...): the array's zarr.json is at fault
+            raise LindiFormatError(f"a chunk could not be encoded ({exc})") from exc
         return ensure_bytes(data)
 
     def decode(self, data: bytes, *, key: str = "?") -> np.ndarray:
