@@ -17,11 +17,15 @@ from typing import TYPE_CHECKING, Any
 from hdmf_lindi._version import __version__
 from hdmf_lindi.conventions.zarr_dtypes import register_zarr_dtypes
 from hdmf_lindi.errors import (
+    LindiCopyExistsError,
     LindiError,
     LindiExistsError,
     LindiFormatError,
+    LindiIndexError,
     LindiLimitError,
+    LindiLinkError,
     LindiLockedError,
+    LindiNotFoundError,
     LindiReadOnlyError,
     LindiSecurityError,
     LindiShapeError,
@@ -74,6 +78,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "LindiCopyExistsError",
     "LindiDataIO",
     "LindiError",
     "LindiExistsError",
@@ -88,8 +93,11 @@ __all__ = [
     "LindiH5pyReference",
     "LindiH5pySoftLink",
     "LindiIO",
+    "LindiIndexError",
     "LindiLimitError",
+    "LindiLinkError",
     "LindiLockedError",
+    "LindiNotFoundError",
     "LindiReadOnlyError",
     "LindiSecurityError",
     "LindiShapeError",

@@ -6,11 +6,15 @@ Every error names the file, URL or key it is about and says what was wrong.
 from __future__ import annotations
 
 __all__ = [
+    "LindiCopyExistsError",
     "LindiError",
     "LindiExistsError",
     "LindiFormatError",
+    "LindiIndexError",
     "LindiLimitError",
+    "LindiLinkError",
     "LindiLockedError",
+    "LindiNotFoundError",
     "LindiReadOnlyError",
     "LindiSecurityError",
     "LindiShapeError",
@@ -47,8 +51,10 @@ class LindiLockedError(LindiError, BlockingIOError):
     one): a second writer is refused rather than allowed to corrupt the file or lose updates."""
 
 
-class LindiReadOnlyError(LindiError, PermissionError):
-    """A write was attempted on something opened read-only."""
+class LindiReadOnlyError(LindiError, PermissionError, ValueError):
+    """A write was attempted on something opened read-only. h5py raises ``OSError`` for some
+    writes to a read-only file (dataset values, attributes, links) and ``ValueError`` for
+    others (creating groups and datasets, moving): this is both."""
 
 
 class LindiUnsupportedError(LindiError, NotImplementedError):
@@ -64,3 +70,25 @@ class LindiShapeError(LindiError, ValueError, TypeError):
     """Values do not fit a dataset or selection: a shape that cannot be broadcast, a resize
     beyond ``maxshape``, data whose size disagrees with the requested shape (h5py raises
     ``TypeError`` or ``ValueError`` for these)."""
+
+
+class LindiCopyExistsError(LindiExistsError, RuntimeError):
+    """The destination of a ``copy`` already exists (h5py raises ``RuntimeError`` there)."""
+
+
+class LindiNotFoundError(LindiError, KeyError, ValueError):
+    """No object has the name an operation needs (``move`` of a missing name: h5py raises
+    ``ValueError``; a ``KeyError`` too, as for any lookup of a missing name)."""
+
+    def __str__(self) -> str:
+        # KeyError's str() is the repr of its argument; this is a sentence
+        return str(self.args[0]) if self.args else ""
+
+
+class LindiLinkError(LindiError, ValueError):
+    """A link operation cannot be done (moving a group into itself; h5py raises
+    ``ValueError``)."""
+
+
+class LindiIndexError(LindiError, IndexError):
+    """An index is out of range for a dataset's shape (h5py raises ``IndexError``)."""

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from hdmf_lindi.storage.reference_map import ReferenceMap
     from hdmf_lindi.storage.store import LindiStore
 
-__all__ = ["DatasetHandle", "Hierarchy"]
+__all__ = ["DatasetHandle", "Hierarchy", "copy_dataset"]
 
 _MAX_LINK_HOPS = 40
 
@@ -735,6 +735,77 @@ class DatasetHandle:
         return f"<DatasetHandle {self._path} shape={self.shape} dtype={self.dtype}>"
 
 
+def copy_dataset(
+    source: Hierarchy,
+    source_path: str,
+    dest: Hierarchy,
+    dest_path: str,
+    attrs: Mapping[str, Any],
+) -> None:
+    """Copy the dataset at ``source_path`` to ``dest_path`` of ``dest`` (the same hierarchy or
+    another) with ``attrs`` and everything its :class:`DatasetInfo` describes: shape, dtype,
+    chunks, maxshape, fill value, codecs (compression, shuffle, fletcher32), the source HDF5
+    layout, an external array link.
+
+    Chunks are not re-encoded when the dataset's codecs are portable (numeric data whose codecs
+    have numcodecs equivalents): their refs are copied (``[url, offset, size]``, inline chunks
+    as they are, blobs of a container read and written again). Everything else is read as
+    values and written again."""
+    from hdmf_lindi.storage.reference_map import InlineRef, UrlRef
+
+    node = source._require_dataset(source_path)
+    info = node.dataset
+    assert info is not None
+    codecs = None
+    if info.kind is DataKind.NUMERIC and info.external_array_link is None:
+        codecs = source.conventions.portable_codecs(source.store.reference_map, node.path)
+    if codecs is None:
+        values = None
+        if info.external_array_link is None and all(info.shape):
+            values = source.read(node.path)
+        dest.create_dataset(dest_path, info, values, attrs)
+        return
+    created = dest.create_dataset(dest_path, info, None, attrs, codecs=codecs).path
+    source_map = source.store.reference_map
+    dest_map = dest.store.reference_map
+    same_file = source.store is dest.store
+    # a ref naming a local file is copied only when the source may read local files itself
+    # (a remote document's refs never reach local files, here or when the copy is opened)
+    local_allowed = source.store.router.local_allowed
+    copied: list[tuple[str, bytes]] = []
+    for key in source.conventions.stored_chunk_keys(source_map, node.path):
+        index = source.conventions.chunk_index(node.path, key)
+        if index is None:
+            continue
+        target = dest.conventions.chunk_key(created, () if info.is_scalar else index)
+        ref = source_map.resolve(key)
+        if isinstance(ref, UrlRef) and (same_file or _is_absolute_url(ref.url, local_allowed)):
+            raw = source_map.get_raw(key)
+            assert raw is not None
+            dest_map.set_raw(target, raw)
+        elif isinstance(ref, InlineRef):
+            dest_map.set_inline(target, ref.data)
+        elif ref is not None:
+            buffer = source.store.get_sync(key)
+            if buffer is not None:
+                copied.append((target, buffer.to_bytes()))
+    if copied:
+        dest.store.set_many_sync(copied)
+    dest._invalidate(created)
+
+
+def _is_absolute_url(url: str, local_allowed: bool) -> bool:
+    """Whether a ref's URL means the same wherever the new file is: a remote URL, or (when
+    local files may be read) an absolute local path."""
+    import os
+
+    from hdmf_lindi.storage.sources import is_remote_url
+
+    if is_remote_url(url):
+        return True
+    return local_allowed and (url.startswith("file://") or os.path.isabs(url))
+
+
 # ---------------------------------------------------------------------- selection helpers
 def _selects_everything(selection: Selection, *, scalar: bool) -> bool:
     if selection is Ellipsis or selection == ():
@@ -778,10 +849,21 @@ def _classify_selection(selection: Selection, shape: tuple[int, ...], path: str)
         selection = (selection,)
     fancy = False
     normalized: list[Any] = []
-    for item in selection:
+    ellipsis_at = next((i for i, item in enumerate(selection) if item is Ellipsis), None)
+    for position, item in enumerate(selection):
         if isinstance(item, (list, np.ndarray)):
             array = np.asarray(item)
             if array.dtype == bool:
+                axis = (
+                    position
+                    if ellipsis_at is None or position < ellipsis_at
+                    else len(shape) - (len(selection) - position)
+                )
+                if array.ndim != 1 or not 0 <= axis < len(shape) or len(array) != shape[axis]:
+                    raise LindiShapeError(
+                        f"{path}: Boolean indexing array has incompatible shape "
+                        f"{array.shape} for axis {axis} of shape {shape}"
+                    )
                 array = np.flatnonzero(array)
             elif array.dtype.kind not in "iu":
                 raise TypeError(f"{path}: cannot index with an array of {array.dtype}")

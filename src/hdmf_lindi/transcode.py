@@ -15,11 +15,9 @@ import os
 from typing import Any
 
 from hdmf_lindi.conventions import DEFAULT_CONVENTIONS
-from hdmf_lindi.conventions.model import DataKind, DatasetInfo, NodeKind
-from hdmf_lindi.hierarchy import Hierarchy
+from hdmf_lindi.conventions.model import DatasetInfo, NodeKind
+from hdmf_lindi.hierarchy import Hierarchy, copy_dataset
 from hdmf_lindi.opening import open_hierarchy
-from hdmf_lindi.storage.reference_map import InlineRef, UrlRef
-from hdmf_lindi.storage.sources import is_remote_url
 from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
 
 __all__ = ["transcode", "transcode_hierarchy"]
@@ -83,49 +81,4 @@ def transcode_hierarchy(source: Hierarchy, dest: Hierarchy) -> None:
 
 
 def _dataset(source: Hierarchy, dest: Hierarchy, path: str, info: DatasetInfo, attrs: Any) -> None:
-    codecs = None
-    if info.kind is DataKind.NUMERIC and info.external_array_link is None:
-        codecs = source.conventions.portable_codecs(source.store.reference_map, path)
-    if codecs is not None:
-        dest.create_dataset(path, info, None, attrs, codecs=codecs)
-        _copy_chunks(source, dest, path, info)
-        return
-    values = None
-    if info.external_array_link is None and all(info.shape):
-        values = source.read(path)
-    dest.create_dataset(path, info, values, attrs)
-
-
-def _copy_chunks(source: Hierarchy, dest: Hierarchy, path: str, info: DatasetInfo) -> None:
-    source_map = source.store.reference_map
-    dest_map = dest.store.reference_map
-    # a ref naming a local file is copied only when the source may read local files itself
-    # (a remote document's refs never reach local files, here or when the copy is opened)
-    local_allowed = source.store.router.local_allowed
-    copied: list[tuple[str, bytes]] = []
-    for key in source.conventions.stored_chunk_keys(source_map, path):
-        index = source.conventions.chunk_index(path, key)
-        if index is None:
-            continue
-        target = dest.conventions.chunk_key(path, () if info.is_scalar else index)
-        ref = source_map.resolve(key)
-        if isinstance(ref, UrlRef) and _is_absolute(ref.url, local_allowed):
-            raw = source_map.get_raw(key)
-            assert raw is not None
-            dest_map.set_raw(target, raw)
-        elif isinstance(ref, InlineRef):
-            dest_map.set_inline(target, ref.data)
-        elif ref is not None:
-            buffer = source.store.get_sync(key)
-            if buffer is not None:
-                copied.append((target, buffer.to_bytes()))
-    if copied:
-        dest.store.set_many_sync(copied)
-
-
-def _is_absolute(url: str, local_allowed: bool) -> bool:
-    """Whether a ref's URL means the same wherever the new file is: a remote URL, or (when
-    local files may be read) an absolute local path."""
-    if is_remote_url(url):
-        return True
-    return local_allowed and (url.startswith("file://") or os.path.isabs(url))
+    copy_dataset(source, path, dest, path, attrs)

@@ -14,7 +14,7 @@ from hdmf_lindi.h5py_compat._filters import h5py_filter_codecs
 from hdmf_lindi.h5py_compat._values import coerce_values
 from hdmf_lindi.h5py_compat.reference import to_model_values
 
-__all__ = ["dataset_info_for", "normalized_dtype"]
+__all__ = ["dataset_info_for", "nonzero_compound_fill", "normalized_dtype"]
 
 _IGNORED_KEYWORDS = frozenset(
     {
@@ -52,6 +52,9 @@ def _guess_dtype(data: Any) -> np.dtype[Any]:
         return data.dtype
     if isinstance(data, str):
         return h5py.string_dtype()
+    if isinstance(data, np.bytes_):
+        # h5py: a numpy bytes scalar is fixed-width (|S3), unlike Python bytes
+        return data.dtype
     if isinstance(data, bytes):
         return h5py.string_dtype("ascii")
     if isinstance(data, (Reference, h5py.h5r.Reference)):
@@ -221,6 +224,11 @@ def dataset_info_for(
         )
         compressor = filters.pop() if filters[-1]["id"] == "zlib" else None
         codecs = {"filters": filters, "compressor": compressor}
+    if fillvalue is not None and dt.names is not None and nonzero_compound_fill(fillvalue, dt):
+        raise LindiUnsupportedError(
+            f"{where}: a fill value for a compound dataset cannot be stored in a LINDI file "
+            f"(fillvalue={fillvalue!r}); write the values instead"
+        )
     info = DatasetInfo(
         shape=tuple(shape),
         dtype=dt,
@@ -236,3 +244,18 @@ def dataset_info_for(
         hdf5_layout=HDF5Layout() if chunk_shape is None and shape else None,
     )
     return info, values, codecs
+
+
+def nonzero_compound_fill(fillvalue: Any, dtype: np.dtype[Any]) -> bool:
+    """Whether a compound fill value differs from the default (zeros, empty references)."""
+    fill = (
+        np.asarray(fillvalue, dtype=dtype) if not isinstance(fillvalue, np.ndarray) else fillvalue
+    )
+    for name in dtype.names or ():
+        field = np.asarray(fill[name])
+        if field.dtype.kind == "O":
+            if any(item is not None for item in field.reshape(-1)):
+                return True
+        elif np.any(field != np.zeros((), dtype=field.dtype)):
+            return True
+    return False

@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo
-from hdmf_lindi.errors import LindiShapeError
+from hdmf_lindi.errors import LindiIndexError, LindiShapeError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat.reference import to_model_values
 
 __all__ = [
@@ -62,9 +62,16 @@ def selection_shape(shape: tuple[int, ...], selection: Any) -> tuple[int, ...]:
     virtual = np.lib.stride_tricks.as_strided(
         np.zeros(1, dtype=np.int8), shape=shape, strides=(0,) * len(shape)
     )
+    for item in selection if isinstance(selection, tuple) else (selection,):
+        if isinstance(item, slice) and item.step is not None and item.step < 1:
+            raise LindiShapeError(f"Step must be >= 1 (got {item.step})")
     try:
         return tuple(virtual[selection].shape)
-    except (IndexError, TypeError) as exc:
+    except IndexError as exc:
+        raise LindiIndexError(
+            f"index out of range: selection {selection!r} for shape {shape}: {exc}"
+        ) from None
+    except TypeError as exc:
         raise LindiShapeError(f"invalid selection {selection!r} for shape {shape}: {exc}") from None
 
 
@@ -83,6 +90,13 @@ def str_to_bytes(values: Any) -> Any:
 
 
 def values_as_dtype(values: Any, dtype: np.dtype[Any]) -> Any:
+    """``values`` read through ``ds.astype(dtype)``."""
+    if np.asarray(values).dtype.kind == "c" and dtype.kind != "c":
+        # numpy would drop the imaginary part; HDF5 has no such conversion and h5py fails
+        raise LindiUnsupportedError(
+            f"cannot read complex values as {dtype}: no conversion path (it would drop the "
+            "imaginary part)"
+        )
     if dtype.kind == "T":
         decoded = np.asarray(values, dtype=object)
         decoded = (
@@ -128,11 +142,17 @@ def coerce_values(val: Any, info: DatasetInfo) -> np.ndarray:
         return compound_array(val, dtype)
     if info.kind in (DataKind.VLEN_STRING, DataKind.VLEN_BYTES, DataKind.REFERENCE):
         return object_array(val)
+    if dtype.kind in "biufc" and not isinstance(val, np.ndarray):
+        # what h5py does with anything that is not an array: numpy converts it (out-of-range
+        # Python integers raise OverflowError)
+        return np.asarray(val, dtype=dtype, order="C")
     array = np.asarray(val)
     if array.dtype.kind == "O" and dtype.kind != "O":
         array = array.astype(dtype)
     if dtype.kind in "SU" and array.dtype.kind in "SU":
         return array.astype(dtype)
+    if array.dtype.kind in "iuf" and dtype.kind in "iuf" and array.dtype != dtype:
+        return hdf5_converted(array, dtype)
     if array.dtype != dtype:
         try:
             array = array.astype(dtype, casting="unsafe")
@@ -141,6 +161,18 @@ def coerce_values(val: Any, info: DatasetInfo) -> np.ndarray:
                 f"cannot convert values of dtype {array.dtype} to {dtype}"
             ) from exc
     return array
+
+
+def hdf5_converted(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
+    """``array`` converted to ``dtype`` by the HDF5 library, as h5py writes a numpy array of
+    another numeric type: out-of-range values are clamped to the target's range, floats are
+    truncated toward zero, NaN becomes 0 (numpy's ``astype`` would wrap around)."""
+    source = np.ascontiguousarray(array)
+    count = source.size
+    buffer = np.zeros(max(source.dtype.itemsize, dtype.itemsize) * count, dtype=np.uint8)
+    buffer[: source.nbytes] = source.reshape(-1).view(np.uint8)
+    h5py.h5t.convert(h5py.h5t.py_create(source.dtype), h5py.h5t.py_create(dtype), count, buffer)
+    return buffer[: dtype.itemsize * count].view(dtype).reshape(source.shape)
 
 
 def object_array(val: Any) -> np.ndarray:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
+from hdmf_lindi.errors import LindiUnsupportedError
+from hdmf_lindi.h5py_compat._values import hdf5_converted
 from hdmf_lindi.h5py_compat.reference import to_h5py_values, to_model_values
 
 if TYPE_CHECKING:
@@ -75,8 +77,57 @@ class LindiH5pyAttributes(h5py.AttributeManager):
         self._file._set_attrs(self._path, {name: value})
 
     def modify(self, name: str, value: Any) -> None:
-        """Change the value of ``name`` (created when absent)."""
-        self.create(name, value)
+        """Change the value of ``name`` keeping its type and shape, as h5py: the value is
+        converted to the existing attribute's dtype (``OverflowError`` for a Python integer
+        out of its range; numpy arrays converted as HDF5 converts them); a value of another
+        shape raises ``TypeError``. An absent attribute is created."""
+        self._file._check_writable(f"modify attribute {name!r} of {self._path!r}")
+        attrs = self._current()
+        if name not in attrs:
+            self.create(name, value)
+            return
+        existing = attrs[name]
+        if isinstance(existing, str) or (
+            isinstance(existing, np.ndarray) and existing.dtype.kind == "O"
+        ):
+            converted = _as_text(value, existing)
+        elif isinstance(existing, (np.ndarray, np.generic)) and existing.dtype.kind != "O":
+            converted = _as_dtype_of(value, existing)
+        else:
+            self.create(name, value)
+            return
+        existing_shape = np.shape(existing)
+        converted_shape = np.shape(converted)
+        if converted_shape != existing_shape:
+            if not (np.size(converted) == 1 and int(np.prod(existing_shape)) == 1):
+                raise TypeError(
+                    f"{self._file.filename}: Shape of data is incompatible with existing "
+                    f"attribute {name!r} of {self._path!r} ({converted_shape} vs {existing_shape})"
+                )
+            converted = np.reshape(converted, existing_shape)
+            if isinstance(existing, (str, np.generic)):
+                converted = converted[()]
+        self._file._set_attrs(self._path, {name: converted})
+
+    def get_id(self, name: str) -> Any:
+        """HDF5 attribute identifiers (``h5py.h5a.AttrID``) do not exist in LINDI files.
+
+        Raises
+        ------
+        KeyError
+            When there is no attribute ``name`` (as h5py).
+        LindiUnsupportedError
+            Otherwise.
+        """
+        if name not in self._current():
+            raise KeyError(
+                f"{self._file.filename}: Unable to open attribute (can't locate attribute "
+                f"{name!r} of {self._path!r})"
+            )
+        raise LindiUnsupportedError(
+            f"{self._file.filename}: attribute {name!r} of {self._path!r} has no HDF5 "
+            "identifier in a LINDI file"
+        )
 
     def __delitem__(self, name: str) -> None:
         self._file._check_writable(f"delete attribute {name!r} of {self._path!r}")
@@ -88,6 +139,40 @@ class LindiH5pyAttributes(h5py.AttributeManager):
 
     def __repr__(self) -> str:
         return f"<Attributes of LINDI object {self._path!r}>"
+
+
+def _as_dtype_of(value: Any, existing: np.ndarray | np.generic) -> Any:
+    """``value`` converted to the dtype of the numeric or fixed-width attribute ``existing``
+    as h5py's ``modify`` converts it."""
+    dtype = existing.dtype
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iuf" and dtype.kind in "iuf":
+            converted = hdf5_converted(value, dtype)
+        else:
+            converted = value.astype(dtype)
+    else:
+        converted = np.asarray(value, dtype=dtype)
+    return converted[()] if converted.ndim == 0 else converted
+
+
+def _as_text(value: Any, existing: Any) -> Any:
+    """``value`` as the text of a variable-length string attribute (``bytes`` decoded);
+    ``TypeError`` for anything else, as h5py."""
+
+    def text(item: Any) -> str:
+        if isinstance(item, (bytes, np.bytes_)):
+            return bytes(item).decode("utf-8")
+        if isinstance(item, (str, np.str_)):
+            return str(item)
+        raise TypeError("Can't implicitly convert non-string objects to strings")
+
+    if isinstance(value, (list, tuple, np.ndarray)):
+        items = np.asarray(value, dtype=object)
+        out = np.empty(items.shape, dtype=object)
+        for index in np.ndindex(items.shape):
+            out[index] = text(items[index])
+        return out if isinstance(existing, np.ndarray) or out.ndim else out[()]
+    return text(value) if isinstance(existing, str) else np.array(text(value), dtype=object)
 
 
 def _normalized_attr_value(data: Any, *, shape: Any, dtype: Any) -> Any:

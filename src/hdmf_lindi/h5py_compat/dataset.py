@@ -316,10 +316,20 @@ class LindiH5pyDataset(h5py.Dataset):
                 f"dset.asstr() can only be used on datasets with an HDF5 string datatype "
                 f"({self._name!r} has {self.dtype})"
             )
-        return AsStrView(self, encoding or string_info.encoding, errors=errors)
+        if encoding is None:
+            encoding = string_info.encoding
+            if string_info.length is not None and encoding == "ascii":
+                # LINDI files do not record a fixed-length string's character set (HDF5's
+                # ASCII or UTF-8): decode as UTF-8, which reads ASCII text identically
+                encoding = "utf-8"
+        return AsStrView(self, encoding, errors=errors)
 
     def fields(self, names: str | list[str], *, _prior_dtype: Any = None) -> Any:
         """A view reading only some fields of a compound dataset: ``ds.fields("x")[:]``."""
+        if self.dtype.names is None:
+            raise ValueError(
+                f"Field names only allowed for compound types ({self._name!r} has {self.dtype})"
+            )
         return LindiFieldsView(self, names)
 
     def iter_chunks(self, sel: Any = None) -> Iterator[tuple[slice, ...]]:

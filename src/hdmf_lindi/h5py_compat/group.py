@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy as np
 
-from hdmf_lindi._paths import basename, join_path, parent_path
-from hdmf_lindi.conventions.model import DataKind, NodeKind
-from hdmf_lindi.errors import LindiExistsError, LindiUnsupportedError
-from hdmf_lindi.h5py_compat._create import dataset_info_for
+from hdmf_lindi._paths import basename, join_path, normalize_path, parent_path
+from hdmf_lindi.conventions.model import DataKind, NodeKind, Reference
+from hdmf_lindi.errors import (
+    LindiCopyExistsError,
+    LindiExistsError,
+    LindiLinkError,
+    LindiNotFoundError,
+    LindiUnsupportedError,
+)
+from hdmf_lindi.h5py_compat._create import dataset_info_for, nonzero_compound_fill
 from hdmf_lindi.h5py_compat.attributes import LindiH5pyAttributes
 from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
 from hdmf_lindi.h5py_compat.links import (
@@ -21,9 +28,11 @@ from hdmf_lindi.h5py_compat.links import (
 )
 from hdmf_lindi.h5py_compat.objectid import LindiObjectId
 from hdmf_lindi.h5py_compat.reference import LindiH5pyReference
+from hdmf_lindi.hierarchy import copy_dataset
 
 if TYPE_CHECKING:
     from hdmf_lindi.h5py_compat.file import LindiH5pyFile
+    from hdmf_lindi.hierarchy import Hierarchy
 
 __all__ = ["LindiH5pyGroup"]
 
@@ -111,6 +120,12 @@ class LindiH5pyGroup(h5py.Group):
             raise TypeError(
                 f"Accessing a group is done with bytes or str, not {type(name).__name__}"
             )
+        if name == "" or ".." in name.split("/"):
+            # HDF5 has no empty names and no parent links: ".." is a name nothing has
+            raise KeyError(
+                f"{self._file_object.filename}: Unable to open object ({name!r} doesn't exist "
+                f"in {self._name!r})"
+            )
         return join_path(self._name, name)
 
     def __getitem__(self, name: Any) -> Any:
@@ -140,7 +155,10 @@ class LindiH5pyGroup(h5py.Group):
                 raise TypeError("getlink cannot be used with an object reference")
             obj = self[name]
             return type(obj).__mro__[1] if getclass else obj
-        path = self._path_of(name)
+        try:
+            path = self._path_of(name)
+        except KeyError:
+            return default
         node = self._file_object._link_node(path)
         if node is None:
             return default
@@ -167,11 +185,11 @@ class LindiH5pyGroup(h5py.Group):
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, (str, bytes)):
-            return False
-        path = self._path_of(name)
-        if path == self._name:
-            return True
+            raise TypeError(f"A name should be string or bytes, not {type(name)}")
         try:
+            path = self._path_of(name)
+            if path == self._name:
+                return True
             return self._file_object._link_node(path) is not None
         except KeyError:
             return False
@@ -390,17 +408,26 @@ class LindiH5pyGroup(h5py.Group):
         self._file_object._changed()
 
     def __delitem__(self, name: str) -> None:
+        """Delete the link ``name``. LINDI keeps an object under one name and makes its other
+        names (hard links in the HDF5 file, ``g["b"] = g["a"]``) soft links to it; when soft
+        links outside the deleted object point to it or into it, the object is first moved to
+        the first of them (by name) and the others are repointed, so that it stays reachable
+        under its remaining names, as in HDF5 (and object references follow it)."""
         path = join_path(self._target, name)
-        self._file_object._check_writable(f"delete {path!r}")
+        root = self._file_object
+        root._check_writable(f"delete {path!r}")
         if path == "/":
-            raise ValueError(f"{self._file_object.filename}: cannot delete the root group")
-        if self._file_object._link_node(path) is None:
-            raise KeyError(f"{self._file_object.filename}: no object named {path!r} to delete")
-        if path in self._file_object._pending:
-            del self._file_object._pending[path]
+            raise ValueError(f"{root.filename}: cannot delete the root group")
+        node = root._link_node(path)
+        if node is None:
+            raise KeyError(f"{root.filename}: no object named {path!r} to delete")
+        if path in root._pending:
+            del root._pending[path]
+        elif node.kind in (NodeKind.GROUP, NodeKind.DATASET):
+            _delete_rehoming(root, node.path)
         else:
-            self._file_object._hierarchy.delete(path)
-        self._file_object._changed()
+            root._hierarchy.delete(node.path)
+        root._changed()
 
     def copy(
         self,
@@ -413,67 +440,138 @@ class LindiH5pyGroup(h5py.Group):
         expand_refs: bool = False,
         without_attrs: bool = False,
     ) -> None:
-        """Copy a group or dataset (values, attributes, links) to ``dest[name]``.
+        """Copy a group or dataset (values, attributes, links, every dataset property) to
+        ``dest[name]``, as ``h5py.Group.copy``.
 
         Parameters
         ----------
         source
             The object to copy, or its path relative to this group.
         dest
-            The group to copy into (or a path relative to this group: the copy's path when
-            ``name`` is not given and nothing is there).
+            The group to copy into (the copy is ``dest[name]``), or the copy's path relative to
+            this group (``name`` is then ignored, as in h5py; missing groups on the way are
+            created).
         name
-            The copy's name in ``dest`` (default: the source's name).
+            The copy's name in ``dest`` when ``dest`` is a group (default: the source's name).
         shallow
-            Copy only the immediate members of a group.
+            Copy only the immediate members of a group (subgroups without their members).
         expand_soft, expand_external, expand_refs
             Accepted for h5py compatibility; links and references are copied as they are.
+            Soft links inside the copied group that point into it point into the copy (as
+            relative links and hard links do in HDF5).
         without_attrs
             Do not copy attributes.
+
+        Raises
+        ------
+        LindiCopyExistsError
+            When something already exists at the destination (a ``RuntimeError``, as h5py's).
+        TypeError
+            When ``dest`` is a dataset.
         """
-        if isinstance(source, str):
+        if isinstance(source, (str, bytes)):
             source = self[source]
-        if isinstance(dest, str):
-            if name is None and dest not in self:
-                dest, name = (
-                    self.require_group(parent_path(join_path(self._name, dest))),
-                    basename(join_path(self._name, dest)),
-                )
-            else:
-                dest = self[dest]
-        if name is None:
-            name = basename(source.name)
-            if not name:
+        if isinstance(dest, h5py.Group):
+            dest_name = name if name is not None else basename(source.name)
+            if not dest_name:
                 raise ValueError("copying the root group needs a name for the copy")
-        _copy_object(source, dest, name, shallow=shallow, without_attrs=without_attrs)
+            dest_group = dest
+        elif isinstance(dest, h5py.HLObject):
+            raise TypeError("Destination must be path or Group object")
+        else:
+            dest_path = self._path_of(dest)
+            dest_name = basename(dest_path)
+            dest_group = None
+        where = self._file_object.filename
+        if dest_group is None:
+            if self._file_object._link_node(dest_path) is not None:
+                raise LindiCopyExistsError(
+                    f"{where}: Unable to copy object (destination object {dest_path!r} "
+                    "already exists)"
+                )
+            dest_group = self._file_object.require_group(parent_path(dest_path))
+        elif dest_name in dest_group:
+            raise LindiCopyExistsError(
+                f"{where}: Unable to copy object (destination object "
+                f"{join_path(dest_group.name, dest_name)!r} already exists)"
+            )
+        if isinstance(source, (LindiH5pyGroup, LindiH5pyDataset)) and isinstance(
+            dest_group, LindiH5pyGroup
+        ):
+            dest_group.file._check_writable(f"copy {source.name!r}")
+            _copy_tree(
+                source.file,
+                source.id.path,
+                dest_group.file,
+                join_path(dest_group.id.path, dest_name),
+                shallow=shallow,
+                without_attrs=without_attrs,
+            )
+            dest_group.file._changed()
+            return
+        _copy_object(source, dest_group, dest_name, shallow=shallow, without_attrs=without_attrs)
 
     def move(self, source: str, dest: str) -> None:
-        """Move (rename) ``source`` to ``dest`` (values are copied, then the source deleted).
+        """Move (rename) ``source`` to ``dest``, as ``h5py.Group.move``: a soft or external
+        link is moved as it is; a group or dataset is copied to ``dest`` (chunk refs, not
+        values, where the codecs allow) and then deleted. Soft links and object references
+        that pointed to the object or into it are repointed to its new place (HDF5 object
+        references follow a moved object; see ``docs/conventions.md`` for soft links).
 
         Parameters
         ----------
         source
             The path of the object to move, relative to this group or absolute.
         dest
-            Its new path, relative to this group or absolute.
+            Its new path, relative to this group or absolute (missing groups on the way are
+            created).
+
+        Raises
+        ------
+        LindiNotFoundError
+            When nothing is at ``source`` (a ``ValueError``, as h5py's, and a ``KeyError``).
+        LindiExistsError
+            When something is already at ``dest``.
+        LindiLinkError
+            When ``dest`` is inside ``source``.
         """
         src_path = join_path(self._target, source)
         dst_path = join_path(self._target, dest)
         if src_path == dst_path:
             return
-        node = self._file_object._link_node(src_path)
-        if node is None:
-            raise KeyError(f"{self._file_object.filename}: no object named {src_path!r} to move")
         root = self._file_object
+        where = root.filename
+        root._check_writable(f"move {src_path!r}")
+        node = root._link_node(src_path)
+        if node is None:
+            raise LindiNotFoundError(f"{where}: Unable to move link (no object named {src_path!r})")
+        if root._link_node(dst_path) is not None:
+            raise LindiExistsError(
+                f"{where}: Unable to move link (an object named {dst_path!r} already exists)"
+            )
+        if node.kind in (NodeKind.GROUP, NodeKind.DATASET) and _inside(dst_path, src_path):
+            raise LindiLinkError(f"{where}: Unable to move {src_path!r} into itself ({dst_path!r})")
+        if src_path in root._pending:
+            raise LindiUnsupportedError(
+                f"{where}: cannot move reference dataset {src_path!r} before every element "
+                "was written"
+            )
         parent = root.require_group(parent_path(dst_path))
+        dst_real = join_path(parent.id.path, basename(dst_path))
         if node.kind is NodeKind.SOFT_LINK and node.link is not None:
-            parent[basename(dst_path)] = h5py.SoftLink(node.link.path)
+            root._hierarchy.create_soft_link(dst_real, node.link.path)
+            root._hierarchy.delete(node.path)
         elif node.kind is NodeKind.EXTERNAL_LINK and node.link is not None:
             link = node.link
-            parent[basename(dst_path)] = h5py.ExternalLink(link.filename, link.path)  # type: ignore[union-attr]
+            root._hierarchy.create_external_link(dst_real, link.filename, link.path)  # type: ignore[union-attr]
+            root._hierarchy.delete(node.path)
         else:
-            _copy_object(root[src_path], parent, basename(dst_path))
-        del root[src_path]
+            if _inside(dst_real, node.path):
+                raise LindiLinkError(
+                    f"{where}: Unable to move {src_path!r} into itself ({dst_path!r})"
+                )
+            _move_object(root, node.path, dst_real)
+        root._changed()
 
     def create_virtual_dataset(self, name: str, layout: Any, fillvalue: Any = None) -> Any:
         """Virtual datasets are not supported."""
@@ -497,16 +595,21 @@ class LindiH5pyGroup(h5py.Group):
 def _copy_object(
     source: Any, dest: Any, name: str, *, shallow: bool = False, without_attrs: bool = False
 ) -> None:
-    """Copy ``source`` (a group or dataset of any h5py-like file) to ``dest[name]``."""
+    """Copy ``source`` (a group or dataset of any h5py-like file) to ``dest[name]`` through
+    the h5py API (a copy between a LINDI file and an HDF5 file)."""
     if isinstance(source, h5py.Dataset):
+        chunked = source.chunks is not None
         copied = dest.create_dataset(
             name,
             data=source[()],
             dtype=source.dtype,
             chunks=source.chunks,
-            maxshape=source.maxshape if source.chunks is not None else None,
+            maxshape=source.maxshape if chunked else None,
             compression=source.compression,
             compression_opts=source.compression_opts,
+            fillvalue=source.fillvalue if _has_fillvalue(source) else None,
+            shuffle=bool(source.shuffle) and chunked,
+            fletcher32=bool(source.fletcher32) and chunked,
         )
     else:
         copied = dest.create_group(name)
@@ -514,8 +617,196 @@ def _copy_object(
             link = source.get(child, getlink=True)
             if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
                 copied[child] = link
-            elif not shallow:
+            elif not shallow or isinstance(source[child], h5py.Dataset):
                 _copy_object(source[child], copied, child, without_attrs=without_attrs)
+            else:
+                member = copied.create_group(child)
+                if not without_attrs:
+                    for key, value in source[child].attrs.items():
+                        member.attrs[key] = value
     if not without_attrs:
         for key, value in source.attrs.items():
             copied.attrs[key] = value
+
+
+def _has_fillvalue(dataset: h5py.Dataset) -> bool:
+    """Whether ``dataset`` has a fill value other than the default (zero, empty)."""
+    fill = dataset.fillvalue
+    if fill is None or dataset.dtype.kind == "O":
+        return False
+    if dataset.dtype.names is not None:
+        return nonzero_compound_fill(fill, dataset.dtype)
+    return bool(np.any(np.asarray(fill) != np.zeros((), dtype=dataset.dtype)))
+
+
+def _inside(path: str, root: str) -> bool:
+    """Whether ``path`` is ``root`` or below it."""
+    return path == root or root == "/" or path.startswith(root.rstrip("/") + "/")
+
+
+def _moved(path: str, moves: list[tuple[str, str]]) -> str | None:
+    """``path`` after the moves ``(old, new)`` (the first that contains it), or ``None`` when
+    none does."""
+    for old, new in moves:
+        if path == old:
+            return new
+        if _inside(path, old):
+            return join_path(new, path[len(old.rstrip("/")) + 1 :])
+    return None
+
+
+def _copy_tree(
+    source: LindiH5pyFile,
+    source_root: str,
+    dest: LindiH5pyFile,
+    dest_root: str,
+    *,
+    shallow: bool = False,
+    without_attrs: bool = False,
+) -> None:
+    """Copy the object at ``source_root`` of ``source`` (links resolved) to ``dest_root`` of
+    ``dest`` through the hierarchies: every dataset property is kept, chunk refs are copied
+    where the codecs allow, and soft links inside the copy that pointed into the source
+    object point into the copy."""
+    pending = [p for p in source._pending if _inside(p, source_root)]
+    if pending:
+        raise LindiUnsupportedError(
+            f"{source.filename}: cannot copy reference datasets {pending} before every element "
+            "was written"
+        )
+    source_hierarchy = source._hierarchy
+    dest_hierarchy = dest._hierarchy
+    moves = [(source_root, dest_root)]
+    prefix_length = len(source_root.rstrip("/")) + 1
+    for node in list(source_hierarchy.walk(source_root)):
+        relative = node.path[prefix_length:] if node.path != source_root else ""
+        if shallow and "/" in relative:
+            continue
+        path = join_path(dest_root, relative) if relative else dest_root
+        attrs = {} if without_attrs else dict(node.attrs)
+        if node.kind is NodeKind.GROUP:
+            dest_hierarchy.create_group(path, attrs)
+        elif node.kind is NodeKind.SOFT_LINK and node.link is not None:
+            target = node.link.path
+            dest_hierarchy.create_soft_link(path, _moved(target, moves) or target)
+        elif node.kind is NodeKind.EXTERNAL_LINK and node.link is not None:
+            link = node.link
+            dest_hierarchy.create_external_link(path, link.filename, link.path)  # type: ignore[union-attr]
+        elif node.kind is NodeKind.DATASET:
+            copy_dataset(source_hierarchy, node.path, dest_hierarchy, path, attrs)
+
+
+def _move_object(file: LindiH5pyFile, source: str, dest: str) -> None:
+    """Move the group or dataset at ``source`` to ``dest`` (both real paths): copy, delete,
+    then repoint soft links and object references that pointed into it."""
+    hierarchy = file._hierarchy
+    outside_links = _links_into(hierarchy, source)
+    _copy_tree(file, source, file, dest)
+    hierarchy.delete(source)
+    moves = [(source, dest)]
+    _repoint_links(hierarchy, outside_links, moves)
+    _repoint_references(hierarchy, moves)
+
+
+def _links_into(hierarchy: Hierarchy, root: str) -> list[tuple[str, str]]:
+    """``(link path, target)`` of every soft link outside ``root`` that points to it or into
+    it."""
+    found: list[tuple[str, str]] = []
+    for node in hierarchy.walk("/"):
+        if node.kind is NodeKind.SOFT_LINK and node.link is not None:
+            target = normalize_path(node.link.path)
+            if _inside(target, root) and not _inside(node.path, root):
+                found.append((node.path, target))
+    return found
+
+
+def _repoint_links(
+    hierarchy: Hierarchy, links: list[tuple[str, str]], moves: list[tuple[str, str]]
+) -> None:
+    for link_path, target in links:
+        new_target = _moved(target, moves)
+        if new_target is None or hierarchy.node(link_path) is None:
+            continue
+        hierarchy.delete(link_path)
+        hierarchy.create_soft_link(link_path, new_target)
+
+
+def _repoint_references(hierarchy: Hierarchy, moves: list[tuple[str, str]]) -> None:
+    """Rewrite the object references (in attributes, reference datasets and reference fields
+    of compound datasets) that point into a moved object."""
+
+    def moved_reference(value: Any) -> Any:
+        if isinstance(value, Reference) and value.source in (".", ""):
+            new_path = _moved(normalize_path(value.path), moves)
+            if new_path is not None:
+                return dataclasses.replace(value, path=new_path)
+        return value
+
+    def moved_values(values: Any) -> tuple[Any, bool]:
+        if isinstance(values, Reference):
+            moved = moved_reference(values)
+            return moved, moved is not values
+        if not isinstance(values, np.ndarray):
+            return values, False
+        if values.dtype.names is not None:
+            out = values.copy()
+            changed = False
+            for field in values.dtype.names:
+                if values.dtype[field].kind == "O":
+                    out[field], field_changed = moved_values(values[field])
+                    changed = changed or field_changed
+            return out, changed
+        if values.dtype.kind != "O":
+            return values, False
+        out = values.copy()
+        flat = out.reshape(-1)
+        changed = False
+        for i in range(flat.size):
+            moved = moved_reference(flat[i])
+            if moved is not flat[i]:
+                flat[i] = moved
+                changed = True
+        return out, changed
+
+    for node in list(hierarchy.walk("/")):
+        changed_attrs: dict[str, Any] = {}
+        for key, value in node.attrs.items():
+            moved, changed = moved_values(value)
+            if changed:
+                changed_attrs[key] = moved
+        if changed_attrs:
+            hierarchy.set_attrs(node.path, changed_attrs)
+        info = node.dataset
+        if (
+            info is not None
+            and info.external_array_link is None
+            and all(info.shape)
+            and (
+                info.kind is DataKind.REFERENCE
+                or (info.kind is DataKind.COMPOUND and "<REFERENCE>" in str(info.compound_fields))
+            )
+        ):
+            stored = hierarchy.read(node.path, Ellipsis)
+            moved, changed = moved_values(stored if info.shape else np.asarray(stored))
+            if changed:
+                hierarchy.write(node.path, Ellipsis, moved)
+
+
+def _delete_rehoming(file: LindiH5pyFile, path: str) -> None:
+    """Delete the group or dataset at ``path`` (a real path); soft links from outside that
+    point into it first get the objects they name moved to them (see ``__delitem__``)."""
+    hierarchy = file._hierarchy
+    links = _links_into(hierarchy, path)
+    if not links:
+        hierarchy.delete(path)
+        return
+    moves: list[tuple[str, str]] = []
+    for link_path, target in sorted(links, key=lambda item: (len(item[1]), item[0])):
+        if _moved(target, moves) is not None or hierarchy.node(link_path) is None:
+            continue
+        hierarchy.delete(link_path)
+        _copy_tree(file, target, file, link_path)
+        moves.append((target, link_path))
+    hierarchy.delete(path)
+    _repoint_links(hierarchy, [(p, t) for p, t in links if p not in dict(moves).values()], moves)
+    _repoint_references(hierarchy, moves)

@@ -1,0 +1,486 @@
+"""Writes, copies, moves and deletes do what h5py does on an HDF5 file: the same values and
+dtypes, the same exception types, nothing lost (findings of the h5py-view review)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pytest
+
+from hdmf_lindi import LindiError, LindiH5pyFile, LindiUnsupportedError
+
+type Action = Callable[[Any], Any]
+
+
+@pytest.fixture(params=["lindi-v1", "unified-zarr-v3"])
+def files(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[h5py.File, LindiH5pyFile]]:
+    """An empty HDF5 file and an empty LINDI file (of each flavour), both writable."""
+    h5 = h5py.File(tmp_path / "expected.h5", "w")
+    lindi = LindiH5pyFile.from_lindi_file(
+        tmp_path / "actual.lindi.json", mode="w", conventions=request.param
+    )
+    yield h5, lindi
+    h5.close()
+    lindi.close()
+
+
+def outcome(f: Any, action: Action) -> tuple[str, Any]:
+    """``("ok", result)`` or ``("raises", exception type)`` of ``action(f)``."""
+    try:
+        return "ok", action(f)
+    except Exception as exc:
+        return "raises", type(exc)
+
+
+def assert_same(h5: h5py.File, lindi: LindiH5pyFile, action: Action) -> Any:
+    """``action`` has the same outcome on both files; a LINDI exception is also a LindiError
+    (or what h5py raises) and an instance of the type h5py raised."""
+    expected = outcome(h5, action)
+    actual = outcome(lindi, action)
+    if expected[0] == "raises":
+        assert actual[0] == "raises", f"h5py raises {expected[1]}, LINDI gives {actual[1]!r}"
+        assert issubclass(actual[1], expected[1]), (actual[1], expected[1])
+    else:
+        assert actual[0] == "ok", f"h5py gives {expected[1]!r}, LINDI raises {actual[1]}"
+        assert_values_equal(actual[1], expected[1])
+    return actual[1]
+
+
+def assert_values_equal(actual: Any, expected: Any) -> None:
+    if isinstance(expected, (np.ndarray, np.generic)):
+        assert isinstance(actual, (np.ndarray, np.generic)), repr(actual)
+        assert actual.dtype == expected.dtype
+        np.testing.assert_array_equal(actual, expected)
+    else:
+        assert actual == expected
+
+
+# ---------------------------------------------------------------------- A1: integer overflow
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(lambda ds: ds.__setitem__(0, -1), id="python-int-below"),
+        pytest.param(lambda ds: ds.__setitem__(1, 256), id="python-int-above"),
+        pytest.param(lambda ds: ds.__setitem__(2, 1e20), id="python-float-huge"),
+        pytest.param(lambda ds: ds.__setitem__(slice(0, 2), [300, 1]), id="list"),
+        pytest.param(lambda ds: ds.__setitem__(slice(0, 2), np.array([300, -1])), id="array"),
+        pytest.param(
+            lambda ds: ds.__setitem__(slice(0, 3), np.array([1e20, 2.7, np.nan])),
+            id="float-array",
+        ),
+        pytest.param(lambda ds: ds.__setitem__(0, np.int64(300)), id="numpy-scalar"),
+        pytest.param(lambda ds: ds.__setitem__(0, 2.7), id="python-float"),
+    ],
+)
+def test_integer_writes_convert_as_h5py(
+    files: tuple[h5py.File, LindiH5pyFile], write: Callable[[Any], None]
+) -> None:
+    h5, lindi = files
+
+    def action(f: Any) -> Any:
+        ds = f.create_dataset("u1", data=np.zeros(3, "u1"))
+        try:
+            write(ds)
+        finally:
+            values = ds[()]
+        return values
+
+    expected = outcome(h5, action)
+    actual = outcome(lindi, action)
+    assert actual[0] == expected[0]
+    if expected[0] == "raises":
+        assert issubclass(actual[1], OverflowError)
+        np.testing.assert_array_equal(lindi["u1"][()], h5["u1"][()])
+    else:
+        assert_values_equal(actual[1], expected[1])
+
+
+@pytest.mark.parametrize("data", [[300], np.array([300]), np.array([2.7, -3.9]), [2.7]], ids=repr)
+def test_create_dataset_converts_as_h5py(files: tuple[h5py.File, LindiH5pyFile], data: Any) -> None:
+    assert_same(*files, lambda f: f.create_dataset("i1", data=data, dtype="i1")[()])
+
+
+# ---------------------------------------------------------------------- A2: boolean masks
+@pytest.mark.parametrize("length", [3, 9, 11])
+def test_wrong_length_mask_raises_type_error(
+    files: tuple[h5py.File, LindiH5pyFile], length: int
+) -> None:
+    h5, lindi = files
+    for f in files:
+        f.create_dataset("a", data=np.arange(10))
+        f.create_dataset("big", data=np.arange(100_000), chunks=(1000,))
+        f.create_dataset("m2", data=np.arange(12).reshape(3, 4))
+    mask = np.zeros(length, dtype=bool)
+    mask[::2] = True
+    assert_same(h5, lindi, lambda f: f["a"][mask])
+    assert_same(h5, lindi, lambda f: f["big"][mask])
+    assert_same(h5, lindi, lambda f: f["m2"][:, np.array([True, False])])
+    assert_same(h5, lindi, lambda f: f["m2"][:, np.array([True, False, True, False])])
+    assert outcome(lindi, lambda f: f["a"][mask])[1] is not None
+    with pytest.raises(LindiError):
+        lindi["a"][mask]
+
+
+# ---------------------------------------------------------------------- A3, A7, B12: copy
+def _layout(ds: Any) -> tuple[Any, ...]:
+    return (
+        ds.dtype,
+        ds.shape,
+        ds.maxshape,
+        ds.chunks,
+        ds.compression,
+        ds.compression_opts,
+        ds.shuffle,
+        ds.fletcher32,
+        ds.fillvalue,
+        dict(ds.attrs),
+        ds[()].tolist(),
+    )
+
+
+def _filled(f: Any) -> None:
+    g = f.create_group("G")
+    g.attrs["origin"] = "G"
+    ds = g.create_dataset(
+        "x",
+        data=np.arange(4, dtype="i4"),
+        chunks=(2,),
+        maxshape=(None,),
+        fillvalue=-7,
+        compression="gzip",
+        compression_opts=5,
+        shuffle=True,
+        fletcher32=True,
+    )
+    ds.attrs["unit"] = "m"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        pytest.param(lambda f: f.copy("G", "K"), id="copy-path"),
+        pytest.param(lambda f: f.copy(f["G"], f, "K"), id="copy-object"),
+        pytest.param(lambda f: f.move("G", "K"), id="move"),
+    ],
+)
+def test_copy_and_move_keep_every_dataset_property(
+    files: tuple[h5py.File, LindiH5pyFile], operation: Action
+) -> None:
+    h5, lindi = files
+    for f in files:
+        _filled(f)
+        operation(f)
+        f["K/x"].resize((6,))
+    assert _layout(lindi["K/x"]) == _layout(h5["K/x"])
+    assert dict(lindi["K"].attrs) == dict(h5["K"].attrs)
+    assert ("G" in lindi) == ("G" in h5)
+
+
+def test_copy_from_hdf5_keeps_fill_shuffle_fletcher32(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    h5, lindi = files
+    _filled(h5)
+    lindi.copy(h5["G"], lindi, "G")
+    h5.copy(h5["G"], h5, "G2")
+    assert _layout(lindi["G/x"]) == _layout(h5["G2/x"])
+
+
+def test_shallow_copy_copies_immediate_members(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    for f in files:
+        g = f.create_group("G")
+        g.create_dataset("d", data=[1, 2])
+        sub = g.create_group("sub")
+        sub.attrs["a"] = 2
+        sub.create_dataset("x", data=[3])
+        sub.create_group("deep")
+        f.copy("G", "K", shallow=True)
+
+    def members(f: Any) -> list[tuple[str, dict[str, Any]]]:
+        names: list[str] = []
+        f["K"].visit_links(names.append)
+        return [(name, dict(f["K"][name].attrs)) for name in names]
+
+    assert_same(*files, members)
+
+
+def test_copy_onto_existing_name_raises_like_h5py(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    h5, lindi = files
+    for f in files:
+        f.create_dataset("d", data=[1, 2])
+        f.create_dataset("e", data=[3])
+        f.create_group("g").create_group("sub")
+    assert_same(h5, lindi, lambda f: f.copy("d", "e"))  # RuntimeError
+    assert_same(h5, lindi, lambda f: f.copy("d", f["g"], name="sub"))
+    # a string destination is the copy's path; ``name`` is then ignored
+    assert_same(h5, lindi, lambda f: f.copy("d", "g", name="other"))
+    assert_same(h5, lindi, lambda f: f.copy("d", f["e"]))  # TypeError
+    assert_same(h5, lindi, lambda f: (f.copy("d", "new/path/d2"), f["new/path/d2"][()])[1])
+    assert_same(h5, lindi, lambda f: (f["g"].copy("/d", "sub/y"), sorted(f["g/sub"]))[1])
+    with pytest.raises(LindiError):
+        lindi.copy("d", "e")
+
+
+# ---------------------------------------------------------------------- A4: relative soft links
+def _with_links(f: Any) -> None:
+    # HDF5 soft links have no "..": a relative target names something below the link's group
+    g = f.create_group("G")
+    g.create_dataset("x", data=np.arange(3))
+    g["rel"] = h5py.SoftLink("x")
+    g.create_dataset("sub/y", data=[5, 6])
+    g["sub"]["ly"] = h5py.SoftLink("y")
+    g["lsub"] = h5py.SoftLink("sub/y")
+    f.create_dataset("outside", data=[9])
+    g["out"] = h5py.SoftLink("/outside")
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        pytest.param(lambda f: f.copy("G", "K"), id="copy"),
+        pytest.param(lambda f: f.move("G", "K"), id="move"),
+        pytest.param(lambda f: f.copy("G", "deeper/K"), id="copy-deeper"),
+    ],
+)
+def test_relative_links_keep_working_after_copy_and_move(
+    files: tuple[h5py.File, LindiH5pyFile], operation: Action
+) -> None:
+    h5, lindi = files
+    for f in files:
+        _with_links(f)
+        operation(f)
+    copy = "deeper/K" if "deeper/K" in h5 else "K"
+    for f in files:
+        f[f"{copy}/x"][0] = 100
+        f[f"{copy}/sub/y"][0] = 100
+    for name in ("rel", "sub/ly", "lsub", "out"):
+        assert_same(h5, lindi, lambda f, name=name: f[f"{copy}/{name}"][()])
+    if "G" in h5:
+        assert_same(h5, lindi, lambda f: f["G/rel"][()])
+
+
+def test_absolute_link_inside_a_copy_points_into_the_copy(tmp_path: Path) -> None:
+    """A documented difference (docs/conventions.md): LINDI stores soft link targets
+    absolute, so it cannot tell an absolute link from a relative one or from a second hard
+    link name; a link inside the copied group that points into it points into the copy."""
+    with LindiH5pyFile.from_lindi_file(tmp_path / "x.lindi.json", mode="w") as f:
+        f.create_dataset("G/x", data=[1])
+        f["G/abs"] = h5py.SoftLink("/G/x")
+        f.copy("G", "K")
+        assert f.get("K/abs", getlink=True).path == "/K/x"
+
+
+# ---------------------------------------------------------------------- A5: references
+def test_references_follow_a_moved_object(files: tuple[h5py.File, LindiH5pyFile]) -> None:
+    h5, lindi = files
+    for f in files:
+        x = f.create_dataset("G/x", data=[1, 2])
+        f.attrs["r"] = x.ref
+        f.create_dataset("refs", data=[x.ref, f["G"].ref], dtype=h5py.ref_dtype)
+        compound = np.dtype([("i", "i4"), ("r", h5py.ref_dtype)])
+        f.create_dataset("comp", data=np.array([(1, x.ref)], dtype=compound))
+        f.move("G", "H")
+    assert_same(h5, lindi, lambda f: f[f.attrs["r"]].name)
+    assert_same(h5, lindi, lambda f: [f[r].name for r in f["refs"][()]])
+    assert_same(h5, lindi, lambda f: f[f["comp"][0]["r"]][()].tolist())
+
+
+# ---------------------------------------------------------------------- A6: hard links
+@pytest.mark.parametrize("deleted", ["a", "G"])
+def test_deleting_one_name_of_a_hard_linked_object_keeps_it(
+    files: tuple[h5py.File, LindiH5pyFile], deleted: str
+) -> None:
+    h5, lindi = files
+    for f in files:
+        f.create_dataset("G/a", data=np.arange(5), fillvalue=3, chunks=(2,), maxshape=(None,))
+        f["G/a"].attrs["unit"] = "s"
+        f["b"] = f["G/a"]
+        f["c"] = f["G/a"]
+        del f["G/a" if deleted == "a" else "G"]
+    for name in ("b", "c"):
+        assert_same(h5, lindi, lambda f, name=name: f[name][()])
+        assert_same(h5, lindi, lambda f, name=name: dict(f[name].attrs))
+        assert_same(h5, lindi, lambda f, name=name: f[name].fillvalue)
+    for f in files:
+        f["b"][0] = 42
+    assert_same(h5, lindi, lambda f: f["c"][()])
+
+
+def test_deleting_hard_link_target_of_converted_file(tmp_path: Path) -> None:
+    from hdmf_lindi import convert
+
+    h5_path = tmp_path / "hl.h5"
+    with h5py.File(h5_path, "w") as h5:
+        h5.create_dataset("data", data=np.arange(5))
+        h5["alias"] = h5["data"]
+    lindi_path = tmp_path / "hl.lindi.json"
+    convert(h5_path, lindi_path)
+    with LindiH5pyFile.from_lindi_file(lindi_path, mode="r+") as f:
+        # the converter keeps the object under one name and makes the other a soft link to
+        # it: delete the object's own name
+        gone = "data" if isinstance(f.get("alias", getlink=True), h5py.SoftLink) else "alias"
+        kept = "alias" if gone == "data" else "data"
+        assert isinstance(f.get(kept, getlink=True), h5py.SoftLink)
+        del f[gone]
+    with LindiH5pyFile.from_lindi_file(lindi_path) as f:
+        assert f[kept][()].tolist() == [0, 1, 2, 3, 4]
+        assert gone not in f
+
+
+# ---------------------------------------------------------------------- A8: compound fill
+def test_compound_fillvalue_is_refused(files: tuple[h5py.File, LindiH5pyFile]) -> None:
+    h5, lindi = files
+    dtype = np.dtype([("a", "i4"), ("b", "f4")])
+    fill = np.array((3, 1.5), dtype=dtype)
+    h5.create_dataset("cf", shape=(2,), dtype=dtype, fillvalue=fill)
+    assert h5["cf"][0].tolist() == (3, 1.5)
+    with pytest.raises(LindiUnsupportedError, match="fill value"):
+        lindi.create_dataset("cf", shape=(2,), dtype=dtype, fillvalue=fill)
+    zero = np.zeros((), dtype=dtype)
+    assert lindi.create_dataset("zf", shape=(2,), dtype=dtype, fillvalue=zero).shape == (2,)
+
+
+# ---------------------------------------------------------------------- A9: attrs.modify
+@pytest.mark.parametrize(
+    ("created", "modified"),
+    [
+        (np.int16(5), 2.7),
+        (np.int16(5), 70000),
+        (np.int16(5), np.int64(70000)),
+        (np.int16(5), np.array(70000)),
+        (np.zeros(3, "f4"), [1, 2, 3]),
+        (np.zeros(3, "f4"), [1, 2]),
+        (np.float32(1), [2.5]),
+        (np.bytes_(b"abc"), "xy"),
+        ("hello", b"q"),
+        ("hello", 3),
+    ],
+    ids=repr,
+)
+def test_attrs_modify_keeps_type_and_shape(
+    files: tuple[h5py.File, LindiH5pyFile], created: Any, modified: Any
+) -> None:
+    def action(f: Any) -> Any:
+        f.attrs["a"] = created
+        try:
+            f.attrs.modify("a", modified)
+        finally:
+            value = f.attrs["a"]
+        return value
+
+    h5, lindi = files
+    expected = outcome(h5, action)
+    actual = outcome(lindi, action)
+    assert actual[0] == expected[0]
+    if expected[0] == "raises":
+        assert issubclass(actual[1], expected[1])
+    assert_values_equal(lindi.attrs["a"], h5.attrs["a"])
+
+
+# ---------------------------------------------------------------------- B13: exception types
+def test_exception_types_match_h5py(files: tuple[h5py.File, LindiH5pyFile]) -> None:
+    h5, lindi = files
+    for f in files:
+        f.create_dataset("d", data=np.arange(4))
+        f.create_group("g")
+        f.attrs["a"] = 1
+    assert_same(h5, lindi, lambda f: f["d"].__setitem__(10, 1))  # IndexError
+    assert_same(h5, lindi, lambda f: f["d"].__setitem__(-10, 1))
+    assert_same(h5, lindi, lambda f: f["d"].__setitem__([1, 7], [1, 2]))
+    assert_same(h5, lindi, lambda f: f["d"].__setitem__(slice(None, None, -1), 1))  # ValueError
+    assert_same(h5, lindi, lambda f: f["d"].fields("a"))  # ValueError
+    assert_same(h5, lindi, lambda f: f.move("nope", "e"))  # ValueError
+    assert_same(h5, lindi, lambda f: f.move("d", "g"))  # ValueError
+    assert_same(h5, lindi, lambda f: f.attrs.get_id("missing"))  # KeyError
+    assert_same(h5, lindi, lambda f: f[""])  # KeyError
+    assert_same(h5, lindi, lambda f: f["g"][".."])  # KeyError
+    assert_same(h5, lindi, lambda f: 5 in f)  # TypeError
+    assert_same(h5, lindi, lambda f: ".." in f["g"])
+    with pytest.raises(LindiUnsupportedError):
+        lindi.attrs.get_id("a")
+    with pytest.raises(LindiError):
+        lindi["d"][10] = 1
+    with pytest.raises(LindiError):
+        lindi.move("nope", "e")
+    with pytest.raises(KeyError):  # also a KeyError, as every missing name
+        lindi.move("nope", "e")
+
+
+def test_read_only_create_group_raises_value_error(tmp_path: Path) -> None:
+    h5_path, lindi_path = tmp_path / "r.h5", tmp_path / "r.lindi.json"
+    with h5py.File(h5_path, "w") as h5, LindiH5pyFile.from_lindi_file(lindi_path, "w") as lw:
+        for f in (h5, lw):
+            f.create_group("g")
+            f.create_dataset("d", data=[1])
+    with h5py.File(h5_path, "r") as h5, LindiH5pyFile.from_lindi_file(lindi_path) as lindi:
+        assert_same(h5, lindi, lambda f: f.create_group("x"))
+        assert_same(h5, lindi, lambda f: f.require_group("x"))
+        assert_same(h5, lindi, lambda f: f.require_group("g").name)
+        assert_same(h5, lindi, lambda f: f.create_dataset("y", data=[1]))
+        assert_same(h5, lindi, lambda f: f.move("d", "e"))
+        assert_same(h5, lindi, lambda f: f["d"].__setitem__(0, 5))  # OSError
+        assert_same(h5, lindi, lambda f: f.attrs.__setitem__("a", 1))  # OSError
+
+
+def test_move_into_itself_is_refused(tmp_path: Path) -> None:
+    with LindiH5pyFile.from_lindi_file(tmp_path / "x.lindi.json", mode="w") as f:
+        f.create_dataset("G/x", data=[1])
+        with pytest.raises(ValueError, match="into itself"):
+            f.move("G", "G/sub/G")
+        assert f["G/x"][()].tolist() == [1]
+
+
+# ---------------------------------------------------------------------- B14, C
+def test_asstr_on_fixed_length_utf8(tmp_path: Path) -> None:
+    from hdmf_lindi import convert
+
+    h5_path = tmp_path / "u.h5"
+    with h5py.File(h5_path, "w") as h5:
+        data = np.array(["é".encode(), b"a"], dtype=h5py.string_dtype("utf-8", 2))
+        h5.create_dataset("utf8_fixed", data=data)
+        expected = h5["utf8_fixed"].asstr()[()]
+    lindi_path = tmp_path / "u.lindi.json"
+    convert(h5_path, lindi_path)
+    with LindiH5pyFile.from_lindi_file(lindi_path) as f:
+        actual = f["utf8_fixed"].asstr()[()]
+    assert actual.dtype == expected.dtype
+    assert actual.tolist() == expected.tolist() == ["é", "a"]
+
+
+def test_numpy_bytes_scalar_gives_fixed_width_dtype(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    assert_same(*files, lambda f: f.create_dataset("b", data=np.bytes_(b"abc"))[()])
+    assert_same(*files, lambda f: f["b"].dtype)
+
+
+def test_astype_complex_to_float_is_refused(files: tuple[h5py.File, LindiH5pyFile]) -> None:
+    h5, lindi = files
+    for f in files:
+        f.create_dataset("c", data=np.array([1 + 2j]))
+    with pytest.raises(OSError):
+        h5["c"].astype("f8")[:]
+    with pytest.raises(LindiUnsupportedError):
+        lindi["c"].astype("f8")[:]
+    assert_same(h5, lindi, lambda f: f["c"].astype("c8")[:])
+
+
+def test_copy_of_the_root_group(files: tuple[h5py.File, LindiH5pyFile]) -> None:
+    h5, lindi = files
+    for f in files:
+        f.create_dataset("G/x", data=[1, 2])
+        f["G/l"] = h5py.SoftLink("x")
+        f.copy(f, f, "ROOT")
+    assert_same(h5, lindi, lambda f: sorted(f["ROOT"]))
+    assert_same(h5, lindi, lambda f: f["ROOT/G/l"][()])
+    assert_same(h5, lindi, lambda f: f["ROOT/G/l"] == f["ROOT/G/x"])
