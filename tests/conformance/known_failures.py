@@ -8,15 +8,7 @@ three containers, or prefixed with the container (``lindi.json::test_io.py::...`
 
 from __future__ import annotations
 
-_LINKED_DATASETS = (
-    "a LindiIO dataset is not an h5py.Dataset: it has no .file/.id, and hdmf's H5DataIO drops "
-    "link_data=True for it ('link_data parameter in H5DataIO will be ignored'), so the data "
-    "is copied instead of linked (NWBHDF5IO links h5py datasets)"
-)
-
-KNOWN_FAILURES: dict[str, str] = {
-    "test_modular_storage.py::TestTimeSeriesModular::test_roundtrip": _LINKED_DATASETS,
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def reason_for(container: str, test_id: str) -> str | None:

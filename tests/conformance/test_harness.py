@@ -43,9 +43,12 @@ def test_known_failures_and_skips_name_tests_of_the_suite() -> None:
         assert test_id in ids, key
 
 
-def test_reason_for_matches_all_containers_or_one() -> None:
-    key = next(iter(known_failures.KNOWN_FAILURES))
-    assert known_failures.reason_for("lindi.d", key) == known_failures.KNOWN_FAILURES[key]
+def test_reason_for_matches_all_containers_or_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    failures = {"test_x.py::T::test_all": "everywhere", "lindi.tar::test_x.py::T::test_one": "tar"}
+    monkeypatch.setattr(known_failures, "KNOWN_FAILURES", failures)
+    assert known_failures.reason_for("lindi.d", "test_x.py::T::test_all") == "everywhere"
+    assert known_failures.reason_for("lindi.tar", "test_x.py::T::test_one") == "tar"
+    assert known_failures.reason_for("lindi.d", "test_x.py::T::test_one") is None
     assert known_failures.reason_for("lindi.d", "test_x.py::T::test_none") is None
 
 

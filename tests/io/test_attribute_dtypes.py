@@ -65,9 +65,9 @@ def _snapshots(io: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _ascii_strings_as_text(snapshot: dict[str, Any]) -> dict[str, Any]:
     """h5py returns the elements of variable-length *ASCII* string datasets
-    (``file_create_date``) as bytes; LINDI stores every variable-length string as text (as
-    lindi 0.4.6 does, docs/conventions.md ``data_kind_of``), so they read as ``str``. The
-    containers are the same (hdmf decodes them); this is the one difference allowed here."""
+    (``file_create_date``) as bytes; lindi 0.4.6 stores every variable-length string as text
+    without recording the encoding (our ``_STRING_ENCODING``), so from its files they read as
+    ``str``. The containers are the same (hdmf decodes them)."""
 
     def text(value: Any) -> Any:
         if isinstance(value, tuple) and value[:1] == ("bytes",):
@@ -89,8 +89,7 @@ def _ascii_strings_as_text(snapshot: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def expected(files: dict[str, Path]) -> tuple[dict[str, Any], dict[str, Any]]:
     with pynwb.NWBHDF5IO(files["nwb"], "r") as io:
-        builders, containers = _snapshots(io)
-    return _ascii_strings_as_text(builders), containers
+        return _snapshots(io)
 
 
 def _differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
@@ -207,7 +206,8 @@ def test_file_of_lindi_046_keeps_values_and_casts_to_the_spec_only_where_exact(
         pytest.skip(str(exc))
     with lindi.LindiIO(dest, "r") as io:
         builders, containers = _snapshots(io)
-    assert _differences(_values_only(expected[0]), _values_only(builders)) == []
+    text = _ascii_strings_as_text(expected[0])
+    assert _differences(_values_only(text), _values_only(builders)) == []
     assert _differences(_values_only(expected[1]), _values_only(containers)) == []
 
     data = builders["/acquisition/ts/data"]["attributes"]
@@ -286,20 +286,8 @@ def test_without_records_numbers_get_the_spec_dtype_only_where_exact(
 
 
 # ------------------------------------------------------------------------------ the corpus
-ASCII_STRING_FIELDS = {
-    "pynapple/docs__examples__nwb-files__sub-4_ses-4_ecephys+image.nwb": "related_publications "
-    "is a variable-length ASCII string dataset: h5py returns bytes and pynwb keeps them; LINDI "
-    "stores every variable-length string as text (as lindi 0.4.6), so LindiIO returns str",
-}
-
-
 def _corpus_cases() -> list[Any]:
-    return [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=ASCII_STRING_FIELDS[name]))
-        if name in ASCII_STRING_FIELDS
-        else name
-        for name in corpus_files() or ["<none>"]
-    ]
+    return corpus_files() or ["<none>"]
 
 
 @pytest.mark.corpus
@@ -319,5 +307,5 @@ def test_lindi_io_reads_corpus_files_as_nwbhdf5io(name: str) -> None:
         pytest.skip(f"pynwb cannot read the HDF5 file: {type(exc).__name__}")
     with lindi.LindiIO(path, "r") as io:
         actual_builders, actual_containers = _snapshots(io)
-    assert _differences(_ascii_strings_as_text(builders), actual_builders) == []
+    assert _differences(builders, actual_builders) == []
     assert _differences(containers, actual_containers) == []

@@ -31,6 +31,7 @@ from hdmf_lindi.conventions.chunks import chunk_dtype
 from hdmf_lindi.conventions.fill_values import decode_fill_value, encode_fill_value
 from hdmf_lindi.conventions.hdf5_layout import decode_hdf5_layout, encode_hdf5_layout
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, ExternalArrayLink
+from hdmf_lindi.conventions.string_encoding import encode_string_encoding, vlen_string_dtype
 from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
 from hdmf_lindi.storage.chunk_limits import check_codec_configs
 
@@ -345,13 +346,13 @@ def dataset_info_from_zarray(
             if first_is_reference and codec_id == "json2":
                 dtype, kind = h5py.ref_dtype, DataKind.REFERENCE
             else:
-                dtype, kind = h5py.string_dtype(), DataKind.VLEN_STRING
+                dtype, kind = vlen_string_dtype(zattrs, where=where), DataKind.VLEN_STRING
         else:
             raise LindiUnsupportedError(
                 f"{where}: object array with object codec {codec_id!r} is not supported"
             )
     elif stored_dtype.kind == "U":
-        dtype, kind = h5py.string_dtype(), DataKind.VLEN_STRING
+        dtype, kind = vlen_string_dtype(zattrs, where=where), DataKind.VLEN_STRING
     else:
         kind = DataKind.NUMERIC
         dtype = stored_dtype
@@ -449,6 +450,8 @@ def zarray_from_dataset_info(
         fill_value: Any = _JSON2_FILL_VALUE
         if object_codec_id({"filters": filters}) != "json2":
             filters = [dict(JSON2_FILTER), *(filters or [])]
+        if kind == DataKind.VLEN_STRING:
+            encode_string_encoding(info.dtype, special)
         if kind == DataKind.COMPOUND:
             special[keys.COMPOUND_DTYPE] = (
                 [list(f) for f in info.compound_fields]

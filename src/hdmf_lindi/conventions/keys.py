@@ -24,6 +24,7 @@ __all__ = [
     "SCALAR",
     "SOFT_LINK",
     "SPECIAL_ATTRIBUTE_KEYS",
+    "STRING_ENCODING",
 ]
 
 SCALAR: Final = "_SCALAR"
@@ -41,6 +42,10 @@ ATTRIBUTE_DTYPES: Final = "_ATTRIBUTE_DTYPES"
 """``[[attribute name, numpy dtype string], ...]``: the dtypes JSON does not carry (see
 :mod:`hdmf_lindi.conventions.attribute_dtypes`)."""
 
+STRING_ENCODING: Final = "_STRING_ENCODING"
+"""``"ascii"`` on a variable-length string dataset stored as ASCII in HDF5 (see
+:mod:`hdmf_lindi.conventions.string_encoding`)."""
+
 REFERENCE_DTYPE_NAME: Final = "<REFERENCE>"
 """The dtype string of a reference field in ``_COMPOUND_DTYPE``."""
 
@@ -57,5 +62,6 @@ SPECIAL_ATTRIBUTE_KEYS: Final = frozenset(
         MAXSHAPE,
         HDF5_LAYOUT,
         ATTRIBUTE_DTYPES,
+        STRING_ENCODING,
     }
 )

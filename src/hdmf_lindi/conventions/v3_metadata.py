@@ -41,6 +41,7 @@ from hdmf_lindi.conventions.datasets import (
 from hdmf_lindi.conventions.fill_values import decode_fill_value, encode_fill_value
 from hdmf_lindi.conventions.hdf5_layout import decode_hdf5_layout
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo
+from hdmf_lindi.conventions.string_encoding import encode_string_encoding, vlen_string_dtype
 from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
 from hdmf_lindi.storage.v3_data_types import NUMERIC_NAMES as _NUMERIC_NAMES
 from hdmf_lindi.storage.v3_data_types import named as _named
@@ -203,6 +204,8 @@ def array_metadata_from_info(
         fill: Any = ""
         array_to_bytes: dict[str, Any] = {"name": "vlen-utf8", "configuration": {}}
         special[DTYPE] = OBJECT_REFERENCE if kind is DataKind.REFERENCE else "str"
+        if kind is DataKind.VLEN_STRING:
+            encode_string_encoding(info.dtype, special)
     elif kind is DataKind.VLEN_BYTES:
         data_type, fill = "variable_length_bytes", ""
         array_to_bytes = {"name": "vlen-bytes", "configuration": {}}
@@ -343,11 +346,11 @@ def dataset_info_from_array_metadata(
         if attributes.get(DTYPE) == OBJECT_REFERENCE:
             dtype, kind = h5py.ref_dtype, DataKind.REFERENCE
         else:
-            dtype, kind = h5py.string_dtype(), DataKind.VLEN_STRING
+            dtype, kind = vlen_string_dtype(attributes, where=where), DataKind.VLEN_STRING
     elif name == "variable_length_bytes":
         dtype, kind = h5py.vlen_dtype(bytes), DataKind.VLEN_BYTES
     elif name == "fixed_length_utf32":
-        dtype, kind = h5py.string_dtype(), DataKind.VLEN_STRING
+        dtype, kind = vlen_string_dtype(attributes, where=where), DataKind.VLEN_STRING
     elif name in ("struct", "structured"):
         stored = numpy_dtype_from_data_type(spec, _array_endian(metadata))
         references = attributes.get(REFERENCE_FIELDS) or []

@@ -8,12 +8,15 @@ from hdmf_lindi.h5py_compat.attributes import LindiH5pyAttributes
 from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
 from hdmf_lindi.h5py_compat.file import LindiH5pyFile
 from hdmf_lindi.h5py_compat.group import LindiH5pyGroup
+from hdmf_lindi.h5py_compat.hdf5_copy import install as _install_hdf5_copy
 from hdmf_lindi.h5py_compat.links import (
     LindiH5pyExternalLink,
     LindiH5pyHardLink,
     LindiH5pySoftLink,
 )
 from hdmf_lindi.h5py_compat.reference import LindiH5pyReference
+
+_install_hdf5_copy()
 
 __all__ = [
     "LindiH5pyAttributes",

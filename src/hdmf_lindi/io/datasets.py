@@ -13,14 +13,18 @@ from collections.abc import Mapping
 from copy import copy
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+import h5py
 import numpy as np
 from hdmf.query import BuilderResolver, ContainerResolver, HDMFDataset, ReferenceResolver
 
 from hdmf_lindi._row_blocks import block_rows, iter_rows
 from hdmf_lindi.conventions import keys
-from hdmf_lindi.conventions.model import DatasetInfo, Reference
+from hdmf_lindi.conventions.model import DataKind, DatasetInfo, Reference
+from hdmf_lindi.h5py_compat._values import str_to_bytes
 
 if TYPE_CHECKING:
+    from hdmf_lindi.h5py_compat import LindiH5pyDataset, LindiH5pyFile, LindiH5pyGroup
+    from hdmf_lindi.h5py_compat.objectid import LindiDatasetId
     from hdmf_lindi.io.lindi_io import LindiIO
     from hdmf_lindi.io.linked import LinkedFile
 
@@ -29,6 +33,7 @@ __all__ = [
     "BuilderLindiTableDataset",
     "ContainerLindiReferenceDataset",
     "ContainerLindiTableDataset",
+    "LindiArrayDataset",
     "LindiDataset",
 ]
 
@@ -119,7 +124,7 @@ class LindiDataset(HDMFDataset):
         return self.shape[0]
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        values = np.asarray(self.dataset[...])
+        values = np.asarray(self[...])
         return values.astype(dtype) if dtype is not None else values
 
     def __iter__(self) -> Any:
@@ -132,6 +137,204 @@ class LindiDataset(HDMFDataset):
     def append(self, arg: Any) -> None:
         """Append one element along the first axis (files opened in mode ``r+``/``a``)."""
         self.__io._append_to_dataset(self, arg)
+
+
+class LindiArrayDataset(LindiDataset, h5py.Dataset):
+    """A dataset of plain values (numbers, strings; no references) of a LINDI file, as LindiIO
+    hands it to hdmf: also an ``h5py.Dataset``, as the datasets HDF5IO reads are, so that hdmf
+    treats it as one (``H5DataIO(dataset, link_data=True)`` keeps the link, a data chunk
+    iterator reads it block by block, ``extend`` grows it).
+
+    Values read as :class:`LindiDataset`'s do; the h5py side (``file``, ``name``, ``id``,
+    ``parent``, ``attrs``, ``ref``, ``compression``, ``fillvalue``, ``asstr()``, ...) is the
+    one of the dataset in the h5py view of the same open file
+    (:meth:`~hdmf_lindi.io.lindi_io.LindiIO.h5py_file`): ``ds.file.close()`` closes the file
+    the dataset was read from, as it does for an h5py dataset.
+    """
+
+    # read by h5py's own Dataset methods that are not overridden here
+    _readonly = True
+    _dxpl = None
+
+    def __getitem__(self, selection: Any) -> Any:
+        values = super().__getitem__(selection)
+        if self._is_ascii_text:
+            # as h5py (and so HDF5IO) returns the elements of an ASCII string dataset
+            return str_to_bytes(values)
+        return values
+
+    @property
+    def _is_ascii_text(self) -> bool:
+        info = self.dataset.info
+        if info.kind is not DataKind.VLEN_STRING:
+            return False
+        string_info = h5py.check_string_dtype(info.dtype)
+        return string_info is not None and string_info.encoding == "ascii"
+
+    @property
+    def _h5py_dataset(self) -> LindiH5pyDataset:
+        from hdmf_lindi.h5py_compat import LindiH5pyDataset
+
+        return LindiH5pyDataset(self.file, self.path, self.path)
+
+    @property
+    def file(self) -> LindiH5pyFile:
+        """The file the dataset was read from (for a dataset read through an external link, the
+        file the link names), as a :class:`~hdmf_lindi.LindiH5pyFile`."""
+        return self.io.h5py_file()
+
+    @property
+    def name(self) -> str:
+        """The dataset's path in its file."""
+        return self.path
+
+    @property
+    def id(self) -> LindiDatasetId:
+        """An identifier equal for every handle on this dataset; ``id.valid`` while the file is
+        open."""
+        from hdmf_lindi.h5py_compat.objectid import LindiDatasetId
+
+        return LindiDatasetId(self.file, self.path)
+
+    @property
+    def _id(self) -> LindiDatasetId:
+        return self.id
+
+    @property
+    def parent(self) -> LindiH5pyGroup:
+        """The group holding this dataset (in the h5py view)."""
+        return self._h5py_dataset.parent
+
+    @property
+    def attrs(self) -> Any:
+        """The dataset's attributes (the h5py view's, h5py values)."""
+        return self._h5py_dataset.attrs
+
+    @property
+    def ref(self) -> Any:
+        """An object reference to this dataset (the h5py view's)."""
+        return self._h5py_dataset.ref
+
+    @property
+    def regionref(self) -> Any:
+        """Region references are not supported by LINDI."""
+        return self._h5py_dataset.regionref
+
+    @property
+    def dims(self) -> Any:
+        """Dimension scales are not supported by LINDI."""
+        return self._h5py_dataset.dims
+
+    @property
+    def compression(self) -> str | None:
+        """The compression filter name (``"gzip"``, ...) or ``None``."""
+        return self._h5py_dataset.compression
+
+    @property
+    def compression_opts(self) -> Any:
+        """The compression settings or ``None``."""
+        return self._h5py_dataset.compression_opts
+
+    @property
+    def shuffle(self) -> bool:
+        """Whether the shuffle filter applies."""
+        return self._h5py_dataset.shuffle
+
+    @property
+    def fletcher32(self) -> bool:
+        """Whether a Fletcher-32 checksum applies."""
+        return self._h5py_dataset.fletcher32
+
+    @property
+    def scaleoffset(self) -> int | None:
+        """The scale-offset filter setting (only a converted dataset's source can have one)."""
+        return self._h5py_dataset.scaleoffset
+
+    @property
+    def fillvalue(self) -> Any:
+        """The fill value of unwritten elements, as h5py reports it."""
+        return self._h5py_dataset.fillvalue
+
+    @property
+    def external(self) -> None:
+        """HDF5 external storage (never in LINDI)."""
+        return None
+
+    @property
+    def is_virtual(self) -> bool:
+        """Whether this is an HDF5 virtual dataset (never in LINDI)."""
+        return False
+
+    @property
+    def is_scale(self) -> bool:
+        """Whether this is a dimension scale."""
+        return self._h5py_dataset.is_scale
+
+    @property
+    def nbytes(self) -> int:
+        """Number of bytes the elements take in memory."""
+        return self._h5py_dataset.nbytes
+
+    def len(self) -> int:
+        """The length of the first axis."""
+        return self.__len__()
+
+    def asstr(self, encoding: str | None = None, errors: str = "strict") -> Any:
+        """A view reading string values as ``str`` (h5py's ``asstr()``)."""
+        return self._h5py_dataset.asstr(encoding, errors)
+
+    def astype(self, dtype: Any) -> Any:
+        """A view reading the values converted to ``dtype`` (h5py's ``astype()``)."""
+        return self._h5py_dataset.astype(dtype)
+
+    def fields(self, names: str | list[str], *, _prior_dtype: Any = None) -> Any:
+        """A view reading only some fields of a compound dataset (h5py's ``fields()``)."""
+        return self._h5py_dataset.fields(names)
+
+    def iter_chunks(self, sel: Any = None) -> Any:
+        """Selections covering ``sel``, one per chunk it touches (h5py's ``iter_chunks``)."""
+        return self._h5py_dataset.iter_chunks(sel)
+
+    def read_direct(self, dest: np.ndarray, source_sel: Any = None, dest_sel: Any = None) -> None:
+        """Read ``self[source_sel]`` into ``dest[dest_sel]``."""
+        values = self[source_sel if source_sel is not None else ()]
+        dest[dest_sel if dest_sel is not None else ...] = values
+
+    def __setitem__(self, selection: Any, values: Any) -> None:
+        self.io._write_to_dataset(self, selection, values)
+
+    def write_direct(
+        self, source: np.ndarray, source_sel: Any = None, dest_sel: Any = None
+    ) -> None:
+        """Write ``source[source_sel]`` into ``self[dest_sel]``."""
+        self[dest_sel if dest_sel is not None else ...] = source[
+            source_sel if source_sel is not None else ...
+        ]
+
+    def resize(self, size: Any, axis: int | None = None) -> None:
+        """Change the shape within ``maxshape`` (files opened in mode ``r+``/``a``):
+        ``resize((n, m))`` or ``resize(n, axis=0)``."""
+        shape = list(self.shape)
+        if axis is not None:
+            if not 0 <= axis < len(shape):
+                raise ValueError(f"Invalid axis {axis} for dataset {self.path!r}")
+            shape[axis] = int(size)
+        else:
+            shape = [int(size)] if isinstance(size, (int, np.integer)) else [int(n) for n in size]
+        self.io._resize_dataset(self, tuple(shape))
+
+    def refresh(self) -> None:
+        """Nothing to refresh (reads always see this file's own writes)."""
+
+    def flush(self) -> None:
+        """Nothing to flush per dataset."""
+
+    def make_scale(self, name: str = "") -> None:
+        """Dimension scales are not supported by LINDI."""
+        self._h5py_dataset.make_scale(name)
+
+    def __repr__(self) -> str:
+        return f"<LindiArrayDataset {self.path!r} shape={self.shape} dtype={self.dtype}>"
 
 
 class _ReferenceResolvingDataset(LindiDataset, ReferenceResolver):

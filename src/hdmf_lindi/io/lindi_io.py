@@ -31,13 +31,14 @@ from hdmf.spec import NamespaceCatalog
 
 from hdmf_lindi.conventions.model import Reference
 from hdmf_lindi.errors import LindiError, LindiUnsupportedError
-from hdmf_lindi.io.datasets import LindiDataset
+from hdmf_lindi.io.datasets import LindiArrayDataset, LindiDataset
 from hdmf_lindi.io.errors import (
     LindiFileModeError,
     LindiIOReadOnlyError,
     LindiNotNWBError,
     LindiUnsupportedOperation,
 )
+from hdmf_lindi.io.h5py_view import H5pyFileView
 from hdmf_lindi.io.linked import LinkedFile, reference_target
 from hdmf_lindi.io.read import BuilderReader, cast_inferred_attributes
 from hdmf_lindi.io.specs import (
@@ -171,10 +172,12 @@ class LindiIO(HDMFIO):
         self._opened: OpenedHierarchy | None = None
         self._reader: BuilderReader | None = None
         self._root_builder: GroupBuilder | None = None
-        self._external: dict[str, tuple[OpenedHierarchy, BuilderReader]] = {}
+        self._external: dict[str, tuple[OpenedHierarchy, BuilderReader, LinkedFile]] = {}
+        self._h5py_view: H5pyFileView | None = None
         self._written = WriteStatusTracker()
         self._failed = False
         ObjectMapper.no_convert(LindiDataset)
+        ObjectMapper.no_convert(LindiArrayDataset)
         if file is None:
             _check_exists(self._path, mode)
 
@@ -226,6 +229,19 @@ class LindiIO(HDMFIO):
                 f"{self._mode!r}); use NWBHDF5IO to modify it, or export it to LINDI"
             )
         self._opened = opened
+        source = self._path if is_remote_url(self._path) else os.path.abspath(self._path)
+        self._h5py_view = H5pyFileView(opened.hierarchy, source, self.close)
+
+    def h5py_file(self) -> LindiH5pyFile:
+        """The open file as a :class:`~hdmf_lindi.LindiH5pyFile` (the ``file`` of the datasets
+        read from it, as HDF5IO's datasets have its ``h5py.File``): the ``file=`` given to the
+        constructor, else a view of the file this IO opened (closed with it); closing it
+        closes this IO's file."""
+        if self._file_object is not None:
+            return self._file_object
+        if self._h5py_view is None:
+            raise UnsupportedOperation(f"{self.source}: the file is not open")
+        return self._h5py_view.file
 
     def close(self, close_links: bool = True) -> None:
         """Close the file: save the changes of a successful write (a new file appears under its
@@ -248,13 +264,16 @@ class LindiIO(HDMFIO):
         """Close the files that external links of this file opened."""
         externals = list(self._external.values())
         self._external.clear()
-        for external, _ in externals:
+        for external, _, linked in externals:
+            linked.detach_h5py_file()
             external.close(commit=False)
 
     def _release(self, *, commit: bool) -> None:
         opened, self._opened = self._opened, None
         if opened is None:
             return
+        if self._h5py_view is not None:
+            self._h5py_view.detach()
         file_object = self._file_object
         if file_object is not None:
             # the file given to us is closed as NWBHDF5IO closes its h5py.File: saved after a
@@ -505,7 +524,12 @@ class LindiIO(HDMFIO):
             opened = open_linked_file(
                 base, filename, local_cache=self._local_cache, allow_local=self._allow_local
             )
-            linked = LinkedFile(self.manager, opened.hierarchy, location)
+            linked = LinkedFile(
+                self.manager,
+                opened.hierarchy,
+                location,
+                functools.partial(self._close_linked_file, location),
+            )
             reader = BuilderReader(
                 opened.hierarchy,
                 linked,
@@ -514,9 +538,18 @@ class LindiIO(HDMFIO):
                 functools.partial(self._external_builder, base=location),
             )
             linked.reader = reader
-            entry = (opened, reader)
+            entry = (opened, reader, linked)
             self._external[location] = entry
         return entry[1].builder_at(path)
+
+    def _close_linked_file(self, location: str) -> None:
+        """Close one file an external link opened (``dataset.file.close()`` on a dataset read
+        from it)."""
+        entry = self._external.pop(location, None)
+        if entry is not None:
+            opened, _, linked = entry
+            linked.detach_h5py_file()
+            opened.close(commit=False)
 
     # ------------------------------------------------------------------ writing
     def write(
@@ -626,6 +659,19 @@ class LindiIO(HDMFIO):
         hierarchy = self._open_file().hierarchy
         root = hierarchy.node("/")
         cache_spec(hierarchy, catalog, root.object_id if root is not None else None)
+
+    def _write_to_dataset(self, dataset: LindiDataset, selection: Any, values: Any) -> None:
+        """``dataset[selection] = values`` (files opened in mode ``r+``/``a``)."""
+        self._check_writable()
+        dtype = dataset.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind == "O":
+            values = np.asarray(values, dtype=object)
+        self._open_file().hierarchy.write(dataset.path, selection, values)
+
+    def _resize_dataset(self, dataset: LindiDataset, shape: tuple[int, ...]) -> None:
+        """Change the shape of ``dataset`` (files opened in mode ``r+``/``a``)."""
+        self._check_writable()
+        self._open_file().hierarchy.resize(dataset.path, shape)
 
     def _append_to_dataset(self, dataset: LindiDataset, value: Any) -> None:
         """Grow ``dataset`` by one element along its first axis (``append_data``)."""

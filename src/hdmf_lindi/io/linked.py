@@ -9,16 +9,19 @@ the link, for the builders and lazy datasets of the target.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from hdmf_lindi._paths import normalize_path
 from hdmf_lindi.conventions.model import NodeKind, Reference
 from hdmf_lindi.errors import LindiError, LindiReadOnlyError
+from hdmf_lindi.io.h5py_view import H5pyFileView
 
 if TYPE_CHECKING:
     from hdmf.build import Builder, BuildManager
     from hdmf.container import Container
 
+    from hdmf_lindi.h5py_compat import LindiH5pyFile
     from hdmf_lindi.hierarchy import Hierarchy
     from hdmf_lindi.io.datasets import LindiDataset
     from hdmf_lindi.io.read import BuilderReader
@@ -51,13 +54,31 @@ class LinkedFile:
         The target file's hierarchy.
     source
         The target file's path or URL.
+    close
+        Closes the target file (``dataset.file.close()`` on one of its datasets).
     """
 
-    def __init__(self, manager: BuildManager, hierarchy: Hierarchy, source: str) -> None:
+    def __init__(
+        self,
+        manager: BuildManager,
+        hierarchy: Hierarchy,
+        source: str,
+        close: Callable[[], None],
+    ) -> None:
         self._manager = manager
         self._hierarchy = hierarchy
         self._source = source
+        self._h5py_view = H5pyFileView(hierarchy, source, close)
         self.reader: BuilderReader | None = None
+
+    def h5py_file(self) -> LindiH5pyFile:
+        """The target file as a :class:`~hdmf_lindi.LindiH5pyFile` (what ``file`` is for its
+        datasets); closing it closes the target file."""
+        return self._h5py_view.file
+
+    def detach_h5py_file(self) -> None:
+        """Mark the view of :meth:`h5py_file` closed (the target file is being closed)."""
+        self._h5py_view.detach()
 
     @property
     def source(self) -> str:
@@ -86,7 +107,16 @@ class LinkedFile:
         return container
 
     def _append_to_dataset(self, dataset: LindiDataset, value: Any) -> None:
+        self._refuse_write("append to", dataset)
+
+    def _write_to_dataset(self, dataset: LindiDataset, selection: Any, values: Any) -> None:
+        self._refuse_write("write to", dataset)
+
+    def _resize_dataset(self, dataset: LindiDataset, shape: tuple[int, ...]) -> None:
+        self._refuse_write("resize", dataset)
+
+    def _refuse_write(self, action: str, dataset: LindiDataset) -> None:
         raise LindiReadOnlyError(
-            f"{self._source}: cannot append to {dataset.path}: the file is read through an "
+            f"{self._source}: cannot {action} {dataset.path}: the file is read through an "
             "external link, read-only"
         )

@@ -24,7 +24,7 @@ from hdmf_lindi.errors import LindiFormatError
 from hdmf_lindi.io.datasets import (
     BuilderLindiReferenceDataset,
     BuilderLindiTableDataset,
-    LindiDataset,
+    LindiArrayDataset,
     _type_name,
 )
 from hdmf_lindi.io.specs import SPEC_LOC_ATTR
@@ -216,7 +216,7 @@ class BuilderReader:
                     for field, dtype in zip(table.field_names, table.dtype, strict=True)
                 ]
             else:
-                kwargs["data"] = LindiDataset(handle, self._io)
+                kwargs["data"] = LindiArrayDataset(handle, self._io)
         builder = DatasetBuilder(name or basename(node.path), **kwargs)
         builder.location = parent_path(node.path)
         self._remember(node, builder)

@@ -112,6 +112,8 @@ def resolve_dtype(dtype: Any, data: Any) -> np.dtype[Any]:
         resolved = np.dtype(dtype)
         if resolved.kind in "UT":  # unicode, numpy 2 StringDType
             return TEXT
+        if resolved.kind == "O" and h5py.check_string_dtype(resolved) is not None:
+            return resolved  # an h5py string dtype (a builder read from HDF5): its encoding
         if resolved.kind == "O" and data is not None:
             return infer_dtype(data)
         return resolved
