@@ -110,3 +110,94 @@ def test_remote_document_never_reaches_local_files(tmp_path: Path, http_server: 
     with pytest.raises(LindiSecurityError):
         transcode(http_server.url_for("evil.lindi.json"), dest, conventions="unified-zarr-v3")
     assert not dest.exists()
+
+
+UPSTREAM_DIR = Path(__file__).resolve().parent / "data" / "upstream-lindi-0.4.6"
+FLAVOURS = ["lindi-v1", "unified-zarr-v3"]
+
+
+def _upstream_source(name: str, tmp_path: Path) -> Path:
+    """A lindi 0.4.6 fixture; ``features.lindi.json`` with its template pointing at the
+    local ``features.h5`` (it names the server it was made from)."""
+    path = UPSTREAM_DIR / name
+    if not path.exists():
+        pytest.skip(f"missing fixture {path}")
+    if name != "features.lindi.json":
+        return path
+    document = json.loads(path.read_text())
+    document["templates"]["u1"] = str(UPSTREAM_DIR / "features.h5")
+    copy = tmp_path / name
+    copy.write_text(json.dumps(document))
+    return copy
+
+
+def _attributes(path: Path) -> dict[str, tuple[dict[str, Any], frozenset[str]]]:
+    """Every object's attributes (value and dtype) and ``inferred_dtypes``."""
+    opened = open_hierarchy(str(path), "r")
+    try:
+        return {
+            node.path: (
+                {
+                    name: (repr(np.asarray(value).tolist()), np.asarray(value).dtype.str)
+                    for name, value in node.attrs.items()
+                    if not hasattr(value, "path")  # references: compared by other tests
+                },
+                node.inferred_dtypes,
+            )
+            for node in opened.hierarchy.walk("/")
+        }
+    finally:
+        opened.close(commit=False)
+
+
+def _records(path: Path) -> dict[str, Any]:
+    """The ``_ATTRIBUTE_DTYPES`` records of a ``.lindi.json`` by metadata key."""
+    refs = json.loads(path.read_text())["refs"]
+    out = {}
+    for key, value in refs.items():
+        if key.endswith((".zattrs", "zarr.json")):
+            document = json.loads(value) if isinstance(value, str) else value
+            attributes = document.get("attributes", document) if isinstance(document, dict) else {}
+            if "_ATTRIBUTE_DTYPES" in attributes:
+                out[key] = attributes["_ATTRIBUTE_DTYPES"]
+    return out
+
+
+@pytest.mark.parametrize("conventions", FLAVOURS)
+@pytest.mark.parametrize(
+    "name", ["pynwb_written.nwb.lindi.json", "written.lindi.tar", "features.lindi.json"]
+)
+def test_lindi_046_files_transcode_without_inventing_attribute_dtypes(
+    tmp_path: Path, name: str, conventions: str
+) -> None:
+    """lindi 0.4.6 records no attribute dtypes: the copy records none either, so its numbers
+    keep JSON's natural types and stay ``inferred_dtypes`` (LindiIO casts them to the spec's
+    dtype where exact) instead of claiming int64/float64 as written dtypes."""
+    source = _upstream_source(name, tmp_path)
+    dest = tmp_path / "copy.lindi.json"
+    transcode(source, dest, conventions=conventions)
+    assert _records(dest) == {}
+    expected, copied = _attributes(source), _attributes(dest)
+    assert copied == expected
+    assert any(inferred for _attrs, inferred in expected.values())
+
+
+@pytest.mark.parametrize("conventions", FLAVOURS)
+def test_transcoding_keeps_exactly_the_recorded_attribute_dtypes(
+    tmp_path: Path, conventions: str
+) -> None:
+    """A record that covers some attributes is copied as it is: recorded ones keep their
+    dtype, unrecorded ones stay inferred."""
+    source = tmp_path / "mixed.lindi.json"
+    opened = open_hierarchy(str(source), "w")
+    opened.hierarchy.create_group("/g", {"gain": np.uint8(3), "scale": np.float32(0.5)})
+    opened.hierarchy.set_attrs(
+        "/g", {"count": 7, "ratio": 0.25}, inferred_dtypes={"count", "ratio"}
+    )
+    opened.close()
+    before = _attributes(source)
+    assert before["/g"][1] == {"count", "ratio"}
+    dest = tmp_path / "copy.lindi.json"
+    transcode(source, dest, conventions=conventions)
+    assert list(_records(dest).values()) == [[["gain", "uint8"], ["scale", "float32"]]]
+    assert _attributes(dest) == before

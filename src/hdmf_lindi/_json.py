@@ -47,3 +47,23 @@ def check_finite(value: Any, *, where: str) -> None:
             stack.extend(item.values())
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
+
+
+def check_text(value: Any, *, where: str) -> None:
+    """Raise ``ValueError`` naming ``where`` when a string (key or value) in ``value`` cannot
+    be encoded as UTF-8 (a lone surrogate such as ``"\\ud800"``; h5py refuses it too)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    message = f"{where}: text {item!r} is not valid Unicode ({exc})"
+                    raise ValueError(message) from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)

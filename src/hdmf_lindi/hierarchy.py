@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -436,14 +436,23 @@ class Hierarchy:
         if self.node(path) is not None:
             raise LindiExistsError(f"{path}: an object with that name already exists")
 
-    def create_group(self, path: str, attrs: Mapping[str, Any] | None = None) -> Node:
-        """Create a group (parents created as needed); ``ValueError`` if the name is taken."""
+    def create_group(
+        self,
+        path: str,
+        attrs: Mapping[str, Any] | None = None,
+        *,
+        inferred_dtypes: Collection[str] = (),
+    ) -> Node:
+        """Create a group (parents created as needed); ``ValueError`` if the name is taken.
+        ``inferred_dtypes`` as for :meth:`set_attrs`."""
         self._check_writable()
         path = self._real_path(path)
         if path != "/":
             self._check_free(path)
             self._ensure_parents(path)
-        self._conventions.write_group(self._meta, path, dict(attrs or {}))
+        self._conventions.write_group(
+            self._meta, path, dict(attrs or {}), inferred_dtypes=inferred_dtypes
+        )
         self._invalidate(path)
         node = self.node(path)
         assert node is not None
@@ -457,11 +466,13 @@ class Hierarchy:
         attrs: Mapping[str, Any] | None = None,
         *,
         codecs: Mapping[str, Any] | None = None,
+        inferred_dtypes: Collection[str] = (),
     ) -> DatasetHandle:
         """Create a dataset with the shape/dtype/chunks/compression/fill of ``info`` and write
         ``data`` (array-like of that shape) when given. Parents are created as needed.
         ``codecs`` (``{"filters": [...], "compressor": {...}}``, numcodecs configs) overrides
-        the codecs derived from ``info.compression``."""
+        the codecs derived from ``info.compression``; ``inferred_dtypes`` as for
+        :meth:`set_attrs`."""
         self._check_writable()
         path = self._real_path(path)
         self._check_free(path)
@@ -469,7 +480,12 @@ class Hierarchy:
         try:
             self._ensure_parents(path)
             self._conventions.write_dataset(
-                self._meta, path, info, dict(attrs or {}), codecs=codecs
+                self._meta,
+                path,
+                info,
+                dict(attrs or {}),
+                codecs=codecs,
+                inferred_dtypes=inferred_dtypes,
             )
             self._invalidate(path)
             if data is not None and math.prod(info.shape) > 0:
@@ -601,13 +617,20 @@ class Hierarchy:
             slab = tuple(slice(first, n) for first, n in zip(start, new, strict=True))
             self._write_block(path, start, self._read_stored_selection(path, info, slab))
 
-    def set_attrs(self, path: str, attrs: Mapping[str, Any]) -> None:
-        """Set (add or replace) attributes of the object at ``path``."""
+    def set_attrs(
+        self, path: str, attrs: Mapping[str, Any], *, inferred_dtypes: Collection[str] = ()
+    ) -> None:
+        """Set (add or replace) attributes of the object at ``path``.
+
+        The attributes named in ``inferred_dtypes`` are stored without a dtype record: their
+        dtype is JSON's natural one, not one they were written with (``Node.inferred_dtypes``
+        of a node read from a file without a record, e.g. one of lindi 0.4.6). Copied so, they
+        read back as they were read, and LindiIO still gives them their spec's dtype."""
         self._check_writable()
         node = self.resolve(path)
         if node is None:
             raise KeyError(f"{normalize_path(path)}: no such object in {self._meta.source}")
-        self._conventions.write_attrs(self._meta, node.path, attrs)
+        self._conventions.write_attrs(self._meta, node.path, attrs, inferred_dtypes=inferred_dtypes)
         self._invalidate(node.path)
 
     def delete_attr(self, path: str, name: str) -> None:
@@ -741,11 +764,13 @@ def copy_dataset(
     dest: Hierarchy,
     dest_path: str,
     attrs: Mapping[str, Any],
+    *,
+    inferred_dtypes: Collection[str] = (),
 ) -> None:
     """Copy the dataset at ``source_path`` to ``dest_path`` of ``dest`` (the same hierarchy or
     another) with ``attrs`` and everything its :class:`DatasetInfo` describes: shape, dtype,
     chunks, maxshape, fill value, codecs (compression, shuffle, fletcher32), the source HDF5
-    layout, an external array link.
+    layout, an external array link. ``inferred_dtypes`` as for :meth:`Hierarchy.set_attrs`.
 
     Chunks are not re-encoded when the dataset's codecs are portable (numeric data whose codecs
     have numcodecs equivalents): their refs are copied (``[url, offset, size]``, inline chunks
@@ -763,9 +788,11 @@ def copy_dataset(
         values = None
         if info.external_array_link is None and all(info.shape):
             values = source.read(node.path)
-        dest.create_dataset(dest_path, info, values, attrs)
+        dest.create_dataset(dest_path, info, values, attrs, inferred_dtypes=inferred_dtypes)
         return
-    created = dest.create_dataset(dest_path, info, None, attrs, codecs=codecs).path
+    created = dest.create_dataset(
+        dest_path, info, None, attrs, codecs=codecs, inferred_dtypes=inferred_dtypes
+    ).path
     source_map = source.store.reference_map
     dest_map = dest.store.reference_map
     same_file = source.store is dest.store

@@ -7,6 +7,11 @@ equivalents, see :meth:`~hdmf_lindi.conventions.abc.Conventions.portable_codecs`
 are copied (``[url, offset, size]`` into the same files; inline chunks as they are; blobs of a
 ``.lindi.tar`` / ``.lindi.d`` read and written into the new container). Everything else
 (strings, references, compound data, other codecs) is read as values and written again.
+
+Attribute dtypes are copied as the source records them (``_ATTRIBUTE_DTYPES``): attributes the
+source has no record for (every attribute of a lindi 0.4.6 or hdmf-zarr file) are written
+without one (``inferred_dtypes``), so the copy does not claim JSON's natural ``int64`` /
+``float64`` as the dtypes they were written with.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import os
 from typing import Any
 
 from hdmf_lindi.conventions import DEFAULT_CONVENTIONS
-from hdmf_lindi.conventions.model import DatasetInfo, NodeKind
+from hdmf_lindi.conventions.model import Node, NodeKind
 from hdmf_lindi.hierarchy import Hierarchy, copy_dataset
 from hdmf_lindi.opening import open_hierarchy
 from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
@@ -64,21 +69,23 @@ def transcode_hierarchy(source: Hierarchy, dest: Hierarchy) -> None:
     """Copy every object of ``source`` into the (new, empty) ``dest``."""
     for node in source.walk("/"):
         path = node.path
+        inferred = node.inferred_dtypes
         if path == "/":
             if node.attrs:
-                dest.set_attrs("/", node.attrs)
+                dest.set_attrs("/", node.attrs, inferred_dtypes=inferred)
             continue
         if node.kind is NodeKind.GROUP:
-            dest.create_group(path, node.attrs)
+            dest.create_group(path, node.attrs, inferred_dtypes=inferred)
         elif node.kind is NodeKind.SOFT_LINK:
             dest.create_soft_link(path, node.link.path)  # type: ignore[union-attr]
         elif node.kind is NodeKind.EXTERNAL_LINK:
             link = node.link
             dest.create_external_link(path, link.filename, link.path)  # type: ignore[union-attr]
         else:
-            assert node.dataset is not None
-            _dataset(source, dest, path, node.dataset, node.attrs)
+            _dataset(source, dest, node)
 
 
-def _dataset(source: Hierarchy, dest: Hierarchy, path: str, info: DatasetInfo, attrs: Any) -> None:
-    copy_dataset(source, path, dest, path, attrs)
+def _dataset(source: Hierarchy, dest: Hierarchy, node: Node) -> None:
+    copy_dataset(
+        source, node.path, dest, node.path, node.attrs, inferred_dtypes=node.inferred_dtypes
+    )

@@ -238,3 +238,126 @@ def test_unified_v3_reports_the_filters_of_converted_chunked_datasets(tmp_path: 
         for field in ("chunks", "compression", "compression_opts", "shuffle", "fletcher32"):
             assert getattr(ours["a"], field) == getattr(theirs["a"], field), field
         np.testing.assert_array_equal(ours["a"][:], theirs["a"][:])
+
+
+# ------------------------------------------------------------- every dataset, both flavours
+FLAVOURS = ["lindi-v1", "unified-zarr-v3"]
+DATASET_FIELDS = (*PROPERTIES, "dtype", "shape", "maxshape", "fillvalue")
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+CORPUS_FILES = [
+    "hdmf-zarr/example.h5",
+    "kerchunk/tests__hdf5_mini_shuffle_blosc.h5",
+    "kerchunk/tests__NEONDSTowerTemperatureData.hdf5",
+    "mies/AB_SweepsFromMultipleDevices-compressed-V2.nwb",
+    "ndx-pose/test_pose.nwb",
+]
+
+
+def _more_source_datasets(f: h5py.File) -> None:
+    """:func:`_source_datasets` and the other dataset properties h5py reports."""
+    _source_datasets(f)
+    f.create_dataset("fill_nan", shape=(20,), dtype="f4", fillvalue=np.nan, chunks=(5,))
+    f.create_dataset("fill_int", data=np.arange(30, dtype=">i2"), fillvalue=-7)
+    f.create_dataset(
+        "grows", data=np.zeros((4, 3)), maxshape=(None, 3), chunks=(2, 3), compression="gzip"
+    )
+    f.create_dataset("grows_big", data=np.zeros((5000, 4)), maxshape=(None, None), chunks=True)
+    enum = h5py.enum_dtype({"RED": 0, "GREEN": 1}, basetype="u1")
+    f.create_dataset("enum", data=np.array([0, 1, 1], dtype="u1"), dtype=enum)
+    f.create_dataset("fixed_bytes", data=np.array([b"ab", b"c"], dtype="S2"))
+    f.create_dataset("bools", data=np.array([True, False]), chunks=(1,), fletcher32=True)
+    compound = np.dtype([("idx", "<i4"), ("ref", h5py.ref_dtype)])
+    rows = np.array([(1, f["scalar"].ref), (2, f["enum"].ref)], dtype=compound)
+    f.create_dataset("compound", data=rows, chunks=(1,), compression="gzip")
+    f.create_dataset("refs", data=[f["scalar"].ref, f.ref], dtype=h5py.ref_dtype)
+    f.create_dataset("text_scalar", data="hello")
+    f.create_dataset("text_contiguous", data=["x", "yy"], dtype=h5py.string_dtype())
+
+
+def _same_fill(ours: Any, theirs: Any) -> bool:
+    if type(ours) is not type(theirs):
+        return False
+    if isinstance(ours, np.void):
+        return ours.dtype == theirs.dtype and repr(ours.tolist()) == repr(theirs.tolist())
+    if isinstance(ours, np.generic):
+        return ours.dtype == theirs.dtype and bool(
+            np.array_equal(ours, theirs, equal_nan=ours.dtype.kind in "fc")
+        )
+    return bool(ours == theirs)
+
+
+def _assert_every_dataset_as_h5py(source: Path, dest: Path) -> int:
+    """Every dataset's properties through the h5py view of ``dest`` equal h5py's on
+    ``source``; returns the number of datasets compared."""
+    names: list[str] = []
+    with h5py.File(source, "r") as theirs, LindiH5pyFile.from_lindi_file(dest) as ours:
+        theirs.visititems(
+            lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None
+        )
+        for name in names:
+            for field in DATASET_FIELDS:
+                mine, expected = getattr(ours[name], field), getattr(theirs[name], field)
+                if field == "fillvalue":
+                    assert _same_fill(mine, expected), (name, field, mine, expected)
+                else:
+                    assert mine == expected, (name, field, mine, expected)
+    return len(names)
+
+
+@pytest.mark.parametrize("conventions", FLAVOURS)
+def test_every_converted_dataset_reports_what_h5py_reports(
+    tmp_path: Path, conventions: str
+) -> None:
+    """A file of every layout and filter: contiguous, compact and small chunked datasets are
+    laid out otherwise in Zarr (``_HDF5_LAYOUT`` records the source's), chunked ones are
+    described by their codecs; either way the h5py view reports what h5py does."""
+    import hdmf_lindi
+
+    source = tmp_path / "all.h5"
+    with h5py.File(source, "w") as f:
+        _more_source_datasets(f)
+    dest = tmp_path / "all.lindi.json"
+    hdmf_lindi.convert(source, dest, conventions=conventions)
+    assert _assert_every_dataset_as_h5py(source, dest) == 24
+
+
+@pytest.fixture(scope="module")
+def rich_nwb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The rich NWB file of the unified Zarr v3 tests, written by NWBHDF5IO."""
+    import warnings
+
+    from tests.conventions.nwb_rich import write_extension, write_rich_hdf5
+
+    folder = tmp_path_factory.mktemp("rich")
+    source = folder / "rich.nwb"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        write_rich_hdf5(str(source), write_extension(str(folder)))
+    return source
+
+
+@pytest.mark.parametrize("conventions", FLAVOURS)
+def test_every_dataset_of_a_rich_nwb_file_reports_what_h5py_reports(
+    rich_nwb: Path, tmp_path: Path, conventions: str
+) -> None:
+    import hdmf_lindi
+
+    dest = tmp_path / "rich.nwb.lindi.json"
+    hdmf_lindi.convert(rich_nwb, dest, conventions=conventions)
+    assert _assert_every_dataset_as_h5py(rich_nwb, dest) > 50
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not here")
+@pytest.mark.parametrize("conventions", FLAVOURS)
+@pytest.mark.parametrize("name", CORPUS_FILES)
+def test_every_dataset_of_corpus_files_reports_what_h5py_reports(
+    tmp_path: Path, name: str, conventions: str
+) -> None:
+    """Real files: MIES's gzip-compressed string datasets, a blosc plugin filter (h5py:
+    ``compression="unknown"``), compound data, pynwb and hdmf files."""
+    import hdmf_lindi
+
+    dest = tmp_path / "corpus.lindi.json"
+    hdmf_lindi.convert(CORPUS / name, dest, conventions=conventions)
+    assert _assert_every_dataset_as_h5py(CORPUS / name, dest) > 0

@@ -251,3 +251,11 @@ def test_set_json_refuses_non_finite_floats(bad: object) -> None:
     with pytest.raises(LindiFormatError, match=r"m\.json: 'g/\.zattrs'.*cannot be stored in JSON"):
         rmap.set_json("g/.zattrs", {"x": bad})
     assert "g/.zattrs" not in rmap
+
+
+def test_set_json_refuses_text_that_is_not_unicode() -> None:
+    ref_map = ReferenceMap(source="mem.lindi.json")
+    with pytest.raises(LindiFormatError, match=r"'g/\.zattrs'.*not valid Unicode"):
+        ref_map.set_json("g/.zattrs", {"title": "a\ud800b"})
+    assert ref_map.get_raw("g/.zattrs") is None
+    ref_map.dumps()

@@ -11,7 +11,7 @@ reference map: fast, no zarr calls), and opens chunked data through zarr arrays.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -124,15 +124,31 @@ class Conventions(ABC):
 
     # ---------------------------------------------------------------- writing
     @abstractmethod
-    def write_group(self, meta: MetadataMap, path: str, attrs: Mapping[str, Any] = ...) -> None:
-        """Create (or keep) a group at ``path`` and set its attributes."""
+    def write_group(
+        self,
+        meta: MetadataMap,
+        path: str,
+        attrs: Mapping[str, Any] = ...,
+        *,
+        inferred_dtypes: Collection[str] = (),
+    ) -> None:
+        """Create (or keep) a group at ``path`` and set its attributes (see
+        :meth:`write_attrs` for ``inferred_dtypes``)."""
 
     @abstractmethod
     def write_attrs(
-        self, meta: MetadataMap, path: str, attrs: Mapping[str, Any], *, replace: bool = False
+        self,
+        meta: MetadataMap,
+        path: str,
+        attrs: Mapping[str, Any],
+        *,
+        replace: bool = False,
+        inferred_dtypes: Collection[str] = (),
     ) -> None:
         """Encode and store user attributes of the object at ``path`` (merged unless
-        ``replace``); special LINDI attributes are kept."""
+        ``replace``); special LINDI attributes are kept. The attributes named in
+        ``inferred_dtypes`` get no ``_ATTRIBUTE_DTYPES`` entry (their dtype is JSON's natural
+        one, as ``Node.inferred_dtypes`` reports it for a file without a record)."""
 
     @abstractmethod
     def delete_attr(self, meta: MetadataMap, path: str, name: str) -> None:
@@ -155,9 +171,11 @@ class Conventions(ABC):
         attrs: Mapping[str, Any] = ...,
         *,
         codecs: Mapping[str, Any] | None = None,
+        inferred_dtypes: Collection[str] = (),
     ) -> dict[str, Any]:
         """Write the array metadata of a dataset (no chunks) and its attributes; return the
-        Zarr array metadata written (e.g. the ``.zarray`` dict).
+        Zarr array metadata written (e.g. the ``.zarray`` dict). See :meth:`write_attrs` for
+        ``inferred_dtypes``.
 
         ``codecs`` (optional) gives the chunk encoding exactly as the flavour stores it (LINDI
         v1: ``{"filters": [...], "compressor": {...}}``), e.g. the HDF5 filters of chunks

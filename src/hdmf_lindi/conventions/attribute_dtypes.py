@@ -133,10 +133,13 @@ def merge_attributes(
     *,
     encode: AttributeCodec,
     reserved: Collection[str],
+    inferred_dtypes: Collection[str] = (),
     where: str = "?",
 ) -> None:
     """Encode the h5py-facing ``attrs`` into the stored attributes ``merged`` and their dtypes
-    into ``dtypes`` (an attribute that needs no record loses its entry).
+    into ``dtypes`` (an attribute that needs no record loses its entry, and so does one named
+    in ``inferred_dtypes``: its dtype is JSON's natural one, read from a file without a record
+    for it, not one it was written with).
 
     Raises
     ------
@@ -152,7 +155,7 @@ def merge_attributes(
             value, where=f"{where}: attribute {name!r}", encode=encode
         )
         merged[str(name)] = encoded
-        if dtype is None:
+        if dtype is None or name in inferred_dtypes:
             dtypes.pop(str(name), None)
         else:
             dtypes[str(name)] = dtype

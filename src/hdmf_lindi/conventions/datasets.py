@@ -28,9 +28,13 @@ import numpy as np
 
 from hdmf_lindi.conventions import keys
 from hdmf_lindi.conventions.chunks import chunk_dtype
+from hdmf_lindi.conventions.dataset_info import (
+    dataset_attributes,
+    dataset_info,
+    new_array_filters,
+)
 from hdmf_lindi.conventions.fill_values import decode_fill_value, encode_fill_value
-from hdmf_lindi.conventions.hdf5_layout import decode_hdf5_layout, encode_hdf5_layout
-from hdmf_lindi.conventions.model import DataKind, DatasetInfo, ExternalArrayLink
+from hdmf_lindi.conventions.model import DataKind, DatasetInfo
 from hdmf_lindi.conventions.string_encoding import encode_string_encoding, vlen_string_dtype
 from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
 from hdmf_lindi.storage.chunk_limits import check_codec_configs
@@ -75,7 +79,6 @@ VLEN_BYTES_FILTER: Final[Mapping[str, Any]] = {"id": "vlen-bytes"}
 OBJECT_CODEC_IDS: Final = ("json2", "vlen-utf8", "vlen-bytes", "vlen-array", "msgpack2", "pickle")
 _COMPOUND_OBJECT_FIELD: Final = "object"
 _JSON2_FILL_VALUE: Final = 0
-_UNLIMITED: Final = -1
 
 
 def object_codec_id(zarray: Mapping[str, Any]) -> str | None:
@@ -229,63 +232,13 @@ def compound_fields_from_dtype(dtype: np.dtype[Any], *, where: str = "?") -> lis
     return out
 
 
-def _compression(zarray: Mapping[str, Any]) -> tuple[str | None, Any]:
-    for codec in [*(zarray.get("filters") or []), zarray.get("compressor")]:
-        if isinstance(codec, Mapping) and codec.get("id") in ("zlib", "gzip"):
-            return "gzip", codec.get("level")
-    return None, None
-
-
-def _has_codec(zarray: Mapping[str, Any], codec_id: str) -> bool:
-    codecs = [*(zarray.get("filters") or []), zarray.get("compressor")]
-    return any(isinstance(c, Mapping) and c.get("id") == codec_id for c in codecs)
-
-
-def _external_array_link(value: Any, where: str) -> ExternalArrayLink:
-    if (
-        not isinstance(value, Mapping)
-        or not isinstance(value.get("url"), str)
-        or not isinstance(value.get("name"), str)
-    ):
-        raise LindiFormatError(
-            f"{where}: {keys.EXTERNAL_ARRAY_LINK} needs string 'url' and 'name', got {value!r}"
-        )
-    link_type = value.get("link_type", "hdf5_dataset")
-    if not isinstance(link_type, str):
-        raise LindiFormatError(f"{where}: {keys.EXTERNAL_ARRAY_LINK} 'link_type' must be a string")
-    return ExternalArrayLink(url=value["url"], name=value["name"], link_type=link_type)
-
-
-def _enum_mapping(
-    zattrs: Mapping[str, Any], stored_dtype: np.dtype[Any], where: str
-) -> dict[str, int]:
-    names = zattrs.get(keys.ENUM_NAMES)
-    values = zattrs.get(keys.ENUM_VALUES)
-    if (
-        stored_dtype.kind not in "iu"
-        or not isinstance(names, list)
-        or not isinstance(values, list)
-        or len(names) != len(values)
-        or not all(isinstance(n, str) for n in names)
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in values)
-    ):
-        raise LindiFormatError(
-            f"{where}: {keys.ENUM_NAMES} and {keys.ENUM_VALUES} must be lists of names and "
-            "integers of the same length, on an integer array"
-        )
-    return dict(zip(names, values, strict=True))
-
-
-def _maxshape(value: Any, shape: tuple[int, ...], where: str) -> tuple[int | None, ...]:
-    if (
-        not isinstance(value, list)
-        or len(value) != len(shape)
-        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= -1 for v in value)
-    ):
-        raise LindiFormatError(
-            f"{where}: {keys.MAXSHAPE} must list one integer (-1: unlimited) per dimension"
-        )
-    return tuple(None if v == _UNLIMITED else v for v in value)
+def _codecs(zarray: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The filters and the compressor of a ``.zarray`` as ``(numcodecs id, configuration)``."""
+    return [
+        (str(codec.get("id")), codec)
+        for codec in [*(zarray.get("filters") or []), zarray.get("compressor")]
+        if isinstance(codec, Mapping)
+    ]
 
 
 def dataset_info_from_zarray(
@@ -357,33 +310,17 @@ def dataset_info_from_zarray(
         kind = DataKind.NUMERIC
         dtype = stored_dtype
         fillvalue = decode_fill_value(stored_dtype, zarray.get("fill_value"), where=where)
-        if keys.ENUM_NAMES in zattrs or keys.ENUM_VALUES in zattrs:
-            dtype = h5py.enum_dtype(_enum_mapping(zattrs, stored_dtype, where), stored_dtype)
 
-    compression, compression_opts = _compression(zarray)
-    maxshape: tuple[int | None, ...] = shape
-    if keys.MAXSHAPE in zattrs and not is_scalar:
-        maxshape = _maxshape(zattrs[keys.MAXSHAPE], shape, where)
-    link = None
-    if keys.EXTERNAL_ARRAY_LINK in zattrs:
-        link = _external_array_link(zattrs[keys.EXTERNAL_ARRAY_LINK], where)
-    hdf5_layout = None
-    if keys.HDF5_LAYOUT in zattrs:
-        hdf5_layout = decode_hdf5_layout(zattrs[keys.HDF5_LAYOUT], where=where)
-    return DatasetInfo(
+    return dataset_info(
         shape=shape,
+        chunks=chunks,
         dtype=dtype,
         kind=kind,
-        chunks=None if is_scalar else chunks,
-        maxshape=maxshape,
         fillvalue=fillvalue,
-        compression=compression,
-        compression_opts=compression_opts,
+        attributes=zattrs,
+        codecs=_codecs(zarray),
         compound_fields=compound_fields,
-        external_array_link=link,
-        shuffle=_has_codec(zarray, "shuffle"),
-        fletcher32=_has_codec(zarray, "fletcher32"),
-        hdf5_layout=hdf5_layout,
+        where=where,
     )
 
 
@@ -398,22 +335,11 @@ def _stored_chunks(info: DatasetInfo, stored_shape: tuple[int, ...], where: str)
 
 
 def _default_codecs(info: DatasetInfo, where: str) -> tuple[list[Any] | None, Any]:
-    filters: list[Any] = []
-    if info.shuffle:
-        filters.append({"id": "shuffle", "elementsize": max(1, info.dtype.itemsize)})
-    if info.fletcher32:
-        # before the compressor: lindi 0.4.6 pads short (compressed) chunks with zeros
-        filters.append({"id": "fletcher32"})
-    if info.compression is None:
-        compressor = None if filters else dict(DEFAULT_COMPRESSOR)
-        return filters or None, compressor
-    if info.compression in ("gzip", "zlib"):
-        level = 4 if info.compression_opts is None else int(info.compression_opts)
-        return filters or None, {"id": "zlib", "level": level}
-    raise LindiUnsupportedError(
-        f"{where}: compression {info.compression!r} is not supported for new arrays "
-        "(give the codecs explicitly)"
-    )
+    filters = new_array_filters(info, where=where)
+    compressor: Any = filters.pop() if filters and filters[-1]["id"] == "zlib" else None
+    if compressor is None and not filters:
+        compressor = dict(DEFAULT_COMPRESSOR)
+    return filters or None, compressor
 
 
 def zarray_from_dataset_info(
@@ -473,25 +399,9 @@ def zarray_from_dataset_info(
         fill_value = encode_fill_value(
             base, default_fill if info.fillvalue is None else info.fillvalue
         )
-        enum = h5py.check_enum_dtype(info.dtype)
-        if enum is not None:
-            special[keys.ENUM_NAMES] = [str(k) for k in enum]
-            special[keys.ENUM_VALUES] = [int(v) for v in enum.values()]
     if info.is_scalar:
         special[keys.SCALAR] = True
-    elif info.maxshape is not None and tuple(info.maxshape) != tuple(info.shape):
-        if len(info.maxshape) != len(info.shape):
-            raise LindiFormatError(f"{where}: maxshape {info.maxshape} does not match the shape")
-        special[keys.MAXSHAPE] = [_UNLIMITED if m is None else int(m) for m in info.maxshape]
-    if info.external_array_link is not None:
-        link = info.external_array_link
-        special[keys.EXTERNAL_ARRAY_LINK] = {
-            "link_type": link.link_type,
-            "name": link.name,
-            "url": link.url,
-        }
-    if info.hdf5_layout is not None:
-        special[keys.HDF5_LAYOUT] = encode_hdf5_layout(info.hdf5_layout)
+    special.update(dataset_attributes(info, where=where))
     zarray: dict[str, Any] = {
         "chunks": chunks,
         "compressor": dict(compressor) if compressor else None,

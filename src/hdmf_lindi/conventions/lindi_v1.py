@@ -7,7 +7,7 @@ attributes (see :mod:`hdmf_lindi.conventions.keys` and ``docs/conventions.md``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, ClassVar, Final, Protocol, runtime_checkable
 
 import numpy as np
@@ -280,7 +280,12 @@ class LindiV1Conventions(Conventions):
             )
 
     def write_group(
-        self, meta: MetadataMap, path: str, attrs: Mapping[str, Any] | None = None
+        self,
+        meta: MetadataMap,
+        path: str,
+        attrs: Mapping[str, Any] | None = None,
+        *,
+        inferred_dtypes: Collection[str] = (),
     ) -> None:
         """Create (or keep) a group at ``path`` (and missing parents); merge ``attrs``."""
         zpath = self.zarr_path(path)
@@ -291,12 +296,19 @@ class LindiV1Conventions(Conventions):
         if kind is None:
             meta.set_json(join_key(zpath, ".zgroup"), dict(ZGROUP))
         if attrs:
-            self.write_attrs(meta, path, attrs)
+            self.write_attrs(meta, path, attrs, inferred_dtypes=inferred_dtypes)
 
     def write_attrs(
-        self, meta: MetadataMap, path: str, attrs: Mapping[str, Any], *, replace: bool = False
+        self,
+        meta: MetadataMap,
+        path: str,
+        attrs: Mapping[str, Any],
+        *,
+        replace: bool = False,
+        inferred_dtypes: Collection[str] = (),
     ) -> None:
         """Encode and store user attributes (merged unless ``replace``); special ones kept.
+        ``inferred_dtypes``: attributes written without a dtype record (JSON's natural dtype).
 
         Raises
         ------
@@ -316,7 +328,7 @@ class LindiV1Conventions(Conventions):
             k: v for k, v in current.items() if replace is False or k in keys.SPECIAL_ATTRIBUTE_KEYS
         }
         dtypes = recorded_dtypes(merged, where=where)
-        self._merge_user_attrs(merged, dtypes, attrs, where)
+        self._merge_user_attrs(merged, dtypes, attrs, inferred_dtypes, where)
         self._store_attrs(meta, zpath, merged, dtypes)
 
     def _merge_user_attrs(
@@ -324,6 +336,7 @@ class LindiV1Conventions(Conventions):
         merged: dict[str, Any],
         dtypes: dict[str, str],
         attrs: Mapping[str, Any],
+        inferred_dtypes: Collection[str],
         where: str,
     ) -> None:
         """Encode ``attrs`` into ``merged`` and their dtypes into ``dtypes``."""
@@ -333,6 +346,7 @@ class LindiV1Conventions(Conventions):
             attrs,
             encode=encode_attr_value,
             reserved=keys.SPECIAL_ATTRIBUTE_KEYS,
+            inferred_dtypes=inferred_dtypes,
             where=where,
         )
 
@@ -402,6 +416,7 @@ class LindiV1Conventions(Conventions):
         attrs: Mapping[str, Any] | None = None,
         *,
         codecs: Mapping[str, Any] | None = None,
+        inferred_dtypes: Collection[str] = (),
     ) -> dict[str, Any]:
         """Write ``.zarray`` and ``.zattrs`` (special + user attributes) of a dataset.
 
@@ -419,6 +434,8 @@ class LindiV1Conventions(Conventions):
         codecs
             ``{"filters": [...], "compressor": {...}}`` as they should appear in ``.zarray``
             (see :func:`hdmf_lindi.conventions.datasets.zarray_from_dataset_info`).
+        inferred_dtypes
+            Attributes written without a dtype record (JSON's natural dtype).
 
         Returns
         -------
@@ -436,7 +453,7 @@ class LindiV1Conventions(Conventions):
         current = meta.get_json(join_key(zpath, ".zattrs")) or {}
         merged = {k: v for k, v in current.items() if k not in keys.SPECIAL_ATTRIBUTE_KEYS}
         dtypes = {k: v for k, v in recorded_dtypes(current, where=where).items() if k in merged}
-        self._merge_user_attrs(merged, dtypes, attrs or {}, where)
+        self._merge_user_attrs(merged, dtypes, attrs or {}, inferred_dtypes, where)
         merged.update(special)
         meta.set_json(join_key(zpath, ".zarray"), zarray)
         self._store_attrs(meta, zpath, merged, dtypes)

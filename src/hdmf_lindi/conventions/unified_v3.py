@@ -15,8 +15,9 @@ strict JSON while zarr and hdmf-zarr read the bare tokens they expect.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, ClassVar, Final
 
 import numpy as np
@@ -66,16 +67,31 @@ def _split(zpath: str) -> tuple[str, str]:
     return parent, name
 
 
+@functools.lru_cache(maxsize=8192)
+def _zarr_path(path: str) -> str:
+    """The checked key prefix of an HDF5 path (cached: the converter asks once per chunk)."""
+    parts = [p for p in path.split("/") if p]
+    for part in parts:
+        if set(part) == {"."} or part.startswith("__") or part == ZARR_JSON:
+            raise LindiFormatError(f"invalid path {path!r}: component {part!r} not allowed")
+    return "/".join(parts)
+
+
 def store_zarr_json(meta: MetadataMap, key: str, document: Mapping[str, Any]) -> None:
     """Store a ``zarr.json``: as a JSON object, or as JSON text with bare ``NaN`` /
     ``Infinity`` tokens when it holds non-finite floats (the map stays strict JSON)."""
     try:
-        _json.check_finite(document, where=key)
-    except ValueError:
-        text = json.dumps(document, allow_nan=True, sort_keys=True, separators=(",", ":"))
-        meta.set_inline(key, text.encode("ascii"))
+        meta.set_json(key, dict(document))  # refuses non-finite floats before storing
         return
-    meta.set_json(key, dict(document))
+    except LindiFormatError:
+        try:
+            _json.check_finite(document, where=key)
+        except ValueError:
+            pass  # a NaN or an infinity: stored as text
+        else:
+            raise
+    text = json.dumps(document, allow_nan=True, sort_keys=True, separators=(",", ":"))
+    meta.set_inline(key, text.encode("ascii"))
 
 
 class UnifiedZarrV3Conventions(Conventions):
@@ -98,11 +114,7 @@ class UnifiedZarrV3Conventions(Conventions):
         """
         if not isinstance(path, str):
             raise LindiFormatError(f"an HDF5 path is a string, got {type(path).__name__}")
-        parts = [p for p in path.split("/") if p]
-        for part in parts:
-            if set(part) == {"."} or part.startswith("__") or part == ZARR_JSON:
-                raise LindiFormatError(f"invalid path {path!r}: component {part!r} not allowed")
-        return "/".join(parts)
+        return _zarr_path(path)
 
     def chunk_key(self, path: str, index: tuple[int, ...]) -> str:
         """``"a/b"`` + ``(1, 2)`` -> ``"a/b/c/1/2"``; a scalar's single chunk is ``"a/b/c"``."""
@@ -349,22 +361,29 @@ class UnifiedZarrV3Conventions(Conventions):
         merged: dict[str, Any],
         dtypes: dict[str, str],
         attrs: Mapping[str, Any],
+        inferred_dtypes: Collection[str],
         where: str,
     ) -> dict[str, Any]:
         """Encode ``attrs`` into ``merged`` and return it with the ``_ATTRIBUTE_DTYPES`` record
-        of ``dtypes`` (updated with the dtypes of ``attrs``)."""
+        of ``dtypes`` (updated with the dtypes of ``attrs`` not in ``inferred_dtypes``)."""
         merge_attributes(
             merged,
             dtypes,
             attrs,
             encode=encode_attr_value_v3,
             reserved=HIDDEN_ATTRIBUTES,
+            inferred_dtypes=inferred_dtypes,
             where=where,
         )
         return with_record(merged, dtypes, reserved=HIDDEN_ATTRIBUTES)
 
     def write_group(
-        self, meta: MetadataMap, path: str, attrs: Mapping[str, Any] | None = None
+        self,
+        meta: MetadataMap,
+        path: str,
+        attrs: Mapping[str, Any] | None = None,
+        *,
+        inferred_dtypes: Collection[str] = (),
     ) -> None:
         """Create (or keep) a group at ``path`` (and missing parents); merge ``attrs``."""
         zpath = self.zarr_path(path)
@@ -375,13 +394,20 @@ class UnifiedZarrV3Conventions(Conventions):
         if kind is None:
             meta.set_json(join_key(zpath, ZARR_JSON), dict(_GROUP, attributes={}))
         if attrs:
-            self.write_attrs(meta, path, attrs)
+            self.write_attrs(meta, path, attrs, inferred_dtypes=inferred_dtypes)
 
     def write_attrs(
-        self, meta: MetadataMap, path: str, attrs: Mapping[str, Any], *, replace: bool = False
+        self,
+        meta: MetadataMap,
+        path: str,
+        attrs: Mapping[str, Any],
+        *,
+        replace: bool = False,
+        inferred_dtypes: Collection[str] = (),
     ) -> None:
         """Encode and store user attributes (merged unless ``replace``); the convention's
-        own attributes (``_LINKS``, ``_DTYPE``, ...) are kept.
+        own attributes (``_LINKS``, ``_DTYPE``, ...) are kept. ``inferred_dtypes``: attributes
+        written without a dtype record (JSON's natural dtype).
 
         Raises
         ------
@@ -400,7 +426,9 @@ class UnifiedZarrV3Conventions(Conventions):
         current = self._attributes(metadata, where)
         merged = {k: v for k, v in current.items() if replace is False or k in HIDDEN_ATTRIBUTES}
         dtypes = recorded_dtypes(merged, where=where)
-        self._set_attributes(meta, zpath, self._merge_attrs(merged, dtypes, attrs, where))
+        self._set_attributes(
+            meta, zpath, self._merge_attrs(merged, dtypes, attrs, inferred_dtypes, where)
+        )
 
     def delete_attr(self, meta: MetadataMap, path: str, name: str) -> None:
         """Remove one user attribute (``KeyError`` when absent)."""
@@ -456,9 +484,11 @@ class UnifiedZarrV3Conventions(Conventions):
         attrs: Mapping[str, Any] | None = None,
         *,
         codecs: Mapping[str, Any] | None = None,
+        inferred_dtypes: Collection[str] = (),
     ) -> dict[str, Any]:
         """Write the array ``zarr.json`` of a dataset (user attributes of an existing one are
-        kept and merged with ``attrs``; chunks are left).
+        kept and merged with ``attrs``; chunks are left; ``inferred_dtypes`` as for
+        :meth:`write_attrs`).
 
         ``codecs``: LINDI v1 style ``{"filters": [...], "compressor": {...}}`` numcodecs
         configurations (written as ``numcodecs.<id>`` codecs) or ``{"codecs": [...]}``; see
@@ -478,7 +508,7 @@ class UnifiedZarrV3Conventions(Conventions):
         current = self._attributes(previous, where) if previous is not None else {}
         merged = {k: v for k, v in current.items() if k not in HIDDEN_ATTRIBUTES}
         dtypes = {k: v for k, v in recorded_dtypes(current, where=where).items() if k in merged}
-        merged = self._merge_attrs(merged, dtypes, attrs or {}, where)
+        merged = self._merge_attrs(merged, dtypes, attrs or {}, inferred_dtypes, where)
         merged.update(special)
         document = {**metadata, "attributes": merged}
         store_zarr_json(meta, join_key(zpath, ZARR_JSON), document)

@@ -31,15 +31,13 @@ import h5py
 import numpy as np
 
 from hdmf_lindi.conventions import keys
-from hdmf_lindi.conventions.datasets import (
-    _enum_mapping,
-    _external_array_link,
-    _int_list,
-    _maxshape,
-    compound_fields_from_dtype,
+from hdmf_lindi.conventions.dataset_info import (
+    dataset_attributes,
+    dataset_info,
+    new_array_filters,
 )
+from hdmf_lindi.conventions.datasets import _int_list, compound_fields_from_dtype
 from hdmf_lindi.conventions.fill_values import decode_fill_value, encode_fill_value
-from hdmf_lindi.conventions.hdf5_layout import decode_hdf5_layout
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo
 from hdmf_lindi.conventions.string_encoding import encode_string_encoding, vlen_string_dtype
 from hdmf_lindi.errors import LindiFormatError, LindiUnsupportedError
@@ -160,15 +158,10 @@ def _bytes_codecs(
         given = [*(codecs.get("filters") or []), codecs.get("compressor")]
         out = [_codec_from_numcodecs(c, where) for c in given if isinstance(c, Mapping)]
         return [c for c in out if c is not None]
-    if info.compression is None:
+    filters = new_array_filters(info, where=where)
+    if not filters:
         return [dict(_DEFAULT_COMPRESSOR)]
-    if info.compression in ("gzip", "zlib"):
-        level = 4 if info.compression_opts is None else int(info.compression_opts)
-        return [{"name": "numcodecs.zlib", "configuration": {"level": level}}]
-    raise LindiUnsupportedError(
-        f"{where}: compression {info.compression!r} is not supported for new arrays "
-        "(give the codecs explicitly)"
-    )
+    return [c for c in (_codec_from_numcodecs(f, where) for f in filters) if c is not None]
 
 
 def array_metadata_from_info(
@@ -235,21 +228,7 @@ def array_metadata_from_info(
         if base.itemsize > 1:
             array_to_bytes["configuration"] = {"endian": _endian(base)}
         special[DTYPE] = "bytes" if base.kind == "S" else base.type.__name__
-        enum = h5py.check_enum_dtype(info.dtype)
-        if enum is not None:
-            special[keys.ENUM_NAMES] = [str(k) for k in enum]
-            special[keys.ENUM_VALUES] = [int(v) for v in enum.values()]
-    if not info.is_scalar and info.maxshape is not None and tuple(info.maxshape) != info.shape:
-        if len(info.maxshape) != len(info.shape):
-            raise LindiFormatError(f"{where}: maxshape {info.maxshape} does not match the shape")
-        special[keys.MAXSHAPE] = [-1 if m is None else int(m) for m in info.maxshape]
-    if info.external_array_link is not None:
-        link = info.external_array_link
-        special[keys.EXTERNAL_ARRAY_LINK] = {
-            "link_type": link.link_type,
-            "name": link.name,
-            "url": link.url,
-        }
+    special.update(dataset_attributes(info, where=where))
     metadata: dict[str, Any] = {
         "zarr_format": 3,
         "node_type": "array",
@@ -281,19 +260,14 @@ def _array_endian(metadata: Mapping[str, Any]) -> str:
     return "little"
 
 
-def _has_codec(metadata: Mapping[str, Any], codec_id: str) -> bool:
-    """Whether the array's codecs include the numcodecs codec ``codec_id`` (as the lindi-v1
-    flavour reports ``shuffle``/``fletcher32`` from its ``.zarray``)."""
-    names = {_named(codec)[0] for codec in metadata.get("codecs") or []}
-    return f"numcodecs.{codec_id}" in names or codec_id in names
-
-
-def _compression(metadata: Mapping[str, Any]) -> tuple[str | None, Any]:
+def _numcodecs_ids(metadata: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The codecs of an array ``zarr.json`` as ``(numcodecs id, configuration)``
+    (``numcodecs.zlib`` -> ``zlib``; core codecs keep their name)."""
+    out: list[tuple[str, Mapping[str, Any]]] = []
     for codec in metadata.get("codecs") or []:
         name, config = _named(codec)
-        if name in ("numcodecs.zlib", "numcodecs.gzip", "gzip", "zlib"):
-            return "gzip", config.get("level")
-    return None, None
+        out.append((name.removeprefix("numcodecs."), config))
+    return out
 
 
 def chunk_shape_of(metadata: Mapping[str, Any], where: str = "?") -> tuple[int, ...]:
@@ -377,31 +351,14 @@ def dataset_info_from_array_metadata(
         stored = numpy_dtype_from_data_type(spec, _array_endian(metadata))
         kind, dtype = DataKind.NUMERIC, stored
         fillvalue = decode_fill_value(stored, metadata.get("fill_value"), where=where)
-        if keys.ENUM_NAMES in attributes or keys.ENUM_VALUES in attributes:
-            dtype = h5py.enum_dtype(_enum_mapping(attributes, stored, where), stored)
-    is_scalar = shape == ()
-    maxshape: tuple[int | None, ...] = shape
-    if keys.MAXSHAPE in attributes and not is_scalar:
-        maxshape = _maxshape(attributes[keys.MAXSHAPE], shape, where)
-    link = None
-    if keys.EXTERNAL_ARRAY_LINK in attributes:
-        link = _external_array_link(attributes[keys.EXTERNAL_ARRAY_LINK], where)
-    compression, compression_opts = _compression(metadata)
-    hdf5_layout = None
-    if keys.HDF5_LAYOUT in attributes:
-        hdf5_layout = decode_hdf5_layout(attributes[keys.HDF5_LAYOUT], where=where)
-    return DatasetInfo(
+    return dataset_info(
         shape=shape,
+        chunks=chunks,
         dtype=dtype,
         kind=kind,
-        chunks=None if is_scalar else chunks,
-        maxshape=maxshape,
         fillvalue=fillvalue,
-        compression=compression,
-        compression_opts=compression_opts,
+        attributes=attributes,
+        codecs=_numcodecs_ids(metadata),
         compound_fields=compound_fields,
-        external_array_link=link,
-        shuffle=_has_codec(metadata, "shuffle"),
-        fletcher32=_has_codec(metadata, "fletcher32"),
-        hdf5_layout=hdf5_layout,
+        where=where,
     )

@@ -19,8 +19,9 @@ Decisions (see also :mod:`hdmf_lindi.hdf5.values` and :mod:`hdmf_lindi.hdf5.chun
   inline; strings, references and compound data are always inline (their HDF5 bytes point into
   the global heap). Other datasets reference their bytes in the HDF5 file.
 * Datasets laid out otherwise than in the source (inline, contiguous ones cut into chunks,
-  external array links) record the source's chunks and filters as h5py reports them
-  (``_HDF5_LAYOUT``), so that the h5py view reports what h5py does for the source.
+  external array links, chunked ones whose codecs would report other filters) record the
+  source's chunks and filters as h5py reports them (``_HDF5_LAYOUT``), so that the h5py view
+  reports what h5py does for the source, in either flavour.
 * Datasets whose bytes LINDI cannot describe raise :class:`LindiUnsupportedError`, or become an
   ``_EXTERNAL_ARRAY_LINK`` with ``unsupported="external_link"``.
 """
@@ -32,7 +33,7 @@ import math
 import posixpath
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import h5py
 import numpy as np
@@ -40,6 +41,7 @@ import numpy as np
 from hdmf_lindi._version import __version__
 from hdmf_lindi.conventions.abc import Conventions
 from hdmf_lindi.conventions.chunks import encode_chunk
+from hdmf_lindi.conventions.dataset_info import reported_layout
 from hdmf_lindi.conventions.datasets import compound_fields_from_dtype, data_kind_of
 from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, ExternalArrayLink, HDF5Layout
@@ -332,7 +334,9 @@ class _Translator:
                 file_size=self.file_size,
                 where=where,
             )
-        source_layout = None if layout == h5py.h5d.CHUNKED else _source_layout(dataset)
+        source_layout = _source_layout(dataset)
+        if source_layout == reported_layout(refs.chunks, ((c["id"], c) for c in codecs)):
+            source_layout = None
         info = DatasetInfo(**base, chunks=refs.chunks, hdf5_layout=source_layout)
         zarray = self.conv.write_dataset(
             self.meta, path, info, attrs, codecs={"filters": codecs, "compressor": None}
@@ -439,6 +443,12 @@ def _compound_fields(dtype: np.dtype[Any], where: str) -> tuple[tuple[str, str],
     return tuple((name, spec) for name, spec in compound_fields_from_dtype(dtype, where=where))
 
 
+_H5PY_FILTER_NAMES: Final = frozenset(
+    {"gzip", "szip", "lzf", "shuffle", "fletcher32", "scaleoffset"}
+)
+"""The filters h5py names (``h5py._hl.filters._COMP_FILTERS``); any other is ``"unknown"``."""
+
+
 def _source_layout(dataset: h5py.Dataset) -> HDF5Layout | None:
     """The source's layout as h5py's dataset properties report it (``None`` for a scalar:
     never chunked), from one read of the creation property list."""
@@ -448,6 +458,8 @@ def _source_layout(dataset: h5py.Dataset) -> HDF5Layout | None:
     layout = plist.get_layout()
     filters = h5py.filters.get_filters(plist)
     compression = next((name for name in ("gzip", "lzf", "szip") if name in filters), None)
+    if compression is None and any(name not in _H5PY_FILTER_NAMES for name in filters):
+        compression = "unknown"  # what h5py reports for a plugin filter (blosc, zstd, ...)
     scaleoffset = filters.get("scaleoffset")
     return HDF5Layout(
         layout={h5py.h5d.CHUNKED: "chunked", h5py.h5d.COMPACT: "compact"}.get(layout, "contiguous"),

@@ -461,10 +461,12 @@ class ReferenceMap:
         Raises
         ------
         LindiFormatError
-            When ``value`` holds a NaN or infinite float, which JSON cannot represent.
+            When ``value`` holds a NaN or infinite float, which JSON cannot represent, or text
+            that is not valid Unicode.
         """
         try:
             _json.check_finite(value, where=f"{self.source}: {key!r}")
+            _json.check_text(value, where=f"{self.source}: {key!r}")
         except ValueError as exc:
             raise LindiFormatError(str(exc)) from None
         self._set(key, value)
