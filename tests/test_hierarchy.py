@@ -429,3 +429,44 @@ def test_remote_chunk_reads_are_coalesced_into_few_requests(tmp_path: Path) -> N
         gets = [r for r in server.requests if r.method == "GET"]
         # zarr issues one get per chunk; all 32 are in flight together and coalesced
         assert 1 <= len(gets) <= 2, len(gets)
+
+
+_INDEX = st.integers(-40, 39)
+_SLICE = st.builds(slice, st.none() | st.integers(-45, 45), st.none() | st.integers(-45, 45))
+_AXIS = st.one_of(_INDEX, _SLICE)
+
+
+@pytest.fixture(scope="module")
+def read_only_chunked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hierarchy]:
+    path = tmp_path_factory.mktemp("slabs") / "s.lindi.d"
+    store = LindiStore.open(path, mode="w")
+    h = Hierarchy(store)
+    info = DatasetInfo(kind=DataKind.NUMERIC, shape=(40, 30), dtype=np.dtype("<i4"), chunks=(7, 8))
+    h.create_dataset("/a", info, _SLAB_VALUES)
+    h.flush()
+    store.close()
+    reader = LindiStore.open(path, mode="r")
+    yield Hierarchy(reader)
+    reader.close()
+
+
+_SLAB_VALUES = np.arange(40 * 30, dtype="<i4").reshape(40, 30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_AXIS, min_size=1, max_size=2))
+def test_read_only_reads_through_the_block_cache_equal_numpy(
+    read_only_chunked: Hierarchy, selection: list[object]
+) -> None:
+    """Reads of a read-only dataset served from cached chunk-aligned blocks give what numpy
+    gives for the same selection, errors included."""
+    key = tuple(selection)
+    try:
+        expected = _SLAB_VALUES[key]
+    except IndexError:
+        with pytest.raises(IndexError):
+            read_only_chunked.read("/a", key)
+        return
+    got = read_only_chunked.read("/a", key)
+    np.testing.assert_array_equal(got, expected)
+    assert np.shape(got) == np.shape(expected)

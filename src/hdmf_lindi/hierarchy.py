@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -81,8 +83,10 @@ class Hierarchy:
         )
         self._nodes: dict[str, Node | None] = {}
         self._arrays: dict[str, zarr.Array[Any]] = {}
-        self._inline_values: dict[str, np.ndarray] = {}
+        self._inline_values: dict[str, np.ndarray | None] = {}
         self._external_files: dict[str, h5py.File] = {}
+        self._slabs: OrderedDict[tuple[str, tuple[slice, ...]], np.ndarray] = OrderedDict()
+        self._slabs_lock = threading.Lock()
 
     # ------------------------------------------------------------------ properties
     @property
@@ -262,6 +266,8 @@ class Hierarchy:
         if inline is not None:
             # a copy: callers own what they read; the cached array must not change
             result = np.array(_apply_selection(inline, kind, normalized), copy=True)
+        elif kind == "basic" and (cached := self._read_from_slab(path, normalized)) is not None:
+            result = cached
         else:
             array = self._array(path)
             with _zarr_read_concurrency(), self._decode_errors(path):
@@ -276,6 +282,37 @@ class Hierarchy:
                 tuple(n for axis, n in enumerate(result.shape) if axis not in dropped_axes)
             )
         return result
+
+    def _read_from_slab(self, path: str, selection: tuple[Any, ...]) -> np.ndarray | None:
+        """A small read of a read-only dataset served from the chunk-aligned block around it,
+        read once and kept (a few at a time, as h5py's chunk cache keeps chunks), so that
+        reading row after row (hdmf's ``DataChunkIterator`` with its default buffer of one)
+        decodes each chunk once instead of once per row. ``None`` when the selection is not
+        one this applies to."""
+        if not self._store.read_only:
+            return None
+        array = self._array(path)
+        placed = _slab_around(selection, tuple(array.shape), tuple(array.chunks))
+        if placed is None:
+            return None
+        slab_selection, inner = placed
+        itemsize = array.dtype.itemsize
+        nbytes = itemsize * math.prod(s.stop - s.start for s in slab_selection)
+        if nbytes > _SLAB_CACHE_BYTES:
+            return None
+        key = (path, slab_selection)
+        with self._slabs_lock:
+            slab = self._slabs.get(key)
+            if slab is not None:
+                self._slabs.move_to_end(key)
+        if slab is None:
+            with _zarr_read_concurrency(), self._decode_errors(path):
+                slab = np.asarray(array[slab_selection])
+            with self._slabs_lock:
+                self._slabs[key] = slab
+                while len(self._slabs) > _SLAB_CACHE_ENTRIES:
+                    self._slabs.popitem(last=False)
+        return np.array(slab[inner], copy=True)
 
     @contextlib.contextmanager
     def _decode_errors(self, path: str) -> Iterator[None]:
@@ -330,6 +367,8 @@ class Hierarchy:
         if out is not None:
             out.setflags(write=False)
             self._inline_values[path] = out
+        elif self._store.read_only:
+            self._inline_values[path] = None  # not all inline: a read-only file stays so
         return out
 
     def _read_external_array(self, path: str, info: DatasetInfo, selection: Selection) -> Any:
@@ -864,6 +903,47 @@ def _block_start(
             return None
         start.append(first)
     return tuple(start)
+
+
+_SLAB_CACHE_BYTES = 1024 * 1024
+_SLAB_CACHE_ENTRIES = 8
+
+
+def _slab_around(
+    selection: tuple[Any, ...], shape: tuple[int, ...], chunks: tuple[int, ...]
+) -> tuple[tuple[slice, ...], tuple[Any, ...]] | None:
+    """``(block, inner)``: the chunk-aligned block holding a basic selection of integers and
+    step-1 slices, and the selection within it; ``None`` for any other selection, or when the
+    selection already is the whole block."""
+    if len(selection) > len(shape) or len(chunks) != len(shape) or not shape:
+        return None
+    block: list[slice] = []
+    inner: list[Any] = []
+    padded = (*selection, *(slice(None),) * (len(shape) - len(selection)))
+    for item, n, chunk in zip(padded, shape, chunks, strict=True):
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            index = int(item) + n if item < 0 else int(item)
+            if not 0 <= index < n:
+                return None
+            start, stop = index, index + 1
+        elif isinstance(item, slice) and item.step in (None, 1):
+            start, stop, _step = item.indices(n)
+            if stop <= start:
+                return None
+        else:
+            return None
+        low = start - start % chunk
+        high = min(n, -(-stop // chunk) * chunk)
+        block.append(slice(low, high))
+        inner.append(
+            start - low if isinstance(item, (int, np.integer)) else slice(start - low, stop - low)
+        )
+    if all(
+        isinstance(i, slice) and i.stop - i.start == b.stop - b.start
+        for i, b in zip(inner, block, strict=True)
+    ):
+        return None
+    return tuple(block), tuple(inner)
 
 
 def _classify_selection(selection: Selection, shape: tuple[int, ...], path: str) -> tuple[str, Any]:

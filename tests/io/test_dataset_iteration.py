@@ -74,3 +74,51 @@ def test_iterating_a_dataset_reads_blocks_of_whole_chunks(
         rows = list(data)
     np.testing.assert_array_equal(np.asarray(rows), values)
     assert len(reads) == 1  # 320 KB: one block of whole chunks
+
+
+@pytest.mark.parametrize("suffix", [".lindi.tar", ".lindi.json"])
+def test_row_by_row_reads_decode_each_chunk_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """hdmf's DataChunkIterator with its default buffer of one reads ``data[i:i+1]`` per row;
+    as h5py's chunk cache does, a read-only dataset keeps the chunk-aligned block around such
+    reads, so each chunk is fetched and decoded once, not once per row."""
+    from hdmf_lindi.storage.store import LindiStore
+
+    path = str(tmp_path / f"rows{suffix}")
+    values = np.random.default_rng(1).normal(size=(6_000, 3))
+    nwbfile = make_nwbfile()
+    nwbfile.add_acquisition(
+        TimeSeries(name="x", data=H5DataIO(values, chunks=(1_000, 3)), unit="u", rate=1.0)
+    )
+    with LindiIO(path, "w") as io:
+        io.write(nwbfile)
+    fetched: list[str] = []
+    original = LindiStore.get
+
+    async def counting(self: LindiStore, key: str, *args: Any, **kwargs: Any) -> Any:
+        if "/x/data/" in f"/{key}":
+            fetched.append(key)
+        return await original(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(LindiStore, "get", counting)
+    with LindiIO(path) as io:
+        data = io.read().acquisition["x"].data
+        rows = [chunk.data for chunk in DataChunkIterator(data=data)]
+        np.testing.assert_array_equal(np.concatenate(rows), values)
+        chunk_reads = [key for key in fetched if not key.endswith((".zarray", ".zattrs"))]
+        # a .lindi.json keeps these chunks in the document: decoded from it, never fetched
+        assert len(chunk_reads) == (6 if suffix == ".lindi.tar" else 0), chunk_reads
+        # selections that cross chunk edges, integers, negative indices, columns
+        for selection in [
+            (slice(990, 1010),),
+            (-1,),
+            (5_999, 2),
+            (slice(2_500, 2_501), slice(1, 3)),
+            (slice(0, 6_000),),
+            (slice(4_000, 4_000),),
+            (7,),
+        ]:
+            np.testing.assert_array_equal(data[selection], values[selection])
+        with pytest.raises(IndexError):
+            data[6_000]
