@@ -193,7 +193,7 @@ def test_convert_of_a_remote_file_with_a_local_link(
     h5, _lindi = _secret_files(tmp_path)
     url = _remote_hdf5(http_server, str(h5))
     dest = tmp_path / "out.lindi.json"
-    with pytest.raises(LindiSecurityError, match=r"ext/\.zattrs"):
+    with pytest.raises(LindiSecurityError, match=r"/ext: .*refusing to open the local file"):
         convert(url, dest)
     assert not dest.exists()
     convert(url, dest, allow_local=True)

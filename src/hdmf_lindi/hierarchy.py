@@ -372,6 +372,12 @@ class Hierarchy:
         return out
 
     def _read_external_array(self, path: str, info: DatasetInfo, selection: Selection) -> Any:
+        return self.linked_dataset(path, info)[selection]
+
+    def linked_dataset(self, path: str, info: DatasetInfo) -> h5py.Dataset:
+        """The HDF5 dataset that the dataset at ``path`` links to (``_EXTERNAL_ARRAY_LINK``),
+        opened through the store's router; :class:`LindiFormatError` when its shape is not the
+        one the document declares."""
         link = info.external_array_link
         assert link is not None
         h5file = self._external_files.get(link.url)
@@ -384,7 +390,14 @@ class Hierarchy:
             # URL may not make us open local files)
             h5file = h5py.File(RangeFile(link.url, self._store.router), "r")
             self._external_files[link.url] = h5file
-        return self._external_dataset(h5file, link.url, link.name)[selection]
+        dataset = self._external_dataset(h5file, link.url, link.name)
+        declared = tuple(info.shape)
+        if dataset.shape != declared:
+            raise LindiFormatError(
+                f"{self._meta.source}: {path}: _EXTERNAL_ARRAY_LINK {link.url}:{link.name} has "
+                f"shape {dataset.shape}, the document declares {declared}"
+            )
+        return dataset
 
     def _external_dataset(self, h5file: h5py.File, url: str, name: str) -> h5py.Dataset:
         """``h5file[name]``, refusing what would make the HDF5 library open local files

@@ -12,6 +12,10 @@ Attribute dtypes are copied as the source records them (``_ATTRIBUTE_DTYPES``): 
 source has no record for (every attribute of a lindi 0.4.6 or hdmf-zarr file) are written
 without one (``inferred_dtypes``), so the copy does not claim JSON's natural ``int64`` /
 ``float64`` as the dtypes they were written with.
+
+External links and ``_EXTERNAL_ARRAY_LINK`` targets are made absolute and checked against the
+source's policy (:func:`~hdmf_lindi.relocation.relocate_links`): a document read from a URL
+may name remote files only.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from hdmf_lindi.conventions import DEFAULT_CONVENTIONS
 from hdmf_lindi.conventions.model import Node, NodeKind
 from hdmf_lindi.hierarchy import Hierarchy, copy_dataset
 from hdmf_lindi.opening import open_hierarchy
+from hdmf_lindi.relocation import relocate_links
 from hdmf_lindi.storage.store import DEFAULT_INLINE_THRESHOLD
 
 __all__ = ["transcode", "transcode_hierarchy"]
@@ -57,6 +62,16 @@ def transcode(
         writing = open_hierarchy(text, "w", conventions=conventions, inline_threshold=threshold)
         try:
             transcode_hierarchy(reading.hierarchy, writing.hierarchy)
+            # the copy is a local file: its links must name what they named at the source,
+            # and a remote source's links may not make it read local files
+            relocate_links(
+                writing.store.reference_map,
+                source=reading.location,
+                dest=text,
+                allow_local=reading.store.router.allow_local,
+                router=reading.store.router,
+            )
+            writing.hierarchy._invalidate()
         except BaseException:
             writing.close(commit=False)
             raise

@@ -340,6 +340,36 @@ def test_external_array_links_of_a_remote_document_stay_remote(
         np.testing.assert_array_equal(f["many"][...], values["many"])
 
 
+@pytest.mark.parametrize("shape", [[10**15, 10], [400, 11], [10]])
+def test_external_array_link_with_a_false_shape_is_refused(
+    tmp_path: Path, http_server: ServedDirectory, shape: list[int]
+) -> None:
+    """A document declaring another shape than its linked dataset has (10**15 rows would plan
+    10**14 packs) fails before anything is fetched, naming the dataset; h5py-view reads of it
+    fail the same way instead of returning the linked dataset's values under the false shape."""
+    from hdmf_lindi import LindiH5pyFile
+    from hdmf_lindi.errors import LindiFormatError
+
+    _linked_h5(http_server.root / "x.h5")
+    document = tmp_path / "x.lindi.json"
+    convert(http_server.url_for("/x.h5"), document, num_chunks_threshold=5, inline_threshold=0)
+    reference_map = ReferenceMap.load(document)
+    zarray = dict(reference_map.get_json("many/.zarray"))
+    zarray["shape"] = shape
+    zarray["chunks"] = [1] * len(shape)
+    reference_map.set_json("many/.zarray", zarray)
+    reference_map.write(http_server.root / "x.lindi.json")
+    dest = tmp_path / "copy.lindi.tar"
+    with pytest.raises(LindiFormatError, match=r"/many: .*has shape \(400, 10\), the document"):
+        download(http_server.url_for("/x.lindi.json"), dest, progress=False)
+    assert not dest.exists() and not (tmp_path / "copy.lindi.tar.download").exists()
+    with (
+        LindiH5pyFile.from_lindi_file(http_server.url_for("/x.lindi.json")) as f,
+        pytest.raises(LindiFormatError, match="has shape"),
+    ):
+        f["many"][:2]
+
+
 def test_external_array_links_exported_to_nwb(tmp_path: Path, http_server: ServedDirectory) -> None:
     """An .nwb download reads linked datasets and stores their values: no external link or
     external storage in the HDF5 file, readable once the server is gone."""

@@ -11,13 +11,13 @@ from hdmf_lindi.conventions import (
     UNIFIED_ZARR_V3_CONVENTIONS,
     get_conventions,
 )
-from hdmf_lindi.conventions.keys import EXTERNAL_LINK
-from hdmf_lindi.errors import LindiSecurityError, LindiUnsupportedError
+from hdmf_lindi.errors import LindiUnsupportedError
 from hdmf_lindi.hdf5.options import TranslateOptions
 from hdmf_lindi.hdf5.source import open_hdf5
 from hdmf_lindi.hdf5.translate import translate_hdf5
+from hdmf_lindi.relocation import relocate_links
 from hdmf_lindi.storage.reference_map import ReferenceMap
-from hdmf_lindi.storage.sources.router import SourceRouter, is_remote_url
+from hdmf_lindi.storage.sources.router import SourceRouter
 
 if TYPE_CHECKING:
     from hdmf_lindi.storage.staging import StagingArea
@@ -108,28 +108,16 @@ def convert(
         on_object=on_object,
         conventions=conventions,
     )
-    text = os.fspath(source)
-    if is_remote_url(text) and not allow_local:
-        check_no_local_links(result.reference_map, text)
+    # external links made absolute for the output's place; a remote source's may not name
+    # local files (the output, a local file, would open them)
+    relocate_links(
+        result.reference_map,
+        source=os.fspath(source),
+        dest=os.fspath(dest),
+        allow_local=allow_local,
+    )
     write_reference_map(result.reference_map, dest)
     return result
-
-
-def check_no_local_links(reference_map: ReferenceMap, base: str) -> None:
-    """Raise :class:`LindiSecurityError` when an ``_EXTERNAL_LINK`` of a map read from the
-    remote ``base`` names a local file."""
-    from hdmf_lindi.opening import check_link_target
-
-    for key in reference_map:
-        if not key.endswith(".zattrs"):
-            continue
-        attrs = reference_map.get_json(key)
-        target = attrs.get(EXTERNAL_LINK) if isinstance(attrs, dict) else None
-        if isinstance(target, list) and target and isinstance(target[0], str):
-            try:
-                check_link_target(base, target[0])
-            except LindiSecurityError as exc:
-                raise LindiSecurityError(f"{key}: {exc}") from exc
 
 
 def write_reference_map(

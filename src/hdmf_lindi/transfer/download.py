@@ -14,6 +14,10 @@
   and the refs re-pointed at them (``_EXTERNAL_ARRAY_LINK``s keep naming their file);
   without ``mirror``: the document alone, relative refs made absolute so it reads from its
   new place (a ``.lindi.tar``'s members cannot be named by URL: give a mirror);
+* in every kind, external links and ``_EXTERNAL_ARRAY_LINK``s are made absolute
+  (:func:`~hdmf_lindi.relocation.relocate_links`) and, like refs, checked first: a document
+  read from a URL may name remote files only (unless ``allow_local=True``), since its local
+  copy would otherwise read local files (``LindiSecurityError``, nothing fetched);
 * ``*.nwb`` / ``*.h5``: an HDF5 file, through ``NWBHDF5IO.export`` from ``LindiIO``.
 
 Chunks are fetched in packs (up to 32 MiB of neighbouring chunks of one array, one
@@ -36,7 +40,6 @@ import math
 import os
 import re
 import shutil
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,7 +49,15 @@ import numpy as np
 from hdmf_lindi import _json
 from hdmf_lindi.conventions.keys import EXTERNAL_ARRAY_LINK
 from hdmf_lindi.conventions.model import DataKind
-from hdmf_lindi.errors import LindiError, LindiFormatError, LindiSourceError, LindiUnsupportedError
+from hdmf_lindi.errors import (
+    LindiError,
+    LindiFormatError,
+    LindiLimitError,
+    LindiSecurityError,
+    LindiSourceError,
+    LindiUnsupportedError,
+)
+from hdmf_lindi.relocation import relocate_links
 from hdmf_lindi.storage.containers import (
     TarContainer,
     container_for,
@@ -261,14 +272,6 @@ def _read_linked(work: str, block: _LinkedBlock) -> list[tuple[str, bytes]]:
     return items
 
 
-def _absolute(url: str, base_dir: str) -> str:
-    if not url.startswith("./"):
-        return url
-    if "://" in base_dir:
-        return urllib.parse.urljoin(base_dir, url[2:])
-    return os.path.join(base_dir, url[2:])
-
-
 def download(
     url: str | os.PathLike[str],
     dest: str | os.PathLike[str],
@@ -355,8 +358,17 @@ def _download_locked(
     )
     try:
         reference_map = run_sync(container.load(router))
+        # checked before anything is fetched: the copy is a local file, which may read local
+        # files; a remote document's links and refs may not make it do so
+        relocate_links(
+            reference_map,
+            source=container.location,
+            dest=target,
+            allow_local=router.allow_local,
+            router=router,
+        )
         if kind == "json" and mirror is None:
-            return _document_only(container, reference_map, target)
+            return _document_only(container, reference_map, target, router)
         packs = _plan_packs(reference_map)
         hierarchy: Hierarchy | None = None
         link_keys: list[str] = []
@@ -462,6 +474,9 @@ def _drop_external_array_link(reference_map: ReferenceMap, key: str) -> None:
 _OBJECT_ITEM_ESTIMATE = 64
 """Bytes an element of a variable-length dataset is taken to hold when sizing blocks."""
 
+_MAX_LINKED_BLOCKS = 1_000_000
+"""Most packs the linked datasets of one download are stored in (32 TB of full packs)."""
+
 
 def _plan_linked(
     location: str, reference_map: ReferenceMap, router: SourceRouter
@@ -487,6 +502,15 @@ def _plan_linked(
                 f"{location}: {key} holds an {EXTERNAL_ARRAY_LINK} but {path} is not a dataset"
             )
         link = info.external_array_link
+        try:
+            hierarchy.linked_dataset(path, info)  # its shape is the document's
+        except LindiError:
+            raise
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+            raise LindiSourceError(
+                f"{location}: {path}: {EXTERNAL_ARRAY_LINK} {link.url}:{link.name}: "
+                f"cannot open the linked dataset ({exc})"
+            ) from exc
         itemsize = info.dtype.itemsize if info.kind is DataKind.NUMERIC else _OBJECT_ITEM_ESTIMATE
         if info.is_scalar:
             blocks.append(_LinkedBlock(path, link.url, link.name, (), (), itemsize))
@@ -506,6 +530,12 @@ def _plan_linked(
             room //= take
             if take < counts[axis]:
                 break
+        count = math.prod(-(-n // step) for n, step in zip(counts, per_block, strict=True))
+        if len(blocks) + count > _MAX_LINKED_BLOCKS:
+            raise LindiLimitError(
+                f"{location}: {path}: {EXTERNAL_ARRAY_LINK} {link.url}:{link.name} would be "
+                f"stored in {count} packs, more than {_MAX_LINKED_BLOCKS}"
+            )
         for corner in itertools.product(
             *(range(0, n, step) for n, step in zip(counts, per_block, strict=True))
         ):
@@ -549,30 +579,32 @@ def _materialize_block(hierarchy: Hierarchy, block: _LinkedBlock) -> list[tuple[
         if str(exc).startswith(where):
             raise
         raise type(exc)(f"{where}: {exc}") from exc
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, IndexError, RuntimeError) as exc:
         raise LindiSourceError(f"{where}: cannot read the linked dataset ({exc})") from exc
 
 
-def _document_only(container: Any, reference_map: ReferenceMap, target: str) -> DownloadResult:
+def _document_only(
+    container: Any, reference_map: ReferenceMap, target: str, router: SourceRouter
+) -> DownloadResult:
+    """The document alone, each ref made to name what it named at the source (relative refs
+    absolute; refs the source's policy forbids, e.g. local files named by a remote document,
+    refused)."""
     if isinstance(container, TarContainer):
         raise LindiUnsupportedError(
             f"{container.location}: the chunks of a .lindi.tar cannot be named by URL; "
             "give a mirror directory or download to a .lindi.tar / .lindi.d"
         )
-    base = container.base_url
-    if "://" not in base:
-        base = os.path.abspath(base)
-        base_dir = base if os.path.isdir(base) else os.path.dirname(base)
-    else:
-        base_dir = base if base.endswith("/") else base.rsplit("/", 1)[0] + "/"
     count = 0
     for key in list(reference_map.keys()):
         value = reference_map.get_raw(key)
         if isinstance(value, list) and value and isinstance(value[0], str):
             count += 1
-            absolute = _absolute(value[0], base_dir)
-            if absolute != value[0]:
-                reference_map.set_raw(key, [absolute, *value[1:]])
+            try:
+                location = router.resolve(value[0])
+            except LindiSecurityError as exc:
+                raise LindiSecurityError(f"{container.location}: {key}: {exc}") from exc
+            if location != value[0]:
+                reference_map.set_raw(key, [location, *value[1:]])
     reference_map.write(target)
     return DownloadResult(target, count, 0, 0, 0)
 

@@ -1,0 +1,141 @@
+"""A document's links, made to name the same files from a new place.
+
+A LINDI document copied somewhere else (``download`` to a ``.lindi.json``, ``.lindi.tar`` or
+``.lindi.d``; ``convert`` of a remote HDF5 file or LINDI document) would read its external
+links (``_EXTERNAL_LINK``, a unified-v3 ``_LINKS`` entry with a ``source``) and external array
+links (``_EXTERNAL_ARRAY_LINK``) relative to its new place, and as a local file it would be
+allowed to read local files. :func:`relocate_links` checks every such target against the
+policy of the place the document came from (a document read from a URL may name remote files
+only, unless the caller passed ``allow_local=True``) and rewrites relative targets as the
+absolute path or URL they named there, so that the copy reads what the original read and
+nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterator
+from typing import Any
+
+from hdmf_lindi.conventions import detect_conventions
+from hdmf_lindi.conventions.abc import Conventions
+from hdmf_lindi.conventions.keys import EXTERNAL_ARRAY_LINK
+from hdmf_lindi.conventions.metadata_keys import join_key
+from hdmf_lindi.conventions.model import Node, NodeKind
+from hdmf_lindi.errors import LindiFormatError, LindiSecurityError
+from hdmf_lindi.opening import check_link_target
+from hdmf_lindi.storage.reference_map import ReferenceMap
+from hdmf_lindi.storage.sources import SourceRouter, is_remote_url
+
+__all__ = ["relocate_links"]
+
+_MAX_DEPTH = 256
+
+
+def relocate_links(
+    reference_map: ReferenceMap,
+    *,
+    source: str,
+    dest: str,
+    allow_local: bool | None,
+    router: SourceRouter | None = None,
+) -> int:
+    """Check and rewrite the link targets of ``reference_map`` (read from ``source``) for its
+    copy at ``dest``; returns the number of links rewritten.
+
+    Parameters
+    ----------
+    reference_map
+        The document's map (changed in place).
+    source
+        Path or URL the document was read from: relative targets resolve against it.
+    dest
+        Path of the copy. Targets are rewritten when they would mean something else there
+        (``source`` is remote or in another directory).
+    allow_local
+        The caller's ``allow_local``: whether targets may name local files (default, ``None``:
+        only when ``source`` is local).
+    router
+        The router the document was read through: ``_EXTERNAL_ARRAY_LINK`` URLs are checked
+        and resolved as its refs are. Without one they are left as they are (the HDF5
+        converter writes them absolute).
+
+    Raises
+    ------
+    LindiSecurityError
+        A target names a local file and the policy does not allow it (the message names the
+        key and the target).
+    """
+    conventions = detect_conventions(reference_map)
+    moved = is_remote_url(source) or _directory(source) != _directory(dest)
+    rewritten = 0
+    for node in list(_walk(conventions, reference_map)):
+        if node.kind is NodeKind.EXTERNAL_LINK and node.link is not None:
+            filename, target = node.link.filename, node.link.path  # type: ignore[union-attr]
+            try:
+                location = check_link_target(source, filename, allow_local=allow_local)
+            except LindiSecurityError as exc:
+                raise LindiSecurityError(f"{node.path}: {exc}") from exc
+            if moved and location != filename:
+                conventions.delete_node(reference_map, node.path)
+                conventions.write_external_link(reference_map, node.path, location, target)
+                rewritten += 1
+        elif router is not None and node.dataset is not None:
+            link = node.dataset.external_array_link
+            if link is None:
+                continue
+            try:
+                resolved = router.resolve_target(link.url)
+            except LindiSecurityError as exc:
+                raise LindiSecurityError(
+                    f"{source}: {node.path}: {EXTERNAL_ARRAY_LINK} {link.url!r}: {exc}"
+                ) from exc
+            # a member of a .lindi.tar has no name of its own outside it: left as it is
+            if moved and not resolved.is_member and resolved.location != link.url:
+                _set_external_array_link_url(
+                    conventions, reference_map, node.path, resolved.location
+                )
+                rewritten += 1
+    return rewritten
+
+
+def _directory(location: str) -> str:
+    if is_remote_url(location):
+        return posixpath.dirname(location.rstrip("/"))
+    return os.path.dirname(os.path.abspath(location.rstrip(os.sep)))
+
+
+def _walk(conventions: Conventions, meta: ReferenceMap) -> Iterator[Node]:
+    pending: list[tuple[str, int]] = [("/", 0)]
+    while pending:
+        path, depth = pending.pop()
+        if depth > _MAX_DEPTH:
+            raise LindiFormatError(f"{meta.source}: {path}: groups nested too deeply")
+        node = conventions.read_node(meta, path)
+        if node is None:
+            continue
+        yield node
+        if node.kind is NodeKind.GROUP:
+            prefix = path.rstrip("/")
+            pending.extend(
+                (f"{prefix}/{name}", depth + 1)
+                for name in reversed(conventions.list_children(meta, path))
+            )
+
+
+def _set_external_array_link_url(
+    conventions: Conventions, meta: ReferenceMap, path: str, url: str
+) -> None:
+    zpath = conventions.zarr_path(path)
+    if conventions.zarr_format == 2:
+        key = join_key(zpath, ".zattrs")
+        value: dict[str, Any] = dict(meta.get_json(key))
+        value[EXTERNAL_ARRAY_LINK] = {**value[EXTERNAL_ARRAY_LINK], "url": url}
+    else:
+        key = join_key(zpath, "zarr.json")
+        value = dict(meta.get_json(key))
+        attributes = dict(value["attributes"])
+        attributes[EXTERNAL_ARRAY_LINK] = {**attributes[EXTERNAL_ARRAY_LINK], "url": url}
+        value["attributes"] = attributes
+    meta.set_json(key, value)

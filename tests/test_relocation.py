@@ -1,0 +1,273 @@
+"""A document copied to a new place (download, transcode, convert) names the same files as at
+its source, and a remote document's copy never reads local files: chunk refs, external links
+and external array links, in both flavours, however the local target is spelled."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pytest
+
+from hdmf_lindi import LindiH5pyFile, convert
+from hdmf_lindi.errors import LindiSecurityError
+from hdmf_lindi.storage.reference_map import ReferenceMap
+from hdmf_lindi.transcode import transcode
+from hdmf_lindi.transfer.download import download
+from tests.helpers.http_server import ServedDirectory
+
+SECRET = 4242
+KINDS = ["only.lindi.json", "mirrored.lindi.json", "copy.lindi.tar", "copy.lindi.d"]
+
+
+def _secret_h5(directory: Path) -> Path:
+    directory.mkdir(exist_ok=True)
+    path = directory / "secret.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("d", data=np.array([SECRET], dtype="<i8"))
+    return path
+
+
+def _contiguous_offset(path: Path) -> int:
+    with h5py.File(path, "r") as f:
+        offset = f["d"].id.get_offset()
+    assert offset is not None
+    return int(offset)
+
+
+_ZARRAY = {
+    "zarr_format": 2,
+    "shape": [1],
+    "chunks": [1],
+    "dtype": "<i8",
+    "order": "C",
+    "compressor": None,
+    "filters": None,
+    "fill_value": 0,
+}
+
+
+def _serve(server: ServedDirectory, name: str, refs: dict[str, Any], **extra: Any) -> str:
+    document = {"version": 1, "refs": {".zgroup": {"zarr_format": 2}, ".zattrs": {}, **refs}}
+    document.update(extra)
+    (server.root / name).write_text(json.dumps(document))
+    return server.url_for(f"/{name}")
+
+
+def _download(url: str, tmp_path: Path, kind: str, **options: Any) -> Path:
+    dest = tmp_path / "out" / kind
+    dest.parent.mkdir(exist_ok=True)
+    mirror = tmp_path / "out" / "mirror" if kind.startswith("mirrored") else None
+    download(url, dest, mirror=mirror, progress=False, **options)
+    return dest
+
+
+def _never_reads(dest: Path) -> None:
+    assert not dest.exists()
+
+
+# ------------------------------------------------------------------------ chunk refs
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("spelling", ["absolute", "file-url", "template", "home"])
+def test_download_refuses_local_chunk_refs_of_a_remote_document(
+    tmp_path: Path,
+    http_server: ServedDirectory,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    spelling: str,
+) -> None:
+    secret = _secret_h5(tmp_path / "private")
+    offset = _contiguous_offset(secret)
+    extra: dict[str, Any] = {}
+    if spelling == "absolute":
+        url = str(secret)
+    elif spelling == "file-url":
+        url = secret.as_uri()
+    elif spelling == "template":
+        url, extra = "{{u}}", {"templates": {"u": str(secret)}}
+    else:
+        monkeypatch.setenv("HOME", str(tmp_path))
+        url = "~/private/secret.h5"
+    refs = {"x/.zarray": _ZARRAY, "x/.zattrs": {}, "x/0": [url, offset, 8]}
+    source = _serve(http_server, "refs.lindi.json", refs, **extra)
+    with pytest.raises(LindiSecurityError, match=r"x/0|local file"):
+        _download(source, tmp_path, kind)
+    _never_reads(tmp_path / "out" / kind)
+
+
+def test_document_only_download_makes_relative_refs_remote(
+    tmp_path: Path, http_server: ServedDirectory
+) -> None:
+    """A relative ref not spelled ``./`` names a file beside the remote document, not one
+    beside the copy."""
+    blob = np.array([7], dtype="<i8").tobytes()
+    (http_server.root / "blobs").mkdir()
+    (http_server.root / "blobs" / "x0").write_bytes(blob)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "blobs").mkdir()
+    (tmp_path / "out" / "blobs" / "x0").write_bytes(np.array([SECRET], "<i8").tobytes())
+    refs = {"x/.zarray": _ZARRAY, "x/.zattrs": {}, "x/0": ["blobs/x0", 0, 8]}
+    source = _serve(http_server, "rel.lindi.json", refs)
+    dest = _download(source, tmp_path, "only.lindi.json")
+    assert ReferenceMap.load(dest).get_raw("x/0")[0] == http_server.url_for("/blobs/x0")
+    with LindiH5pyFile.from_lindi_file(dest) as f:
+        assert f["x"][0] == 7
+
+
+# -------------------------------------------------------------------- external links
+def _link_refs_v1(target: str) -> dict[str, Any]:
+    return {"ext/.zgroup": {"zarr_format": 2}, "ext/.zattrs": {"_EXTERNAL_LINK": [target, "/d"]}}
+
+
+def _v3_document(server: ServedDirectory, name: str, target: str) -> str:
+    links = [{"name": "ext", "source": target, "path": "/d"}]
+    refs = {"zarr.json": {"zarr_format": 3, "node_type": "group", "attributes": {"_LINKS": links}}}
+    (server.root / name).write_text(json.dumps({"version": 1, "refs": refs}))
+    return server.url_for(f"/{name}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("flavour", ["lindi-v1", "unified-zarr-v3"])
+@pytest.mark.parametrize("spelling", ["absolute", "file-url"])
+def test_download_refuses_local_external_links_of_a_remote_document(
+    tmp_path: Path, http_server: ServedDirectory, kind: str, flavour: str, spelling: str
+) -> None:
+    secret = _secret_h5(tmp_path / "private")
+    target = str(secret) if spelling == "absolute" else secret.as_uri()
+    if flavour == "lindi-v1":
+        source = _serve(http_server, "links.lindi.json", _link_refs_v1(target))
+    else:
+        source = _v3_document(http_server, "links.lindi.json", target)
+    with pytest.raises(LindiSecurityError, match=r"/ext: .*refusing to open the local file"):
+        _download(source, tmp_path, kind)
+    _never_reads(tmp_path / "out" / kind)
+    # the caller may opt in: the copy then names the local file, absolutely
+    dest = _download(source, tmp_path, kind, allow_local=True)
+    with LindiH5pyFile.from_lindi_file(dest) as f:
+        assert f["ext"][0] == SECRET
+        assert f.get("ext", getlink=True).filename == str(secret)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("flavour", ["lindi-v1", "unified-zarr-v3"])
+def test_download_makes_relative_external_links_remote(
+    tmp_path: Path, http_server: ServedDirectory, kind: str, flavour: str
+) -> None:
+    with h5py.File(http_server.root / "sibling.h5", "w") as f:
+        f.create_dataset("d", data=np.array([5]))
+    (tmp_path / "out").mkdir()
+    with h5py.File(tmp_path / "out" / "sibling.h5", "w") as f:  # beside the copy: not read
+        f.create_dataset("d", data=np.array([SECRET]))
+    if flavour == "lindi-v1":
+        source = _serve(http_server, "links.lindi.json", _link_refs_v1("sibling.h5"))
+    else:
+        source = _v3_document(http_server, "links.lindi.json", "sibling.h5")
+    dest = _download(source, tmp_path, kind)
+    with LindiH5pyFile.from_lindi_file(dest) as f:
+        assert f.get("ext", getlink=True).filename == http_server.url_for("/sibling.h5")
+        assert f["ext"][0] == 5
+
+
+def test_download_of_a_local_document_keeps_its_links_working(tmp_path: Path) -> None:
+    """A local document copied to another directory: its relative link names the same file."""
+    source_dir = tmp_path / "a"
+    _secret_h5(source_dir)
+    document = source_dir / "x.lindi.json"
+    document.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "refs": {".zgroup": {"zarr_format": 2}, **_link_refs_v1("secret.h5")},
+            }
+        )
+    )
+    for kind in KINDS:
+        dest = _download(str(document), tmp_path, kind)
+        with LindiH5pyFile.from_lindi_file(dest) as f:
+            assert f.get("ext", getlink=True).filename == str(source_dir / "secret.h5")
+            assert f["ext"][0] == SECRET
+
+
+# -------------------------------------------------------------- external array links
+def _array_link_refs(url: str) -> dict[str, Any]:
+    link = {"link_type": "hdf5_dataset", "url": url, "name": "/d"}
+    return {"x/.zarray": _ZARRAY, "x/.zattrs": {"_EXTERNAL_ARRAY_LINK": link}}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("spelling", ["absolute", "file-url"])
+def test_download_refuses_local_external_array_links_of_a_remote_document(
+    tmp_path: Path, http_server: ServedDirectory, kind: str, spelling: str
+) -> None:
+    secret = _secret_h5(tmp_path / "private")
+    url = str(secret) if spelling == "absolute" else secret.as_uri()
+    source = _serve(http_server, "arrays.lindi.json", _array_link_refs(url))
+    with pytest.raises(LindiSecurityError, match=r"/x: _EXTERNAL_ARRAY_LINK"):
+        _download(source, tmp_path, kind)
+    _never_reads(tmp_path / "out" / kind)
+
+
+def test_document_only_download_makes_relative_external_array_links_remote(
+    tmp_path: Path, http_server: ServedDirectory
+) -> None:
+    with h5py.File(http_server.root / "sibling.h5", "w") as f:
+        f.create_dataset("d", data=np.array([5], dtype="<i8"))
+    (tmp_path / "out").mkdir()
+    with h5py.File(tmp_path / "out" / "sibling.h5", "w") as f:  # beside the copy: not read
+        f.create_dataset("d", data=np.array([SECRET], dtype="<i8"))
+    source = _serve(http_server, "arrays.lindi.json", _array_link_refs("sibling.h5"))
+    for kind in ("only.lindi.json", "mirrored.lindi.json"):
+        dest = _download(source, tmp_path, kind)
+        link = ReferenceMap.load(dest).get_json("x/.zattrs")["_EXTERNAL_ARRAY_LINK"]
+        assert link["url"] == http_server.url_for("/sibling.h5")
+        with LindiH5pyFile.from_lindi_file(dest) as f:
+            assert f["x"][0] == 5
+
+
+# ------------------------------------------------------------- transcode and convert
+@pytest.mark.parametrize("conventions", ["lindi-v1", "unified-zarr-v3"])
+def test_transcode_of_a_remote_document_refuses_local_links(
+    tmp_path: Path, http_server: ServedDirectory, conventions: str
+) -> None:
+    secret = _secret_h5(tmp_path / "private")
+    dest = tmp_path / "out.lindi.json"
+    for refs, pattern in [
+        (_link_refs_v1(str(secret)), r"/ext: .*refusing to open the local file"),
+        (_array_link_refs(str(secret)), r"/x: _EXTERNAL_ARRAY_LINK"),
+    ]:
+        source = _serve(http_server, "t.lindi.json", refs)
+        with pytest.raises(LindiSecurityError, match=pattern):
+            transcode(source, dest, conventions=conventions)
+        assert not dest.exists()
+
+
+def test_transcode_of_a_remote_document_makes_relative_links_remote(
+    tmp_path: Path, http_server: ServedDirectory
+) -> None:
+    with h5py.File(http_server.root / "sibling.h5", "w") as f:
+        f.create_dataset("d", data=np.array([5], dtype="<i8"))
+    refs = {**_link_refs_v1("sibling.h5"), **_array_link_refs("sibling.h5")}
+    source = _serve(http_server, "t.lindi.json", refs)
+    dest = tmp_path / "out.lindi.json"
+    transcode(source, dest)
+    with LindiH5pyFile.from_lindi_file(dest) as f:
+        assert f.get("ext", getlink=True).filename == http_server.url_for("/sibling.h5")
+        assert f["ext"][0] == 5
+        assert f["x"][0] == 5
+
+
+def test_v3_convert_of_a_remote_file_refuses_a_local_link(
+    tmp_path: Path, http_server: ServedDirectory
+) -> None:
+    """The check holds for the unified v3 flavour, whose links sit in the parent's
+    ``_LINKS``."""
+    secret = _secret_h5(tmp_path / "private")
+    with h5py.File(http_server.root / "remote.h5", "w") as f:
+        f["ext"] = h5py.ExternalLink(str(secret), "/d")
+    dest = tmp_path / "out.lindi.json"
+    with pytest.raises(LindiSecurityError, match=r"/ext: .*refusing to open the local file"):
+        convert(http_server.url_for("/remote.h5"), dest, conventions="unified-zarr-v3")
+    assert not dest.exists()
