@@ -484,3 +484,69 @@ def test_copy_of_the_root_group(files: tuple[h5py.File, LindiH5pyFile]) -> None:
     assert_same(h5, lindi, lambda f: sorted(f["ROOT"]))
     assert_same(h5, lindi, lambda f: f["ROOT/G/l"][()])
     assert_same(h5, lindi, lambda f: f["ROOT/G/l"] == f["ROOT/G/x"])
+
+
+# ------------------------------------------------------------ strings: NUL, empty, compounds
+@pytest.mark.parametrize(
+    "action",
+    [
+        pytest.param(lambda f: f.attrs.__setitem__("a", "a\x00b"), id="str-attribute"),
+        pytest.param(lambda f: f.attrs.__setitem__("a", b"a\x00b"), id="bytes-attribute"),
+        pytest.param(lambda f: f.attrs.__setitem__("a", ["x", "a\x00b"]), id="list-attribute"),
+        pytest.param(
+            lambda f: f.create_dataset("d", data=["a\x00b"], dtype=h5py.string_dtype()),
+            id="dataset",
+        ),
+        pytest.param(
+            lambda f: f.create_dataset("d", shape=(2,), dtype=h5py.string_dtype()).__setitem__(
+                0, "a\x00b"
+            ),
+            id="dataset-write",
+        ),
+    ],
+)
+def test_embedded_nul_in_variable_length_strings_is_refused(
+    files: tuple[h5py.File, LindiH5pyFile], action: Action
+) -> None:
+    """HDF5 cannot store NUL inside a variable-length string: h5py raises ValueError, and so
+    do we (a LindiFormatError naming the file), and nothing is written."""
+    h5, lindi = files
+    assert outcome(h5, action) == ("raises", ValueError)
+    with pytest.raises(ValueError, match=r"actual\.lindi\.json.*embedded NULLs") as raised:
+        action(lindi)
+    assert isinstance(raised.value, LindiError)
+    assert "a" not in lindi.attrs
+    assert "d" not in lindi or lindi["d"][0] == b""
+
+
+def test_empty_string_attribute_keeps_its_dtype(
+    files: tuple[h5py.File, LindiH5pyFile], tmp_path: Path
+) -> None:
+    """An empty string array attribute is an object array (JSON's [] alone would read back as
+    float64), also after the file is written and opened again."""
+    h5, lindi = files
+    for f in files:
+        f.attrs.create("e", data=np.array([], dtype=h5py.string_dtype()))
+        f.attrs["s"] = ["x", "yy"]
+        f.attrs["n"] = np.array([], dtype="f4")
+    for name in ("e", "s", "n"):
+        assert_same(h5, lindi, lambda f, name=name: f.attrs[name])
+        assert_same(h5, lindi, lambda f, name=name: h5py.check_string_dtype(f.attrs[name].dtype))
+    lindi.close()
+    with LindiH5pyFile.from_lindi_file(tmp_path / "actual.lindi.json") as again:
+        for name in ("e", "s", "n"):
+            assert_values_equal(again.attrs[name], h5.attrs[name])
+        assert h5py.check_string_dtype(again.attrs["e"].dtype) is not None
+
+
+def test_compound_string_fields_read_as_bytes(files: tuple[h5py.File, LindiH5pyFile]) -> None:
+    """Variable-length string fields of a compound dataset read as bytes, as h5py reads them
+    (in whole reads, single rows and single fields)."""
+    dtype = np.dtype([("s", h5py.string_dtype()), ("x", "<i4")])
+    for f in files:
+        f.create_dataset("c", data=np.array([("ab", 1), ("é", 2)], dtype=dtype))
+    assert_same(*files, lambda f: f["c"][()])
+    assert_same(*files, lambda f: f["c"][1])
+    assert_same(*files, lambda f: f["c"]["s"])
+    assert_same(*files, lambda f: f["c"][1]["s"])
+    assert_same(*files, lambda f: f["c"].fields("s")[:])

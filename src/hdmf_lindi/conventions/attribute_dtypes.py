@@ -8,10 +8,11 @@ attribute whose value h5py stores with a numeric, boolean or fixed-width bytes d
 
     "_ATTRIBUTE_DTYPES": [["conversion", "float32"], ["id", "uint8"], ["label", "|S4"]]
 
-``dtype`` is ``str(numpy.dtype)`` (``"int16"``, ``">i4"``, ``"bool"``, ``"|S4"``). A fixed-width
-bytes attribute is stored as its UTF-8 text; when its bytes are not valid UTF-8 the JSON holds
-their Latin-1 text and the dtype ends in ``:latin-1`` (``"|S2:latin-1"`` for ``b"\\xb5V"``,
-shown as ``"µV"``).
+``dtype`` is ``str(numpy.dtype)`` (``"int16"``, ``">i4"``, ``"bool"``, ``"|S4"``), or
+``"object"`` for an empty array of variable-length strings (JSON's ``[]`` is ``float64``).
+A fixed-width bytes attribute is stored as its UTF-8 text; when its bytes are not valid UTF-8
+the JSON holds their Latin-1 text and the dtype ends in ``:latin-1`` (``"|S2:latin-1"`` for
+``b"\\xb5V"``, shown as ``"µV"``).
 
 On reading, a listed attribute gets its recorded dtype only when the cast keeps its value
 exactly (:func:`exact_cast`): another writer (lindi 0.4.6 shows the record as an ordinary
@@ -32,6 +33,7 @@ import functools
 from collections.abc import Collection, Mapping
 from typing import Any, Final, Protocol
 
+import h5py
 import numpy as np
 
 from hdmf_lindi.conventions import keys
@@ -60,6 +62,7 @@ __all__ = [
 ]
 
 LATIN1_SUFFIX: Final = ":latin-1"
+_EMPTY_STRINGS: Final = "object"
 _RECORDED_KINDS: Final = "biufS"
 
 
@@ -77,9 +80,11 @@ def attribute_dtype(value: Any) -> str | None:
     The dtype is the one h5py would store ``value`` with: a numpy value's own dtype, ``int64``
     / ``float64`` / ``bool`` for Python numbers and lists of them. Strings (``str``, Python
     ``bytes``, which h5py stores as variable-length strings), references and object arrays have
-    none: JSON carries them.
+    none: JSON carries them; an empty string array has ``"object"``.
     """
     dtype = _h5py_dtype(value)
+    if dtype is not None and dtype.kind == "O" and _is_empty_string_array(value):
+        return _EMPTY_STRINGS  # JSON's [] would read back as float64
     if dtype is None or dtype.kind not in _RECORDED_KINDS:
         return None
     if dtype.kind == "S" and not _all_utf8(value):
@@ -185,6 +190,15 @@ def _h5py_dtype(value: Any) -> np.dtype[Any] | None:
         ):
             return _numeric_dtype(value)
     return None
+
+
+def _is_empty_string_array(value: Any) -> bool:
+    """An empty object array that is not one of references (h5py stores it as strings)."""
+    return (
+        isinstance(value, np.ndarray)
+        and value.size == 0
+        and h5py.check_ref_dtype(value.dtype) is None
+    )
 
 
 def _numeric_dtype(value: Any) -> np.dtype[Any] | None:
@@ -304,6 +318,10 @@ def typed_attribute(json_value: Any, decoded: Any, dtype: str, *, where: str = "
         raise LindiFormatError(f"{where}: {keys.ATTRIBUTE_DTYPES} names an invalid dtype {dtype!r}")
     if parsed.kind == "S":
         return _fixed_bytes(json_value, parsed, "latin-1" if latin1 else "utf-8")
+    if parsed.kind == "O":
+        if isinstance(decoded, np.ndarray) and decoded.size == 0:
+            return np.empty(decoded.shape, dtype=h5py.string_dtype())
+        return None
     if parsed.kind in "biuf":
         return exact_cast(decoded, parsed)
     return None

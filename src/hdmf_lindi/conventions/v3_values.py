@@ -52,6 +52,7 @@ from hdmf_lindi.conventions.values import (
     _leaves,
     _list_shape,
     _map_nested,
+    _string_array,
     bytes_to_text,
     decode_attr_value,
     encode_attr_value,
@@ -275,5 +276,5 @@ def decode_attr_value_v3(value: Any, *, where: str = "?") -> Any:
     if isinstance(value, list):
         shape, leaves = _list_shape(value, where)
         if leaves and all(isinstance(x, str) for x in leaves):
-            return _object_array(leaves, shape)
+            return _string_array(leaves, shape)
     return decode_attr_value(value, where=where)

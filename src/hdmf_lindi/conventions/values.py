@@ -40,6 +40,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Final
 
+import h5py
 import numpy as np
 
 from hdmf_lindi.conventions.model import Reference
@@ -57,6 +58,7 @@ __all__ = [
     "decode_float",
     "encode_attr_value",
     "encode_float",
+    "refuse_embedded_nul",
 ]
 
 SPECIAL_FLOAT_STRINGS: Final[Mapping[str, float]] = {
@@ -93,6 +95,24 @@ def decode_float(value: Any, *, where: str = "?") -> float:
 
 
 # ---------------------------------------------------------------------------------- encoding
+def refuse_embedded_nul(value: Any, *, where: str = "?") -> None:
+    """Raise :class:`LindiFormatError` (a ``ValueError``, as h5py raises) when ``value``, a
+    variable-length string or bytes value or an object array of them, holds a NUL character:
+    HDF5 cannot store it, so neither do we (a file we write stays exportable to HDF5).
+    Fixed-width bytes (``numpy.bytes_``, ``|S`` arrays) are not variable-length and pass."""
+    if isinstance(value, str) or (isinstance(value, bytes) and not isinstance(value, np.bytes_)):
+        items: Any = (value,)
+    elif isinstance(value, np.ndarray) and value.dtype.kind == "O":
+        items = value.ravel()
+    else:
+        return
+    for item in items:
+        if (isinstance(item, str) and "\x00" in item) or (
+            isinstance(item, bytes) and not isinstance(item, np.bytes_) and b"\x00" in item
+        ):
+            raise LindiFormatError(f"{where}: VLEN strings do not support embedded NULLs")
+
+
 def encode_attr_value(value: Any, *, where: str = "?") -> Any:
     """Encode an attribute value as JSON (see the module docstring for the rules).
 
@@ -333,7 +353,7 @@ def _decode_list(value: list[Any], where: str) -> np.ndarray:
         numbers = [SPECIAL_FLOAT_STRINGS[x] if isinstance(x, str) else x for x in leaves]
         return np.array(numbers, dtype=np.float64).reshape(shape)
     if all(isinstance(x, str) for x in leaves):
-        return _object_array(leaves, shape)
+        return _string_array(leaves, shape)
     if all(is_reference_json(x) for x in leaves):
         return _object_array([reference_from_json(x, where=where) for x in leaves], shape)
     kinds = sorted({type(x).__name__ for x in leaves})
@@ -344,6 +364,12 @@ def _is_number_or_special_float(x: Any) -> bool:
     if isinstance(x, str):
         return x in SPECIAL_FLOAT_STRINGS
     return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _string_array(items: list[Any], shape: tuple[int, ...]) -> np.ndarray:
+    """An attribute's strings as h5py returns them: an object array whose dtype
+    ``h5py.check_string_dtype`` reports as UTF-8 text."""
+    return _object_array(items, shape).view(h5py.string_dtype())
 
 
 def _object_array(items: list[Any], shape: tuple[int, ...]) -> np.ndarray:

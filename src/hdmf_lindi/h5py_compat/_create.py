@@ -148,7 +148,7 @@ def dataset_info_for(
     values: np.ndarray | None = None
     if data is not None:
         provisional = DatasetInfo(shape=(), dtype=dt, kind=kind)
-        values = coerce_values(data, provisional)
+        values = coerce_values(data, provisional, where=where)
         if shape is None:
             shape = _shape_of(values)
         else:

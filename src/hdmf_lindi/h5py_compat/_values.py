@@ -9,6 +9,7 @@ import h5py
 import numpy as np
 
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo
+from hdmf_lindi.conventions.values import refuse_embedded_nul
 from hdmf_lindi.errors import LindiIndexError, LindiShapeError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat.reference import to_model_values
 
@@ -75,6 +76,25 @@ def selection_shape(shape: tuple[int, ...], selection: Any) -> tuple[int, ...]:
         raise LindiShapeError(f"invalid selection {selection!r} for shape {shape}: {exc}") from None
 
 
+def compound_str_to_bytes(values: Any) -> Any:
+    """The variable-length string fields of compound values as h5py returns them from
+    datasets: ``bytes``."""
+    dtype = getattr(values, "dtype", None)
+    if dtype is None or dtype.names is None or not isinstance(values, np.ndarray | np.void):
+        return values
+    fields = [
+        name
+        for name in dtype.names
+        if dtype[name].kind == "O" and h5py.check_ref_dtype(dtype[name]) is None
+    ]
+    if not fields:
+        return values
+    out = np.array(values, dtype=dtype, copy=True)
+    for name in fields:
+        out[name] = str_to_bytes(np.asarray(out[name]))
+    return out[()] if isinstance(values, np.void) else out
+
+
 def str_to_bytes(values: Any) -> Any:
     """Variable-length strings as h5py returns them from datasets: ``bytes``."""
     if isinstance(values, str):
@@ -131,16 +151,21 @@ def chunk_slices(
         position = end
 
 
-def coerce_values(val: Any, info: DatasetInfo) -> np.ndarray:
+def coerce_values(val: Any, info: DatasetInfo, *, where: str = "?") -> np.ndarray:
     """``val`` (numpy array, list, scalar, list of row tuples, h5py references) as a numpy
-    array that the conventions can store for a dataset described by ``info``."""
+    array that the conventions can store for a dataset described by ``info`` (``where`` names
+    it in errors)."""
     if isinstance(val, h5py.Dataset):
         val = val[()]
     val = to_model_values(val)
     dtype = info.dtype
     if info.kind is DataKind.COMPOUND or dtype.names is not None:
         return compound_array(val, dtype)
-    if info.kind in (DataKind.VLEN_STRING, DataKind.VLEN_BYTES, DataKind.REFERENCE):
+    if info.kind in (DataKind.VLEN_STRING, DataKind.VLEN_BYTES):
+        strings = object_array(val)
+        refuse_embedded_nul(strings, where=where)
+        return strings
+    if info.kind is DataKind.REFERENCE:
         return object_array(val)
     if dtype.kind in "biufc" and not isinstance(val, np.ndarray):
         # what h5py does with anything that is not an array: numpy converts it (out-of-range

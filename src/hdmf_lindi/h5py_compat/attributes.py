@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
+from hdmf_lindi.conventions.values import refuse_embedded_nul
 from hdmf_lindi.errors import LindiUnsupportedError
 from hdmf_lindi.h5py_compat._values import hdf5_converted
 from hdmf_lindi.h5py_compat.reference import to_h5py_values, to_model_values
@@ -74,6 +75,7 @@ class LindiH5pyAttributes(h5py.AttributeManager):
         ``dtype`` and reshaped to ``shape``."""
         self._file._check_writable(f"set attribute {name!r} of {self._path!r}")
         value = _normalized_attr_value(data, shape=shape, dtype=dtype)
+        refuse_embedded_nul(value, where=f"{self._file.filename}: {self._path}: attribute {name!r}")
         self._file._set_attrs(self._path, {name: value})
 
     def modify(self, name: str, value: Any) -> None:

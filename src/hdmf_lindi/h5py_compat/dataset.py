@@ -16,6 +16,7 @@ from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat._values import (
     chunk_slices,
     coerce_values,
+    compound_str_to_bytes,
     full_mask,
     normalized_selection,
     selection_shape,
@@ -284,6 +285,8 @@ class LindiH5pyDataset(h5py.Dataset):
             values = hierarchy.read(self._target, selection)
         if info.kind is DataKind.VLEN_STRING:
             values = str_to_bytes(values)
+        elif info.kind is DataKind.COMPOUND:
+            values = compound_str_to_bytes(values)
         if info.kind in (DataKind.REFERENCE, DataKind.COMPOUND) or (
             isinstance(values, np.ndarray) and values.dtype.kind == "O"
         ):
@@ -379,7 +382,7 @@ class LindiH5pyDataset(h5py.Dataset):
         selection = normalized_selection(selection)
         if isinstance(selection, tuple) and selection == () and info.shape != ():
             selection = Ellipsis
-        values = coerce_values(val, info)
+        values = coerce_values(val, info, where=f"{self._file.filename}: {self._name}")
         target_shape = selection_shape(info.shape, selection)
         if values.shape != target_shape:
             try:

@@ -25,6 +25,7 @@ from hdmf.query import HDMFDataset
 
 from hdmf_lindi._paths import join_path, parent_path
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, NodeKind, Reference
+from hdmf_lindi.conventions.values import refuse_embedded_nul
 from hdmf_lindi.errors import LindiError
 from hdmf_lindi.io.chunk_aligner import ChunkAligner
 from hdmf_lindi.io.data_io import StorageSettings, storage_settings
@@ -477,6 +478,7 @@ class BuilderWriter:
                 plain[key] = self._attribute_reference(path, key, value)
             else:
                 plain[key] = attribute_value(value)
+                refuse_embedded_nul(plain[key], where=f"{path} attribute {key!r}")
         if plain:
             self._hierarchy.set_attrs(path, plain)
 

@@ -14,6 +14,7 @@ from hdmf.spec import DtypeSpec, RefSpec
 
 from hdmf_lindi.conventions.datasets import data_kind_of
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, HDF5Layout
+from hdmf_lindi.conventions.values import refuse_embedded_nul
 from hdmf_lindi.errors import LindiError
 from hdmf_lindi.io.data_io import StorageSettings, default_chunks
 
@@ -177,10 +178,10 @@ def as_values(data: Any, dtype: np.dtype[Any], path: str) -> np.ndarray:
     """``data`` as a numpy array of what the hierarchy stores (strings as ``str``/``bytes``
     objects, numbers in ``dtype``)."""
     kind = data_kind_of(dtype, where=path)
-    if kind is DataKind.VLEN_STRING:
-        return object_array(data, to_str)
-    if kind is DataKind.VLEN_BYTES:
-        return object_array(data, to_bytes)
+    if kind in (DataKind.VLEN_STRING, DataKind.VLEN_BYTES):
+        strings = object_array(data, to_str if kind is DataKind.VLEN_STRING else to_bytes)
+        refuse_embedded_nul(strings, where=path)
+        return strings
     if isinstance(data, (str, bytes)) and dtype.kind not in "SU":
         raise LindiError(f"cannot store the string {data!r} in the {dtype} dataset {path!r}")
     try:
