@@ -8,7 +8,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import hdmf_lindi  # noqa: F401  (registers the zarr data types)
@@ -470,3 +470,68 @@ def test_read_only_reads_through_the_block_cache_equal_numpy(
     got = read_only_chunked.read("/a", key)
     np.testing.assert_array_equal(got, expected)
     assert np.shape(got) == np.shape(expected)
+
+
+_NAMES = st.sampled_from(["/a", "/b", "/a/c", "/b/c", "/l", "/a/l"])
+_OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["group", "link", "delete", "move", "copy", "reference", "unreference", "references"]
+        ),
+        _NAMES,
+        _NAMES,
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(operations=_OPERATIONS)
+@example(operations=[("group", "/a", "/a"), ("reference", "/a", "/a"), ("delete", "/a", "/a")])
+@example(
+    operations=[
+        ("group", "/a", "/a"),
+        ("group", "/b", "/b"),
+        ("reference", "/a", "/b"),
+        ("unreference", "/a", "/a"),
+        ("link", "/l", "/a"),
+        ("move", "/a", "/b/c"),
+        ("delete", "/b", "/b"),
+    ]
+)
+def test_link_and_reference_indexes_follow_every_change(
+    tmp_path_factory: pytest.TempPathFactory, operations: list[tuple[str, str, str]]
+) -> None:
+    """The soft links and the objects holding references that a hierarchy keeps up to date
+    (deletes and moves use them instead of walking the file) equal those a new hierarchy finds
+    by walking, after any sequence of h5py-view changes (deletes that move objects to links,
+    moves and copies that repoint references, failures)."""
+    from hdmf_lindi import LindiH5pyFile
+
+    path = tmp_path_factory.mktemp("links") / "x.lindi.json"
+    with LindiH5pyFile.from_lindi_file(path, mode="w") as f:
+        hierarchy = f._hierarchy
+        hierarchy.soft_links()
+        for operation, name, other in operations:
+            try:
+                if operation == "group":
+                    f.create_group(name).create_dataset("d", data=[1, 2])
+                elif operation == "link":
+                    f[name] = h5py.SoftLink(other)
+                elif operation == "delete":
+                    del f[name]
+                elif operation == "move":
+                    f.move(name, other)
+                elif operation == "reference":
+                    f[name].attrs["r"] = f[other].ref
+                elif operation == "unreference":
+                    del f[name].attrs["r"]
+                elif operation == "references":
+                    f.create_dataset(name + "/refs", data=[f[other].ref], dtype=h5py.ref_dtype)
+                else:
+                    f.copy(name, other)
+            except (KeyError, ValueError, TypeError, OSError, RuntimeError):
+                pass
+            walked = Hierarchy(hierarchy.store)
+            assert hierarchy.soft_links() == walked.soft_links()
+            assert hierarchy.reference_holders() == walked.reference_holders()

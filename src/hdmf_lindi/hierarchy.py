@@ -85,6 +85,10 @@ class Hierarchy:
         self._arrays: dict[str, zarr.Array[Any]] = {}
         self._inline_values: dict[str, np.ndarray | None] = {}
         self._external_files: dict[str, h5py.File] = {}
+        # every soft link (path -> target) and every object holding object references: one
+        # walk on first use, then kept up to date by this hierarchy's writes (_reindex)
+        self._soft_links: dict[str, str] | None = None
+        self._reference_holders: set[str] | None = None
         self._slabs: OrderedDict[tuple[str, tuple[slice, ...]], np.ndarray] = OrderedDict()
         self._slabs_lock = threading.Lock()
 
@@ -203,6 +207,46 @@ class Hierarchy:
         if node.kind is NodeKind.GROUP:
             for name in self.children(node.path):
                 yield from self.walk(join_path(node.path, name))
+
+    def soft_links(self) -> dict[str, str]:
+        """``{link path: target}`` of every soft link in the file (targets normalized). The
+        first call walks the file; this hierarchy's own writes keep the answer up to date, so
+        that deleting or moving objects one by one does not walk the file each time."""
+        if self._soft_links is None:
+            self._build_indexes()
+        assert self._soft_links is not None
+        return dict(self._soft_links)
+
+    def reference_holders(self) -> list[str]:
+        """Paths of the objects that may hold object references (in attributes, or as a
+        reference or compound-with-reference dataset), sorted; kept up to date as
+        :meth:`soft_links` is."""
+        if self._reference_holders is None:
+            self._build_indexes()
+        assert self._reference_holders is not None
+        return sorted(self._reference_holders)
+
+    def _build_indexes(self) -> None:
+        self._soft_links, self._reference_holders = {}, set()
+        for node in self.walk("/"):
+            self._index_node(node)
+
+    def _index_node(self, node: Node) -> None:
+        assert self._soft_links is not None and self._reference_holders is not None
+        self._soft_links.pop(node.path, None)
+        self._reference_holders.discard(node.path)
+        if node.kind is NodeKind.SOFT_LINK and node.link is not None:
+            self._soft_links[node.path] = normalize_path(node.link.path)
+        if _holds_references(node):
+            self._reference_holders.add(node.path)
+
+    def _reindex(self, path: str) -> None:
+        """Bring the indexes up to date for the object at ``path`` (just written)."""
+        if self._soft_links is None:
+            return
+        node = self.node(path)
+        if node is not None:
+            self._index_node(node)
 
     def dataset(self, path: str) -> DatasetHandle:
         """A lazy handle on the dataset at ``path`` (links followed)."""
@@ -453,6 +497,7 @@ class Hierarchy:
     def _invalidate(self, path: str | None = None) -> None:
         self._nodes.clear()
         if path is None:
+            self._soft_links = self._reference_holders = None
             self._arrays.clear()
             self._inline_values.clear()
             return
@@ -506,6 +551,7 @@ class Hierarchy:
             self._meta, path, dict(attrs or {}), inferred_dtypes=inferred_dtypes
         )
         self._invalidate(path)
+        self._reindex(path)
         node = self.node(path)
         assert node is not None
         return node
@@ -548,6 +594,7 @@ class Hierarchy:
                 self._conventions.delete_node(self._meta, created)
             self._invalidate()
             raise
+        self._reindex(path)
         return self.dataset(path)
 
     def _first_missing(self, path: str) -> str:
@@ -684,6 +731,7 @@ class Hierarchy:
             raise KeyError(f"{normalize_path(path)}: no such object in {self._meta.source}")
         self._conventions.write_attrs(self._meta, node.path, attrs, inferred_dtypes=inferred_dtypes)
         self._invalidate(node.path)
+        self._reindex(node.path)
 
     def delete_attr(self, path: str, name: str) -> None:
         """Delete one attribute (``KeyError`` naming it when absent)."""
@@ -693,6 +741,7 @@ class Hierarchy:
             raise KeyError(f"{normalize_path(path)}: no such object in {self._meta.source}")
         self._conventions.delete_attr(self._meta, node.path, name)
         self._invalidate(node.path)
+        self._reindex(node.path)
 
     def create_soft_link(self, path: str, target: str) -> None:
         """Create a soft link at ``path`` to the absolute path ``target``."""
@@ -702,6 +751,7 @@ class Hierarchy:
         self._ensure_parents(path)
         self._conventions.write_soft_link(self._meta, path, normalize_path(target))
         self._invalidate(path)
+        self._reindex(path)
 
     def create_external_link(self, path: str, filename: str, target: str) -> None:
         """Create an external link at ``path`` to ``target`` in ``filename``."""
@@ -722,6 +772,13 @@ class Hierarchy:
             raise KeyError(f"{path}: no such object in {self._meta.source}")
         self._conventions.delete_node(self._meta, path)
         self._invalidate(path)
+        if self._soft_links is not None and self._reference_holders is not None:
+            below = path.rstrip("/") + "/"
+            for link in [p for p in self._soft_links if p == path or p.startswith(below)]:
+                del self._soft_links[link]
+            self._reference_holders = {
+                p for p in self._reference_holders if p != path and not p.startswith(below)
+            }
 
     def flush(self) -> None:
         """Persist pending changes (the store's map and its container)."""
@@ -1069,3 +1126,24 @@ def _as_array(values: Any, info: DatasetInfo) -> np.ndarray:
     out = np.empty((), dtype=object)
     out[()] = values
     return out
+
+
+def _holds_references(node: Node) -> bool:
+    """Whether ``node`` may hold object references: in an attribute, or as a reference or
+    compound-with-reference dataset."""
+    info = node.dataset
+    if info is not None and (
+        info.kind is DataKind.REFERENCE
+        or (info.kind is DataKind.COMPOUND and "<REFERENCE>" in str(info.compound_fields))
+    ):
+        return True
+    for value in node.attrs.values():
+        if isinstance(value, Reference):
+            return True
+        if (
+            isinstance(value, np.ndarray)
+            and value.dtype.kind == "O"
+            and any(isinstance(item, Reference) for item in value.reshape(-1))
+        ):
+            return True
+    return False

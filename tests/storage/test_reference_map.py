@@ -176,6 +176,45 @@ def test_list_dir_and_prefix_follow_mutations() -> None:
     assert rmap.list_prefix("a/") == ["a/.zgroup"]
 
 
+_KEY_PARTS = st.sampled_from(["a", "b", ".zattrs", "0"])
+
+
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.lists(_KEY_PARTS, min_size=1, max_size=4).map("/".join)),
+        max_size=40,
+    )
+)
+def test_listing_kept_up_to_date_equals_one_built_afresh(
+    operations: list[tuple[bool, str]],
+) -> None:
+    """The directory index follows sets and deletes (a key may also be a directory) exactly
+    as an index built from the keys left."""
+    rmap = ReferenceMap()
+    rmap.list_dir("")  # the index exists from the start and is kept up to date
+    for is_set, key in operations:
+        if is_set:
+            rmap.set_inline(key, b"x")
+        elif key in rmap:
+            rmap.delete(key)
+        fresh = ReferenceMap()
+        for existing in rmap:
+            fresh.set_inline(existing, b"x")
+        directories = {"", *(k.rpartition("/")[0] for k in operations_keys(rmap))}
+        for directory in sorted(directories | {"a", "a/b", "b", "a/a"}):
+            assert rmap.list_dir(directory) == fresh.list_dir(directory), directory
+            assert rmap.has_dir(directory) == fresh.has_dir(directory), directory
+
+
+def operations_keys(rmap: ReferenceMap) -> list[str]:
+    """Every key and each of its directories."""
+    found = []
+    for key in rmap:
+        parts = key.split("/")
+        found.extend("/".join(parts[: i + 1]) for i in range(len(parts)))
+    return found
+
+
 def test_dump_is_deterministic_and_sorted() -> None:
     a = ReferenceMap()
     b = ReferenceMap()

@@ -183,6 +183,7 @@ def _register_convert(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--allow-local",
         action="store_true",
+        default=None,  # not given: the default policy (a local source may link local files)
         help="let a remote source's external links name local files (refused by default)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="report refs and requests")

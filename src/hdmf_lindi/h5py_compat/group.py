@@ -711,13 +711,11 @@ def _move_object(file: LindiH5pyFile, source: str, dest: str) -> None:
 def _links_into(hierarchy: Hierarchy, root: str) -> list[tuple[str, str]]:
     """``(link path, target)`` of every soft link outside ``root`` that points to it or into
     it."""
-    found: list[tuple[str, str]] = []
-    for node in hierarchy.walk("/"):
-        if node.kind is NodeKind.SOFT_LINK and node.link is not None:
-            target = normalize_path(node.link.path)
-            if _inside(target, root) and not _inside(node.path, root):
-                found.append((node.path, target))
-    return found
+    return [
+        (path, target)
+        for path, target in sorted(hierarchy.soft_links().items())
+        if _inside(target, root) and not _inside(path, root)
+    ]
 
 
 def _repoint_links(
@@ -768,7 +766,10 @@ def _repoint_references(hierarchy: Hierarchy, moves: list[tuple[str, str]]) -> N
                 changed = True
         return out, changed
 
-    for node in list(hierarchy.walk("/")):
+    for path in hierarchy.reference_holders():
+        node = hierarchy.node(path)
+        if node is None:
+            continue
         changed_attrs: dict[str, Any] = {}
         for key, value in node.attrs.items():
             moved, changed = moved_values(value)

@@ -87,16 +87,16 @@ def convert(
         the latter ``num_chunks_threshold`` defaults to ``None``: every chunk is referenced
         (hdmf-zarr cannot read an ``_EXTERNAL_ARRAY_LINK``).
     allow_local
-        Whether a remote source's external links may name local files (default: no; the
-        output, a local file, would otherwise open them).
+        Whether the source's external links may name local files (default, ``None``: only a
+        local source's may; the output, a local file, would otherwise open them for a remote
+        one). Relative link targets are written as the absolute path or URL they name.
     **options
         Fields of :class:`TranslateOptions` (``inline_threshold``, ``max_chunk_bytes``, ...).
 
     Raises
     ------
     LindiSecurityError
-        A remote source holds an external link to a local file (and ``allow_local`` is not
-        true).
+        An external link names a local file and ``allow_local`` does not allow it.
     """
     if conventions == UNIFIED_ZARR_V3_CONVENTIONS:
         options.setdefault("num_chunks_threshold", None)

@@ -561,7 +561,8 @@ class ReferenceMap:
     def delete(self, key: str) -> None:
         """Remove ``key``; a missing key raises ``KeyError``."""
         del self._refs[key]
-        self._children = None
+        if self._children is not None:
+            self._unindex_key(self._children, key)
         self._revision += 1
 
     def _validated_on_read(self, key: str, value: Any) -> RefValue | None:
@@ -650,6 +651,22 @@ class ReferenceMap:
             if not parent:
                 return
             parent, _, name = parent.rpartition("/")
+
+    def _unindex_key(self, index: dict[str, set[str]], key: str) -> None:
+        """Take the deleted ``key`` out of ``index``, and each directory it leaves empty."""
+        path = key
+        while path not in self._refs and path not in index:  # neither a key nor a directory
+            parent, _, name = path.rpartition("/")
+            siblings = index.get(parent)
+            if siblings is None:
+                return
+            siblings.discard(name)
+            if siblings:
+                return
+            del index[parent]
+            if not parent:
+                return
+            path = parent
 
 
 def _check_key(key: str, source: str) -> None:
