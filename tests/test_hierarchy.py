@@ -488,6 +488,7 @@ _OPERATIONS = st.lists(
 @settings(max_examples=300, deadline=None)
 @given(operations=_OPERATIONS)
 @example(operations=[("group", "/a", "/a"), ("reference", "/a", "/a"), ("delete", "/a", "/a")])
+@example(operations=[("group", "/a", "/a"), ("link", "/b", "/a"), ("references", "/b/c", "/a")])
 @example(
     operations=[
         ("group", "/a", "/a"),
@@ -535,3 +536,28 @@ def test_link_and_reference_indexes_follow_every_change(
             walked = Hierarchy(hierarchy.store)
             assert hierarchy.soft_links() == walked.soft_links()
             assert hierarchy.reference_holders() == walked.reference_holders()
+
+
+def test_a_failed_index_walk_leaves_no_partial_index(tmp_path: Path) -> None:
+    """When the walk that builds the indexes fails part-way (a malformed object), nothing of
+    it is kept: a retried delete fails again instead of trusting a partial index and losing
+    the object a second name still needs."""
+    import json
+
+    from hdmf_lindi import LindiH5pyFile
+    from hdmf_lindi.errors import LindiFormatError
+
+    path = tmp_path / "x.lindi.json"
+    with LindiH5pyFile.from_lindi_file(path, "w") as f:
+        f.create_group("g").attrs["v"] = 1
+        f["zz_hard"] = f["g"]  # a second name, kept as a soft link to /g
+        f.create_group("m")
+    document = json.loads(path.read_text())
+    document["refs"]["m/.zattrs"] = [1, 2]  # between /g and /zz_hard in walk order
+    path.write_text(json.dumps(document))
+    with LindiH5pyFile.from_lindi_file(path, "r+") as f:
+        for _ in range(2):
+            with pytest.raises(LindiFormatError, match=r"m/\.zattrs"):
+                del f["g"]
+        assert f["zz_hard"].attrs["v"] == 1
+        assert f["g"].attrs["v"] == 1

@@ -271,3 +271,124 @@ def test_v3_convert_of_a_remote_file_refuses_a_local_link(
     with pytest.raises(LindiSecurityError, match=r"/ext: .*refusing to open the local file"):
         convert(http_server.url_for("/remote.h5"), dest, conventions="unified-zarr-v3")
     assert not dest.exists()
+
+
+# ------------------------------------------- links a walk from the root does not reach
+def _hidden_link_documents(server: ServedDirectory, secret: Path) -> dict[str, dict[str, Any]]:
+    """Documents with a local external link where a walk from the root does not go, but a
+    reader finds it by its path: below a root that is a link, below a dataset, below an
+    external link to a remote file (which is kept)."""
+    link = {"_EXTERNAL_LINK": [str(secret), "/d"]}
+    group = {"zarr_format": 2}
+    return {
+        "root soft link": {
+            ".zattrs": {"_SOFT_LINK": {"path": "/"}},
+            "ext/.zgroup": group,
+            "ext/.zattrs": link,
+        },
+        "root external link": {
+            ".zattrs": {"_EXTERNAL_LINK": [server.url_for("/x.h5"), "/"]},
+            "ext/.zgroup": group,
+            "ext/.zattrs": link,
+        },
+        "below a dataset": {
+            "ds/.zarray": _ZARRAY,
+            "ds/.zattrs": {},
+            "ds/ext/.zgroup": group,
+            "ds/ext/.zattrs": link,
+        },
+        "below an external link": {
+            "acq/.zgroup": group,
+            "acq/.zattrs": {"_EXTERNAL_LINK": [server.url_for("/x.h5"), "/acq"]},
+            "acq/ext/.zgroup": group,
+            "acq/ext/.zattrs": link,
+        },
+    }
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "case", ["root soft link", "root external link", "below a dataset", "below an external link"]
+)
+def test_download_refuses_local_links_a_walk_does_not_reach(
+    tmp_path: Path, http_server: ServedDirectory, kind: str, case: str
+) -> None:
+    """Every node the metadata describes is checked, not only those a walk from the root
+    reaches: the copy's reader finds the others by their path."""
+    secret = _secret_h5(tmp_path / "private")
+    refs = _hidden_link_documents(http_server, secret)[case]
+    document = {"version": 1, "refs": {".zgroup": {"zarr_format": 2}, ".zattrs": {}, **refs}}
+    (http_server.root / "hidden.lindi.json").write_text(json.dumps(document))
+    source = http_server.url_for("/hidden.lindi.json")
+    with pytest.raises(LindiSecurityError, match=r"/ext: .*refusing to open the local file"):
+        _download(source, tmp_path, kind)
+    _never_reads(tmp_path / "out" / kind)
+
+
+@pytest.mark.parametrize("kind", ["only.lindi.json", "mirrored.lindi.json"])
+def test_copy_of_a_remote_document_never_lets_a_remote_hdf5_file_read_local_files(
+    tmp_path: Path, http_server: ServedDirectory, kind: str
+) -> None:
+    """An external array link to a *remote* HDF5 file whose dataset keeps its values in a
+    local file (external raw storage), or is an HDF5 external link or a virtual dataset
+    naming one: the copy is a local document, but the HDF5 file came from a URL, so it is
+    refused as the original refuses it."""
+    secret = _secret_h5(tmp_path / "private")
+    raw = tmp_path / "private" / "raw.bin"
+    raw.write_bytes(np.array([777], "<i8").tobytes())
+    with h5py.File(http_server.root / "evil.h5", "w") as f:
+        f["ext"] = h5py.ExternalLink(str(secret), "/d")
+        layout = h5py.VirtualLayout(shape=(1,), dtype="<i8")
+        layout[:] = h5py.VirtualSource(str(secret), "d", shape=(1,))
+        f.create_virtual_dataset("vds", layout, fillvalue=-1)
+        f.create_dataset("efl", shape=(1,), dtype="<i8", external=[(str(raw), 0, 8)])
+    refs: dict[str, Any] = {}
+    for name in ("ext", "vds", "efl"):
+        link = {
+            "link_type": "hdf5_dataset",
+            "url": http_server.url_for("/evil.h5"),
+            "name": f"/{name}",
+        }
+        refs[f"{name}/.zarray"] = _ZARRAY
+        refs[f"{name}/.zattrs"] = {"_EXTERNAL_ARRAY_LINK": link}
+    source = _serve(http_server, "evil.lindi.json", refs)
+    dest = _download(source, tmp_path, kind)
+    with LindiH5pyFile.from_lindi_file(dest) as f:
+        for name in ("ext", "vds", "efl"):
+            with pytest.raises(LindiSecurityError, match=r"external|virtual"):
+                f[name][()]
+    with LindiH5pyFile.from_lindi_file(dest, allow_local=True) as f:
+        assert f["efl"][0] == 777  # the caller may opt in
+
+
+@pytest.mark.parametrize("kind", ["only.lindi.json", "mirrored.lindi.json"])
+def test_copy_refuses_external_array_links_to_members_of_the_source_container(
+    tmp_path: Path, http_server: ServedDirectory, kind: str
+) -> None:
+    """A link to ``./blobs/x.h5`` inside a remote ``.lindi.tar`` names a member of that tar;
+    a ``.lindi.json`` copy would look for it beside itself, on the local disk."""
+    import io
+
+    from hdmf_lindi.errors import LindiUnsupportedError
+    from hdmf_lindi.storage.containers.tar import TarContainer
+
+    member = io.BytesIO()
+    with h5py.File(member, "w") as f:
+        f.create_dataset("d", data=np.array([5], dtype="<i8"))
+    link = {"link_type": "hdf5_dataset", "url": "./blobs/x.h5", "name": "/d"}
+    refs = {
+        ".zgroup": {"zarr_format": 2},
+        ".zattrs": {},
+        "x/.zarray": _ZARRAY,
+        "x/.zattrs": {"_EXTERNAL_ARRAY_LINK": link},
+    }
+    tar = TarContainer(str(http_server.root / "src.lindi.tar"))
+    tar.create(ReferenceMap.from_dict({"version": 1, "refs": {".zgroup": {"zarr_format": 2}}}))
+    tar.write_blob("x.h5", member.getvalue())
+    tar.save(ReferenceMap.from_dict({"version": 1, "refs": refs}))
+    tar.close()
+    (tmp_path / "out").mkdir()
+    _secret_h5(tmp_path / "out" / "blobs").rename(tmp_path / "out" / "blobs" / "x.h5")
+    with pytest.raises(LindiUnsupportedError, match="member of the source's container"):
+        _download(http_server.url_for("/src.lindi.tar"), tmp_path, kind)
+    _never_reads(tmp_path / "out" / kind)

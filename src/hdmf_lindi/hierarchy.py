@@ -227,26 +227,24 @@ class Hierarchy:
         return sorted(self._reference_holders)
 
     def _build_indexes(self) -> None:
-        self._soft_links, self._reference_holders = {}, set()
+        # kept only once complete: a walk that fails leaves no partial index to be trusted
+        soft_links: dict[str, str] = {}
+        holders: set[str] = set()
         for node in self.walk("/"):
-            self._index_node(node)
-
-    def _index_node(self, node: Node) -> None:
-        assert self._soft_links is not None and self._reference_holders is not None
-        self._soft_links.pop(node.path, None)
-        self._reference_holders.discard(node.path)
-        if node.kind is NodeKind.SOFT_LINK and node.link is not None:
-            self._soft_links[node.path] = normalize_path(node.link.path)
-        if _holds_references(node):
-            self._reference_holders.add(node.path)
+            _index_node(node, soft_links, holders)
+        self._soft_links, self._reference_holders = soft_links, holders
 
     def _reindex(self, path: str) -> None:
         """Bring the indexes up to date for the object at ``path`` (just written)."""
-        if self._soft_links is None:
+        if self._soft_links is None or self._reference_holders is None:
             return
-        node = self.node(path)
+        try:
+            node = self.node(path)
+        except BaseException:
+            self._soft_links = self._reference_holders = None
+            raise
         if node is not None:
-            self._index_node(node)
+            _index_node(node, self._soft_links, self._reference_holders)
 
     def dataset(self, path: str) -> DatasetHandle:
         """A lazy handle on the dataset at ``path`` (links followed)."""
@@ -446,10 +444,15 @@ class Hierarchy:
     def _external_dataset(self, h5file: h5py.File, url: str, name: str) -> h5py.Dataset:
         """``h5file[name]``, refusing what would make the HDF5 library open local files
         behind the router's back (external links on the way, virtual datasets, external raw
-        storage) when the router may not read local files."""
+        storage) when the router may not read local files, or when the HDF5 file is remote
+        (a file from a URL does not choose local files to read, whatever the document linking
+        to it is) and the caller did not pass ``allow_local=True``."""
         import h5py
 
-        if self._store.router.local_allowed:
+        router = self._store.router
+        if router.allow_local or (
+            router.local_allowed and router.resolve_target(url).kind == "local"
+        ):
             return h5file[name]
         where = f"{self._meta.source}: _EXTERNAL_ARRAY_LINK {url}:{name}"
         # walk the path link by link (soft links followed by hand, at most 40 hops) so that
@@ -521,13 +524,17 @@ class Hierarchy:
             raise TypeError(f"{parent}: not a group; cannot create {path} in it")
 
     def _real_path(self, path: str) -> str:
-        """``path`` with soft links in its parent components followed."""
-        path = normalize_path(path)
-        if path == "/":
-            return path
-        parent, name = path.rsplit("/", 1)
-        resolved = self.resolve(parent or "/")
-        return join_path(resolved.path if resolved is not None else (parent or "/"), name)
+        """``path`` with soft links in its parent components followed, also when some of
+        them do not exist yet (``/link/new/x`` with ``/link`` -> ``/a`` is ``/a/new/x``, where
+        the missing groups are then created, as HDF5 creates intermediate groups)."""
+        parts = [part for part in normalize_path(path).split("/") if part]
+        real = "/"
+        for index, part in enumerate(parts[:-1]):
+            resolved = self.resolve(join_path(real, part))
+            if resolved is None:
+                return normalize_path("/".join([real, *parts[index:]]))
+            real = resolved.path
+        return join_path(real, parts[-1]) if parts else "/"
 
     def _check_free(self, path: str) -> None:
         if self.node(path) is not None:
@@ -1126,6 +1133,17 @@ def _as_array(values: Any, info: DatasetInfo) -> np.ndarray:
     out = np.empty((), dtype=object)
     out[()] = values
     return out
+
+
+def _index_node(node: Node, soft_links: dict[str, str], holders: set[str]) -> None:
+    """Enter ``node`` into the soft-link and reference-holder indexes (replacing what they
+    said of its path)."""
+    soft_links.pop(node.path, None)
+    holders.discard(node.path)
+    if node.kind is NodeKind.SOFT_LINK and node.link is not None:
+        soft_links[node.path] = normalize_path(node.link.path)
+    if _holds_references(node):
+        holders.add(node.path)
 
 
 def _holds_references(node: Node) -> bool:

@@ -18,19 +18,18 @@ import posixpath
 from collections.abc import Iterator
 from typing import Any
 
+from hdmf_lindi._paths import join_path
 from hdmf_lindi.conventions import detect_conventions
 from hdmf_lindi.conventions.abc import Conventions
 from hdmf_lindi.conventions.keys import EXTERNAL_ARRAY_LINK
 from hdmf_lindi.conventions.metadata_keys import join_key
 from hdmf_lindi.conventions.model import Node, NodeKind
-from hdmf_lindi.errors import LindiFormatError, LindiSecurityError
+from hdmf_lindi.errors import LindiFormatError, LindiSecurityError, LindiUnsupportedError
 from hdmf_lindi.opening import check_link_target
 from hdmf_lindi.storage.reference_map import ReferenceMap
 from hdmf_lindi.storage.sources import SourceRouter, is_remote_url
 
 __all__ = ["relocate_links"]
-
-_MAX_DEPTH = 256
 
 
 def relocate_links(
@@ -40,6 +39,7 @@ def relocate_links(
     dest: str,
     allow_local: bool | None,
     router: SourceRouter | None = None,
+    stores_linked_values: bool = False,
 ) -> int:
     """Check and rewrite the link targets of ``reference_map`` (read from ``source``) for its
     copy at ``dest``; returns the number of links rewritten.
@@ -60,17 +60,25 @@ def relocate_links(
         The router the document was read through: ``_EXTERNAL_ARRAY_LINK`` URLs are checked
         and resolved as its refs are. Without one they are left as they are (the HDF5
         converter writes them absolute).
+    stores_linked_values
+        Whether the caller stores the values of ``_EXTERNAL_ARRAY_LINK`` datasets in the copy
+        (a self-contained download). Otherwise a link to a member of the source's container
+        (``./blobs/x.h5`` of a ``.lindi.tar``), which has no name outside it, is refused: the
+        copy would look for it beside itself.
 
     Raises
     ------
     LindiSecurityError
         A target names a local file and the policy does not allow it (the message names the
         key and the target).
+    LindiUnsupportedError
+        An ``_EXTERNAL_ARRAY_LINK`` names a member of the source's container and
+        ``stores_linked_values`` is false.
     """
     conventions = detect_conventions(reference_map)
     moved = is_remote_url(source) or _directory(source) != _directory(dest)
     rewritten = 0
-    for node in list(_walk(conventions, reference_map)):
+    for node in list(_nodes(conventions, reference_map)):
         if node.kind is NodeKind.EXTERNAL_LINK and node.link is not None:
             filename, target = node.link.filename, node.link.path  # type: ignore[union-attr]
             try:
@@ -91,8 +99,16 @@ def relocate_links(
                 raise LindiSecurityError(
                     f"{source}: {node.path}: {EXTERNAL_ARRAY_LINK} {link.url!r}: {exc}"
                 ) from exc
-            # a member of a .lindi.tar has no name of its own outside it: left as it is
-            if moved and not resolved.is_member and resolved.location != link.url:
+            if resolved.is_member:
+                # a member of a .lindi.tar has no name of its own outside it
+                if stores_linked_values:
+                    continue
+                raise LindiUnsupportedError(
+                    f"{source}: {node.path}: {EXTERNAL_ARRAY_LINK} {link.url!r} names a "
+                    "member of the source's container, which a copy cannot name; download "
+                    "to a .lindi.tar or .lindi.d to store its values"
+                )
+            if moved and resolved.location != link.url:
                 _set_external_array_link_url(
                     conventions, reference_map, node.path, resolved.location
                 )
@@ -106,22 +122,47 @@ def _directory(location: str) -> str:
     return os.path.dirname(os.path.abspath(location.rstrip(os.sep)))
 
 
-def _walk(conventions: Conventions, meta: ReferenceMap) -> Iterator[Node]:
-    pending: list[tuple[str, int]] = [("/", 0)]
-    while pending:
-        path, depth = pending.pop()
-        if depth > _MAX_DEPTH:
-            raise LindiFormatError(f"{meta.source}: {path}: groups nested too deeply")
-        node = conventions.read_node(meta, path)
+_METADATA_NAMES = frozenset({".zattrs", ".zgroup", ".zarray", "zarr.json"})
+
+
+def _nodes(conventions: Conventions, meta: ReferenceMap) -> Iterator[Node]:
+    """Every node the document's metadata describes, parents first: those a walk from the
+    root reaches and those it does not (below a dataset, below a root that is a link, below a
+    link), which a reader still finds by their path."""
+    paths = {"/"}
+    for key in list(meta):
+        prefix, _, name = key.rpartition("/")
+        if name in _METADATA_NAMES:
+            paths.add("/" + prefix)
+    for path in sorted(paths):
+        node = _read_node(conventions, meta, path)
         if node is None:
             continue
         yield node
         if node.kind is NodeKind.GROUP:
-            prefix = path.rstrip("/")
-            pending.extend(
-                (f"{prefix}/{name}", depth + 1)
-                for name in reversed(conventions.list_children(meta, path))
-            )
+            # unified v3 links are entries of their group's metadata, with no key of their own
+            for name in _children(conventions, meta, path):
+                child = join_path(path, name)
+                if child not in paths:
+                    link = _read_node(conventions, meta, child)
+                    if link is not None:
+                        yield link
+
+
+def _read_node(conventions: Conventions, meta: ReferenceMap, path: str) -> Node | None:
+    """The node at ``path``, ``None`` when there is none or its metadata cannot be read (a
+    reader fails on it the same way: nothing there is reachable)."""
+    try:
+        return conventions.read_node(meta, path)
+    except LindiFormatError:
+        return None
+
+
+def _children(conventions: Conventions, meta: ReferenceMap, path: str) -> list[str]:
+    try:
+        return conventions.list_children(meta, path)
+    except LindiFormatError:
+        return []
 
 
 def _set_external_array_link_url(

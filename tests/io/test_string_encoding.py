@@ -114,3 +114,36 @@ def test_exported_files_keep_ascii(
             encoding = h5py.check_string_dtype(io.hierarchy.node(path).dataset.dtype).encoding
             assert encoding == "ascii", path
         assert _read(io) == expected
+
+
+@pytest.mark.parametrize("source", ["list", "iterator"])
+@pytest.mark.parametrize("suffix", [".lindi.json", ".lindi.tar"])
+def test_nul_in_variable_length_strings_is_refused_as_nwbhdf5io_refuses_it(
+    tmp_path: Path, source: str, suffix: str
+) -> None:
+    """HDF5 cannot store NUL inside a variable-length string: NWBHDF5IO raises ValueError, and
+    so does LindiIO (a LindiError naming the dataset), whole or from a DataChunkIterator, so
+    that every file LindiIO writes can be exported to HDF5."""
+    from hdmf.data_utils import DataChunkIterator
+    from pynwb.misc import AnnotationSeries
+
+    def nwbfile() -> NWBFile:
+        f = NWBFile("s", "i", datetime(2020, 1, 1, tzinfo=UTC))
+        data: Any = ["a\x00b", "c"]
+        if source == "iterator":
+            data = DataChunkIterator(data=iter(data), dtype=np.dtype("O"), maxshape=(None,))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # AnnotationSeries is deprecated
+            f.add_acquisition(AnnotationSeries(name="t", data=data, timestamps=[0.0, 1.0]))
+        return f
+
+    with (
+        pytest.raises(ValueError, match="embedded NULLs"),
+        pynwb.NWBHDF5IO(tmp_path / "x.nwb", "w") as io,
+    ):
+        io.write(nwbfile())
+    with (
+        pytest.raises(lindi.LindiError, match=r"/acquisition/t/data: .*embedded NULLs"),
+        LindiIO(tmp_path / f"x{suffix}", "w") as io,
+    ):
+        io.write(nwbfile())

@@ -102,6 +102,11 @@ def refuse_embedded_nul(value: Any, *, where: str = "?") -> None:
     Fixed-width bytes (``numpy.bytes_``, ``|S`` arrays) are not variable-length and pass."""
     if isinstance(value, str) or (isinstance(value, bytes) and not isinstance(value, np.bytes_)):
         items: Any = (value,)
+    elif isinstance(value, np.ndarray | np.void) and value.dtype.names is not None:
+        for name in value.dtype.names:  # the variable-length string fields of compound rows
+            if value.dtype[name].kind == "O":
+                refuse_embedded_nul(np.asarray(value[name]), where=f"{where}: field {name!r}")
+        return
     elif isinstance(value, np.ndarray) and value.dtype.kind == "O":
         items = value.ravel()
     else:

@@ -160,7 +160,9 @@ def coerce_values(val: Any, info: DatasetInfo, *, where: str = "?") -> np.ndarra
     val = to_model_values(val)
     dtype = info.dtype
     if info.kind is DataKind.COMPOUND or dtype.names is not None:
-        return compound_array(val, dtype)
+        rows = compound_array(val, dtype)
+        refuse_embedded_nul(rows, where=where)
+        return rows
     if info.kind in (DataKind.VLEN_STRING, DataKind.VLEN_BYTES):
         strings = object_array(val)
         refuse_embedded_nul(strings, where=where)

@@ -109,6 +109,9 @@ class LindiH5pyAttributes(h5py.AttributeManager):
             converted = np.reshape(converted, existing_shape)
             if isinstance(existing, (str, np.generic)):
                 converted = converted[()]
+        refuse_embedded_nul(
+            converted, where=f"{self._file.filename}: {self._path}: attribute {name!r}"
+        )
         self._file._set_attrs(self._path, {name: converted})
 
     def get_id(self, name: str) -> Any:

@@ -558,6 +558,7 @@ class _IterativeWrite:
             self._shape = tuple(max(b, n) for b, n in zip(bounds, self._shape, strict=False))
             self._resized = True
         values = np.asarray(chunk.data, dtype=object if self._object else None)
+        refuse_embedded_nul(values, where=self._path)
         self._aligner.add(chunk.selection, values, self._shape)
 
     def finish(self) -> None:

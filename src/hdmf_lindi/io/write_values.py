@@ -185,9 +185,11 @@ def as_values(data: Any, dtype: np.dtype[Any], path: str) -> np.ndarray:
     if isinstance(data, (str, bytes)) and dtype.kind not in "SU":
         raise LindiError(f"cannot store the string {data!r} in the {dtype} dataset {path!r}")
     try:
-        return np.asarray(data, dtype=dtype)
+        values = np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise LindiError(f"cannot store the data of {path!r} as {dtype}: {exc}") from exc
+    refuse_embedded_nul(values, where=path)  # the string fields of compound rows
+    return values
 
 
 def object_array(data: Any, convert: Callable[[Any], Any]) -> np.ndarray:

@@ -366,6 +366,7 @@ def _download_locked(
             dest=target,
             allow_local=router.allow_local,
             router=router,
+            stores_linked_values=kind != "json",
         )
         if kind == "json" and mirror is None:
             return _document_only(container, reference_map, target, router)
