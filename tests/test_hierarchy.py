@@ -561,3 +561,40 @@ def test_a_failed_index_walk_leaves_no_partial_index(tmp_path: Path) -> None:
                 del f["g"]
         assert f["zz_hard"].attrs["v"] == 1
         assert f["g"].attrs["v"] == 1
+
+
+def test_nothing_is_reached_below_a_dataset(tmp_path: Path) -> None:
+    """Metadata a document keeps below a dataset is out of reach, as nothing is below an HDF5
+    dataset (h5py raises KeyError for ``f["ds/x"]``)."""
+    import json
+
+    from hdmf_lindi import LindiH5pyFile
+
+    zarray = {
+        "zarr_format": 2,
+        "shape": [1],
+        "chunks": [1],
+        "dtype": "<i8",
+        "order": "C",
+        "compressor": None,
+        "filters": None,
+        "fill_value": 0,
+    }
+    refs = {
+        ".zgroup": {"zarr_format": 2},
+        ".zattrs": {},
+        "ds/.zarray": zarray,
+        "ds/.zattrs": {},
+        "ds/x/.zgroup": {"zarr_format": 2},
+        "ds/x/.zattrs": {"hidden": 1},
+    }
+    path = tmp_path / "x.lindi.json"
+    path.write_text(json.dumps({"version": 1, "refs": refs}))
+    with LindiH5pyFile.from_lindi_file(path) as f:
+        assert f["ds"].shape == (1,)
+        with pytest.raises(KeyError, match="ds/x"):
+            f["ds/x"]
+        assert "ds/x" not in f
+    hierarchy = Hierarchy(LindiStore.open(path))
+    assert hierarchy.resolve("/ds/x") is None
+    assert hierarchy.node("/ds/x") is not None  # there, but not reached through the dataset

@@ -176,6 +176,11 @@ class Hierarchy:
         current = "/"
         node = self.node("/")
         for name in path.strip("/").split("/") if path != "/" else []:
+            if node is not None and node.kind is not NodeKind.GROUP and current != "/":
+                # nothing is below a dataset or an external link here (metadata a document
+                # keeps there is out of reach, as in HDF5; an external link's targets are
+                # the linked file's)
+                return None
             candidate = join_path(current, name)
             node = self.node(candidate)
             if node is None:
