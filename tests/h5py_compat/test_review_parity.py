@@ -587,3 +587,23 @@ def test_objects_created_through_a_soft_link_land_in_its_target(
     assert_same(*files, lambda f: f["a/c/d"][()])
     assert_same(*files, lambda f: f["b/c/d"].name)
     assert_same(*files, lambda f: sorted(f["a/e"]))
+
+
+def test_fuzz_findings_on_numeric_conversions(files: tuple[h5py.File, LindiH5pyFile]) -> None:
+    """Found by a differential fuzzer against h5py: a uint64 attribute list given with its
+    dtype keeps every digit (it went through float64); a 0-d array of another dtype makes a
+    scalar dataset (it became shape (1,)); ``astype`` clamps out-of-range values as HDF5
+    converts them (numpy wrapped them around)."""
+    big = 16810852809630759566
+    for f in files:
+        f.attrs.create("u", data=[big, 1], dtype="u8")
+        f.create_dataset("s", data=np.array(1, "i4"), dtype="u2")
+        f.create_dataset("v", data=np.array([-1, 300, 70000], dtype="i4"))
+    assert_same(*files, lambda f: f.attrs["u"])
+    assert int(files[1].attrs["u"][0]) == big
+    assert_same(*files, lambda f: f["s"].shape)
+    assert_same(*files, lambda f: f["s"][()])
+    assert_same(*files, lambda f: f["s"].__setitem__((), np.array(2, "i4")))
+    assert_same(*files, lambda f: f["s"][()])
+    for target in ("u1", "i2", "f4"):
+        assert_same(*files, lambda f, target=target: f["v"].astype(target)[:])

@@ -128,9 +128,12 @@ def values_as_dtype(values: Any, dtype: np.dtype[Any]) -> Any:
         )
         result = np.asarray(decoded).astype(dtype)
         return result[()] if result.ndim == 0 and not isinstance(values, np.ndarray) else result
-    if isinstance(values, np.ndarray):
-        return values.astype(dtype)
-    return np.asarray(values).astype(dtype)[()]
+    array = np.asarray(values)
+    if array.dtype.kind in "iuf" and dtype.kind in "iuf" and array.dtype != dtype:
+        converted = hdf5_converted(array, dtype)  # clamped as HDF5 converts, not wrapped
+    else:
+        converted = array.astype(dtype)
+    return converted if isinstance(values, np.ndarray) else converted[()]
 
 
 def chunk_slices(
@@ -194,7 +197,7 @@ def hdf5_converted(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     """``array`` converted to ``dtype`` by the HDF5 library, as h5py writes a numpy array of
     another numeric type: out-of-range values are clamped to the target's range, floats are
     truncated toward zero, NaN becomes 0 (numpy's ``astype`` would wrap around)."""
-    source = np.ascontiguousarray(array)
+    source = np.ascontiguousarray(array).reshape(np.shape(array))  # keeps 0-d arrays 0-d
     count = source.size
     buffer = np.zeros(max(source.dtype.itemsize, dtype.itemsize) * count, dtype=np.uint8)
     buffer[: source.nbytes] = source.reshape(-1).view(np.uint8)

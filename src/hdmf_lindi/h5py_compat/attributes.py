@@ -184,6 +184,8 @@ def _normalized_attr_value(data: Any, *, shape: Any, dtype: Any) -> Any:
     """Bring an attribute value into the forms the conventions encode: references as LINDI
     references, sequences as numpy arrays (``str`` items in object arrays)."""
     value = to_model_values(data)
+    if isinstance(value, (list, tuple)) and dtype is not None and np.dtype(dtype).kind in "biuf":
+        value = np.asarray(value, dtype=dtype)  # not through float64 (uint64 would round)
     if isinstance(value, (list, tuple)):
         items = list(value)
         if items and all(isinstance(v, (str, bytes)) for v in items):
