@@ -607,3 +607,19 @@ def test_fuzz_findings_on_numeric_conversions(files: tuple[h5py.File, LindiH5pyF
     assert_same(*files, lambda f: f["s"][()])
     for target in ("u1", "i2", "f4"):
         assert_same(*files, lambda f, target=target: f["v"].astype(target)[:])
+
+
+@pytest.mark.parametrize(("dtype", "fillvalue"), [("u2", 3998800845), ("u8", float("nan"))])
+def test_out_of_range_fill_value_is_converted_as_hdf5_converts_it(
+    files: tuple[h5py.File, LindiH5pyFile], tmp_path: Path, dtype: str, fillvalue: Any
+) -> None:
+    """A fill value the dtype cannot hold is converted as HDF5 converts it (clamped), not
+    stored as it is: that raised and left an unreadable dataset in the file."""
+    for f in files:
+        f.create_dataset("a", shape=(2,), dtype=dtype, fillvalue=fillvalue)
+    assert_same(*files, lambda f: f["a"].fillvalue)
+    assert_same(*files, lambda f: f["a"][()])
+    _, lindi = files
+    lindi.close()
+    with LindiH5pyFile.from_lindi_file(tmp_path / "actual.lindi.json") as again:
+        assert_values_equal(again["a"][()], files[0]["a"][()])

@@ -11,7 +11,7 @@ from hdmf_lindi.conventions.datasets import data_kind_of
 from hdmf_lindi.conventions.model import DatasetInfo, HDF5Layout, Reference
 from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat._filters import h5py_filter_codecs
-from hdmf_lindi.h5py_compat._values import coerce_values
+from hdmf_lindi.h5py_compat._values import coerce_values, hdf5_converted
 from hdmf_lindi.h5py_compat.reference import to_model_values
 
 __all__ = ["dataset_info_for", "nonzero_compound_fill", "normalized_dtype"]
@@ -229,6 +229,19 @@ def dataset_info_for(
             f"{where}: a fill value for a compound dataset cannot be stored in a LINDI file "
             f"(fillvalue={fillvalue!r}); write the values instead"
         )
+    if (
+        fillvalue is not None
+        and dt.names is None
+        and dt.kind in "iuf"
+        and isinstance(fillvalue, int | float | np.integer | np.floating)
+        and not isinstance(fillvalue, bool | np.bool_)
+    ):
+        # converted as HDF5 converts it (clamped; NaN to an integer type as HDF5 does), so
+        # that no fill value is stored that the dtype cannot hold
+        source = np.asarray(fillvalue)
+        if source.dtype.kind not in "iuf":  # a Python int beyond int64
+            source = np.asarray(float(fillvalue))
+        fillvalue = hdf5_converted(source, dt)[()]
     info = DatasetInfo(
         shape=tuple(shape),
         dtype=dt,
