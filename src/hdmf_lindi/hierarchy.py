@@ -1154,11 +1154,7 @@ def _index_node(node: Node, soft_links: dict[str, str], holders: set[str]) -> No
 def _holds_references(node: Node) -> bool:
     """Whether ``node`` may hold object references: in an attribute, or as a reference or
     compound-with-reference dataset."""
-    info = node.dataset
-    if info is not None and (
-        info.kind is DataKind.REFERENCE
-        or (info.kind is DataKind.COMPOUND and "<REFERENCE>" in str(info.compound_fields))
-    ):
+    if node.dataset is not None and node.dataset.holds_references:
         return True
     for value in node.attrs.values():
         if isinstance(value, Reference):

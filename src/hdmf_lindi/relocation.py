@@ -26,7 +26,7 @@ from hdmf_lindi.conventions.metadata_keys import join_key
 from hdmf_lindi.conventions.model import Node, NodeKind
 from hdmf_lindi.errors import LindiFormatError, LindiSecurityError, LindiUnsupportedError
 from hdmf_lindi.opening import check_link_target
-from hdmf_lindi.storage.reference_map import ReferenceMap
+from hdmf_lindi.storage.reference_map import ReferenceMap, is_metadata_key
 from hdmf_lindi.storage.sources import SourceRouter, is_remote_url
 
 __all__ = ["relocate_links"]
@@ -122,18 +122,14 @@ def _directory(location: str) -> str:
     return os.path.dirname(os.path.abspath(location.rstrip(os.sep)))
 
 
-_METADATA_NAMES = frozenset({".zattrs", ".zgroup", ".zarray", "zarr.json"})
-
-
 def _nodes(conventions: Conventions, meta: ReferenceMap) -> Iterator[Node]:
     """Every node the document's metadata describes, parents first: those a walk from the
     root reaches and those it does not (below a dataset, below a root that is a link, below a
     link), which a reader still finds by their path."""
     paths = {"/"}
     for key in list(meta):
-        prefix, _, name = key.rpartition("/")
-        if name in _METADATA_NAMES:
-            paths.add("/" + prefix)
+        if is_metadata_key(key):
+            paths.add("/" + key.rpartition("/")[0])
     for path in sorted(paths):
         node = _read_node(conventions, meta, path)
         if node is None:

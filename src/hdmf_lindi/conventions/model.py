@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from hdmf_lindi.conventions.keys import REFERENCE_DTYPE_NAME
+
 __all__ = [
     "DataKind",
     "DatasetInfo",
@@ -134,6 +136,16 @@ class DatasetInfo:
     hdf5_layout: HDF5Layout | None = None
     """The source HDF5 file's layout when the Zarr array differs from it (``_HDF5_LAYOUT``);
     what the h5py view reports for ``chunks``, ``compression``, ``shuffle``, ... ."""
+
+    @property
+    def holds_references(self) -> bool:
+        """Whether the values are object references: a reference dataset, or a compound one
+        with a reference field."""
+        fields = self.compound_fields or ()
+        return self.kind is DataKind.REFERENCE or (
+            self.kind is DataKind.COMPOUND
+            and any(field_type == REFERENCE_DTYPE_NAME for _, field_type in fields)
+        )
 
     @property
     def is_scalar(self) -> bool:

@@ -782,10 +782,7 @@ def _repoint_references(hierarchy: Hierarchy, moves: list[tuple[str, str]]) -> N
             info is not None
             and info.external_array_link is None
             and all(info.shape)
-            and (
-                info.kind is DataKind.REFERENCE
-                or (info.kind is DataKind.COMPOUND and "<REFERENCE>" in str(info.compound_fields))
-            )
+            and info.holds_references
         ):
             stored = hierarchy.read(node.path, Ellipsis)
             moved, changed = moved_values(stored if info.shape else np.asarray(stored))
