@@ -91,6 +91,11 @@ def _write_content(h: Hierarchy) -> None:
         DatasetInfo(shape=(2,), dtype=h5py.ref_dtype, kind=DataKind.REFERENCE),
         data=[Reference("/scalar"), Reference("/grp")],
     )
+    h.create_dataset(
+        "/nullrefs",
+        DatasetInfo(shape=(2,), dtype=h5py.ref_dtype, kind=DataKind.REFERENCE),
+        data=[None, Reference("/grp")],
+    )
     compound = np.dtype([("idx", "<i4"), ("val", "<f8"), ("r", h5py.ref_dtype)])
     h.create_dataset(
         "/compound",
@@ -130,6 +135,9 @@ def test_lindi_0_4_6_reads_what_the_hierarchy_writes(tmp_path: Path, suffix: str
     assert set(theirs) == set(ours)
     # lindi 0.4.6 shows the attribute dtypes record as an ordinary attribute (string pairs)
     assert theirs["/grp"]["attrs"].pop("_ATTRIBUTE_DTYPES") == [["farr", "float64"], ["i", "int64"]]
+    for key in ("/refs", "/nullrefs"):
+        # lindi 0.4.6 shows the reference dataset marker as an ordinary attribute
+        assert theirs[key]["attrs"].pop("_DTYPE") == "object_reference"
     for key in ours:
         record = theirs[key]["attrs"].pop("_ATTRIBUTE_DTYPES", [])
         assert {name for name, _ in record} <= set(ours[key]["attrs"]), key

@@ -229,6 +229,12 @@ def test_reference_dataset_with_chunk_elsewhere_uses_chunk_reader() -> None:
     meta.set_url("r/0", "https://example.invalid/blob", 0, len(chunk))
     node = CONV.read_node(meta, "/r")
     assert node is not None and node.dataset is not None
+    assert node.dataset.kind == DataKind.REFERENCE  # from the _DTYPE marker we write
+    # lindi 0.4.6 writes no marker: the first element tells
+    assert meta.get_json("r/.zattrs") == {"_DTYPE": "object_reference"}
+    meta.delete("r/.zattrs")
+    node = CONV.read_node(meta, "/r")
+    assert node is not None and node.dataset is not None
     assert node.dataset.kind == DataKind.VLEN_STRING  # unknown without reading the chunk
     node = CONV.read_node(meta, "/r", chunk_reader=lambda key: chunk if key == "r/0" else None)
     assert node is not None and node.dataset is not None

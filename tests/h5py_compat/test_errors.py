@@ -162,21 +162,6 @@ def test_missing_objects(lindi_path: Path) -> None:
             del f.attrs["zzz"]
 
 
-def test_unwritten_reference_dataset_is_reported_on_close(tmp_path: Path) -> None:
-    path = tmp_path / "refs.lindi.json"
-    f = LindiH5pyFile.from_lindi_file(path, mode="w")
-    target = f.create_group("target")
-    refs = f.create_dataset("refs", shape=(3,), dtype=h5py.ref_dtype)
-    refs[0] = target.ref
-    assert "refs" in f
-    assert f["refs"][0] == target.ref
-    with pytest.raises(LindiFormatError, match=r"\['/refs'\].*not every element"):
-        f.close()
-    with LindiH5pyFile.from_lindi_file(path) as reread:
-        assert "refs" not in reread  # nothing half-written
-        assert "target" in reread
-
-
 def test_closed_file_is_unusable(lindi_path: Path) -> None:
     f = LindiH5pyFile.from_lindi_file(lindi_path)
     grp = f["grp"]

@@ -623,3 +623,62 @@ def test_out_of_range_fill_value_is_converted_as_hdf5_converts_it(
     lindi.close()
     with LindiH5pyFile.from_lindi_file(tmp_path / "actual.lindi.json") as again:
         assert_values_equal(again["a"][()], files[0]["a"][()])
+
+
+def test_reference_dataset_with_unwritten_elements_keeps_null_references(
+    files: tuple[h5py.File, LindiH5pyFile], tmp_path: Path
+) -> None:
+    """Elements of a reference dataset that were never written are null references, as in
+    HDF5. The dataset was dropped whole at ``close()`` (data loss), and the elements read
+    ``None``. A reference dataset with no elements read back as a string dataset."""
+    for f in files:
+        target = f.create_group("target")
+        refs = f.create_dataset("refs", shape=(3,), dtype=h5py.ref_dtype)
+        refs[1] = target.ref
+        f.create_dataset("none", shape=(0,), dtype=h5py.ref_dtype)
+        rows = f.create_dataset("rows", shape=(2,), dtype=[("i", "i4"), ("r", h5py.ref_dtype)])
+        rows[1] = (5, target.ref)
+        refs[2] = h5py.Reference()
+
+    def reference_kinds(f: Any) -> Any:
+        def kind(ref: Any) -> str:
+            assert isinstance(ref, h5py.Reference)
+            return f[ref].name if ref else "null"
+
+        return (
+            [kind(r) for r in f["refs"][()]],
+            kind(f["refs"][0]),
+            [(int(i), kind(r)) for i, r in f["rows"][()]],
+            h5py.check_ref_dtype(f["none"].dtype),
+            f["none"].shape,
+        )
+
+    expected = reference_kinds(files[0])
+    assert expected[0] == ["null", "/target", "null"]
+    assert reference_kinds(files[1]) == expected
+    assert_same(*files, lambda f: f[f["refs"][0]])
+    _, lindi = files
+    lindi.close()
+    with LindiH5pyFile.from_lindi_file(tmp_path / "actual.lindi.json") as again:
+        assert reference_kinds(again) == expected
+
+
+@pytest.mark.parametrize("value", ["text", b"bytes"])
+def test_zero_dimensional_object_array_data(
+    files: tuple[h5py.File, LindiH5pyFile], value: Any
+) -> None:
+    """``data=`` a 0-d object array (of a string, or of a reference) makes a scalar dataset,
+    as in h5py (it raised TypeError: len() of unsized object)."""
+    for f in files:
+        data = np.empty((), dtype=object)
+        data[()] = value
+        f.create_dataset("s", data=data, dtype=h5py.string_dtype())
+        f.create_dataset("t", data=data)
+        ref = np.empty((), dtype=object)
+        ref[()] = f.ref
+        f.create_dataset("r", data=ref, dtype=h5py.ref_dtype)
+        f.create_dataset("q", data=ref)
+    assert_same(*files, lambda f: (f["s"].shape, f["s"].dtype, f["s"][()]))
+    assert_same(*files, lambda f: (f["t"].shape, f["t"].dtype, f["t"][()]))
+    assert_same(*files, lambda f: (f["r"].shape, f[f["r"][()]].name))
+    assert_same(*files, lambda f: (f["q"].shape, f["q"].dtype, f[f["q"][()]].name))

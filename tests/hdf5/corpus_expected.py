@@ -108,10 +108,6 @@ EXPECTED_REFUSALS: dict[str, tuple[str, str]] = {
         "LindiUnsupportedError",
         "/DS1: HDF5 filter 4 (szip) has no numcodecs codec with the s",
     ),
-    "hdf5-json/data__hdf5__null_objref_dset.h5": (
-        "LindiUnsupportedError",
-        "/DS1: holds a null object reference; LINDI v1 has no null re",
-    ),
     "hdf5-json/data__hdf5__null_space_attr.h5": (
         "LindiUnsupportedError",
         "/ attribute 'attr1': attribute has a NULL dataspace (h5py.Em",

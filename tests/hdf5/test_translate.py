@@ -197,15 +197,37 @@ def test_region_reference_attribute_refused(tmp_path: Path) -> None:
         _translate(path)
 
 
-def test_null_reference_refused_or_linked(tmp_path: Path) -> None:
+def test_null_references_in_datasets_convert_and_read_back_as_null(tmp_path: Path) -> None:
+    import hdmf_lindi as lindi
+
     path = tmp_path / "nullref.h5"
     with h5py.File(path, "w") as f:
-        refs = f.create_dataset("refs", shape=(2,), dtype=h5py.ref_dtype)
+        refs = f.create_dataset("refs", shape=(3,), dtype=h5py.ref_dtype)
         refs[1] = f.ref
-    with pytest.raises(LindiUnsupportedError, match=r"nullref\.h5:/refs.*null object reference"):
+        rows = f.create_dataset("rows", shape=(2,), dtype=[("i", "i4"), ("r", h5py.ref_dtype)])
+        rows[1] = (7, f.ref)
+        f.create_dataset("no_refs", shape=(0,), dtype=h5py.ref_dtype)
+        f.attrs["null"] = h5py.Reference()
+    with pytest.raises(LindiUnsupportedError, match=r"nullref\.h5:/ attribute 'null'.*null"):
         _translate(path)
-    ref_map = _translate(path, unsupported="external_link")
-    assert ref_map.get_json("refs/.zattrs")["_EXTERNAL_ARRAY_LINK"]["name"] == "/refs"
+    with h5py.File(path, "a") as f:
+        del f.attrs["null"]
+    ref_map = _translate(path)
+    assert ref_map.get_json("refs/.zattrs")["_DTYPE"] == "object_reference"
+    out = tmp_path / "nullref.lindi.json"
+    convert(path, out)
+    with lindi.LindiH5pyFile.from_lindi_file(str(out)) as f:
+        values = f["refs"][()]
+        assert [bool(v) for v in values] == [False, True, False]
+        assert isinstance(values[0], h5py.Reference)
+        assert f[values[1]].name == "/"
+        with pytest.raises(ValueError, match="Invalid HDF5 object reference"):
+            f[values[0]]
+        rows = f["rows"][()]
+        assert not rows[0]["r"] and isinstance(rows[0]["r"], h5py.Reference)
+        assert rows[1]["i"] == 7 and f[rows[1]["r"]].name == "/"
+        assert h5py.check_ref_dtype(f["no_refs"].dtype) is h5py.Reference
+        assert f["no_refs"].shape == (0,)
 
 
 def test_ragged_and_array_dtypes_refused(tmp_path: Path) -> None:

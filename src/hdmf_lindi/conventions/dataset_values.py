@@ -7,9 +7,10 @@ NUMERIC        the dtype's values                    the same (enum: the base in
 VLEN_STRING    object array of ``str``               object array of ``str`` (json2), or the
                                                      ``<U<n>`` / vlen-utf8 arrays of others
 VLEN_BYTES     object array of ``bytes``             object array of ``bytes`` (vlen-bytes)
-REFERENCE      object array of :class:`Reference`    object array of ``{"_REFERENCE": ...}``
+REFERENCE      object array of :class:`Reference`    object array of ``{"_REFERENCE": ...}``;
+               (``None``: a null reference)          ``null`` for a null reference
 COMPOUND       structured array; reference fields    object array of JSON lists, one per row
-               hold :class:`Reference`               (bytes fields as UTF-8 strings)
+               hold :class:`Reference` or ``None``   (bytes fields as UTF-8 strings)
 =============  ====================================  ==========================================
 
 Bytes given for strings are decoded as UTF-8, or Latin-1 when not valid UTF-8. A scalar dataset
@@ -113,7 +114,9 @@ def _to_bytes(value: Any, where: str) -> bytes:
     raise LindiFormatError(f"{where}: expected bytes, got {type(value).__name__}")
 
 
-def _to_reference_json(value: Any, where: str) -> dict[str, Any]:
+def _to_reference_json(value: Any, where: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
     if isinstance(value, Reference):
         return reference_to_json(value)
     if is_reference_json(value):

@@ -11,7 +11,8 @@ int + ``_ENUM_NAMES/VALUES``       ``h5py.enum_dtype(mapping, basetype)``       
 ``|O`` + ``vlen-utf8``             ``h5py.string_dtype()``                           VLEN_STRING
 ``|O`` + ``vlen-bytes``            ``h5py.vlen_dtype(bytes)``                        VLEN_BYTES
 ``|O`` + ``json2``                 ``h5py.string_dtype()``, or ``h5py.ref_dtype``    VLEN_STRING or
-                                   when the first element is a ``_REFERENCE``        REFERENCE
+                                   with ``_DTYPE: "object_reference"`` or when the   REFERENCE
+                                   first element is a ``_REFERENCE``
 ``|O`` + ``json2`` +               structured dtype; ``"<REFERENCE>"`` fields as     COMPOUND
 ``_COMPOUND_DTYPE``                ``h5py.ref_dtype``, ``"object"`` fields as
                                    ``h5py.string_dtype()``
@@ -296,7 +297,7 @@ def dataset_info_from_zarray(
         if codec_id == "vlen-bytes":
             dtype, kind = h5py.vlen_dtype(bytes), DataKind.VLEN_BYTES
         elif codec_id in ("json2", "vlen-utf8"):
-            if first_is_reference and codec_id == "json2":
+            if codec_id == "json2" and (first_is_reference or _marked_reference(zattrs, where)):
                 dtype, kind = h5py.ref_dtype, DataKind.REFERENCE
             else:
                 dtype, kind = vlen_string_dtype(zattrs, where=where), DataKind.VLEN_STRING
@@ -322,6 +323,19 @@ def dataset_info_from_zarray(
         compound_fields=compound_fields,
         where=where,
     )
+
+
+def _marked_reference(zattrs: Mapping[str, Any], where: str) -> bool:
+    """Whether ``zattrs`` carries ``_DTYPE: "object_reference"`` (see :data:`keys.DTYPE`)."""
+    marker = zattrs.get(keys.DTYPE)
+    if marker is None:
+        return False
+    if marker != keys.OBJECT_REFERENCE:
+        raise LindiFormatError(
+            f"{where}: {keys.DTYPE} must be {keys.OBJECT_REFERENCE!r} on a json2 array, "
+            f"got {marker!r}"
+        )
+    return True
 
 
 # ------------------------------------------------------------------------------------ writing
@@ -378,6 +392,8 @@ def zarray_from_dataset_info(
             filters = [dict(JSON2_FILTER), *(filters or [])]
         if kind == DataKind.VLEN_STRING:
             encode_string_encoding(info.dtype, special)
+        if kind == DataKind.REFERENCE:
+            special[keys.DTYPE] = keys.OBJECT_REFERENCE
         if kind == DataKind.COMPOUND:
             special[keys.COMPOUND_DTYPE] = (
                 [list(f) for f in info.compound_fields]

@@ -13,12 +13,14 @@ from typing import Final
 __all__ = [
     "ATTRIBUTE_DTYPES",
     "COMPOUND_DTYPE",
+    "DTYPE",
     "ENUM_NAMES",
     "ENUM_VALUES",
     "EXTERNAL_ARRAY_LINK",
     "EXTERNAL_LINK",
     "HDF5_LAYOUT",
     "MAXSHAPE",
+    "OBJECT_REFERENCE",
     "REFERENCE",
     "REFERENCE_DTYPE_NAME",
     "SCALAR",
@@ -42,6 +44,15 @@ ATTRIBUTE_DTYPES: Final = "_ATTRIBUTE_DTYPES"
 """``[[attribute name, numpy dtype string], ...]``: the dtypes JSON does not carry (see
 :mod:`hdmf_lindi.conventions.attribute_dtypes`)."""
 
+DTYPE: Final = "_DTYPE"
+"""``"object_reference"`` (:data:`OBJECT_REFERENCE`) on a ``json2`` array: a reference dataset.
+Its elements are ``_REFERENCE`` objects or ``null`` (a null reference). lindi 0.4.6 tells a
+reference dataset by its first element. That fails for a dataset whose first element is null
+and for one with no elements, so every reference dataset we write carries this marker. The
+unified Zarr v3 flavour uses the same attribute (hdmf-zarr's convention)."""
+
+OBJECT_REFERENCE: Final = "object_reference"
+
 STRING_ENCODING: Final = "_STRING_ENCODING"
 """``"ascii"`` on a variable-length string dataset stored as ASCII in HDF5 (see
 :mod:`hdmf_lindi.conventions.string_encoding`)."""
@@ -63,5 +74,6 @@ SPECIAL_ATTRIBUTE_KEYS: Final = frozenset(
         HDF5_LAYOUT,
         ATTRIBUTE_DTYPES,
         STRING_ENCODING,
+        DTYPE,
     }
 )

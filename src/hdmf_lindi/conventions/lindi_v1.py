@@ -170,7 +170,11 @@ class LindiV1Conventions(Conventions):
             if not isinstance(zarray, Mapping):
                 raise LindiFormatError(f"{where}/.zarray: must be a JSON object")
             first_is_reference = False
-            if object_codec_id(zarray) == "json2" and keys.COMPOUND_DTYPE not in zattrs:
+            if (
+                object_codec_id(zarray) == "json2"
+                and keys.COMPOUND_DTYPE not in zattrs
+                and keys.DTYPE not in zattrs
+            ):
                 first_is_reference = self._first_is_reference(meta, zpath, zarray, chunk_reader)
             info = dataset_info_from_zarray(
                 zarray, zattrs, first_is_reference=first_is_reference, where=f"{where}/.zarray"

@@ -62,11 +62,11 @@ __all__ = [
     "numpy_dtype_from_data_type",
 ]
 
-DTYPE: Final = "_DTYPE"
+DTYPE: Final = keys.DTYPE
 LINKS: Final = "_LINKS"
 REFERENCE_FIELDS: Final = "_REFERENCE_FIELDS"
 ARRAY_DIMENSIONS: Final = "_ARRAY_DIMENSIONS"
-OBJECT_REFERENCE: Final = "object_reference"
+OBJECT_REFERENCE: Final = keys.OBJECT_REFERENCE
 COMPOUND_STRING_LENGTH: Final = 512
 """Characters of a text or reference field of a compound (hdmf-zarr's minimum width)."""
 

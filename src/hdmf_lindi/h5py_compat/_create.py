@@ -78,6 +78,9 @@ def _guess_dtype(data: Any) -> np.dtype[Any]:
 
 def _first_item(data: Any) -> Any:
     while isinstance(data, (list, tuple, np.ndarray)):
+        if isinstance(data, np.ndarray) and data.ndim == 0:
+            data = data[()]
+            continue
         if len(data) == 0:
             return None
         data = data[0]

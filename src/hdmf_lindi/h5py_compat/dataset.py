@@ -27,7 +27,11 @@ from hdmf_lindi.h5py_compat._values import (
 from hdmf_lindi.h5py_compat._views import LindiAsTypeView, LindiFieldsView
 from hdmf_lindi.h5py_compat.attributes import LindiH5pyAttributes
 from hdmf_lindi.h5py_compat.objectid import LindiDatasetId
-from hdmf_lindi.h5py_compat.reference import LindiH5pyReference, to_h5py_values
+from hdmf_lindi.h5py_compat.reference import (
+    LindiH5pyReference,
+    null_references_as_h5py,
+    to_h5py_values,
+)
 
 if TYPE_CHECKING:
     from hdmf_lindi.h5py_compat.file import LindiH5pyFile
@@ -276,10 +280,7 @@ class LindiH5pyDataset(h5py.Dataset):
         selection = normalized_selection(selection)
         mask = full_mask(selection, info.shape)
         hierarchy = self._file._hierarchy
-        pending = self._file._pending.get(self._target)
-        if pending is not None:
-            values = pending.read(selection if mask is None else mask)
-        elif mask is not None:
+        if mask is not None:
             values = np.asarray(hierarchy.read(self._target, Ellipsis))[mask]
         else:
             values = hierarchy.read(self._target, selection)
@@ -290,7 +291,7 @@ class LindiH5pyDataset(h5py.Dataset):
         if info.kind in (DataKind.REFERENCE, DataKind.COMPOUND) or (
             isinstance(values, np.ndarray) and values.dtype.kind == "O"
         ):
-            values = to_h5py_values(values)
+            values = null_references_as_h5py(to_h5py_values(values), info.dtype)
         return values
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -392,13 +393,7 @@ class LindiH5pyDataset(h5py.Dataset):
                     f"{self._file.filename}: can't broadcast {values.shape} -> {target_shape} "
                     f"writing to dataset {self._name!r} at {args!r}"
                 ) from None
-        pending = self._file._pending.get(self._target)
-        if pending is not None:
-            pending.write(selection, values)
-            if pending.complete:
-                self._file._store_pending(self._target)
-        else:
-            self._file._hierarchy.write(self._target, selection, values)
+        self._file._hierarchy.write(self._target, selection, values)
         self._file._changed()
 
     def resize(self, size: Any, axis: int | None = None) -> None:
@@ -414,11 +409,7 @@ class LindiH5pyDataset(h5py.Dataset):
             new_shape = (
                 [int(size)] if isinstance(size, (int, np.integer)) else [int(n) for n in size]
             )
-        pending = self._file._pending.get(self._target)
-        if pending is not None:
-            pending.resize(tuple(new_shape))
-        else:
-            self._file._hierarchy.resize(self._target, tuple(new_shape))
+        self._file._hierarchy.resize(self._target, tuple(new_shape))
         self._file._changed()
 
     def make_scale(self, name: str = "") -> None:

@@ -19,7 +19,6 @@ from hdmf_lindi.errors import (
     LindiSourceError,
     LindiUnsupportedError,
 )
-from hdmf_lindi.h5py_compat._pending import PendingDataset
 from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
 from hdmf_lindi.h5py_compat.group import LindiH5pyGroup
 from hdmf_lindi.h5py_compat.reference import LindiH5pyReference
@@ -76,7 +75,6 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         self._opened: OpenedHierarchy | None = None
         self._allow_local: bool | None = None
         self._writable = hierarchy.writable
-        self._pending: dict[str, PendingDataset] = {}
         self._final_map: ReferenceMap | None = None
         self._final_staging_area: StagingArea | None = None
         self._external: dict[str, LindiH5pyFile] = {}
@@ -410,8 +408,6 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         main_hook = on_upload_main or on_store_main
         if blob_hook is None or main_hook is None:
             raise TypeError("upload needs on_upload_blob and on_upload_main")
-        if self._hierarchy_object is not None:
-            self._store_pending_datasets()
         source = lindi_source_from_map(self._reference_map(), self._filename)
         return upload_with_hooks(source, on_upload_blob=blob_hook, on_upload_main=main_hook)
 
@@ -463,7 +459,6 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
 
     def flush(self) -> None:
         """Save pending changes to a local LINDI file (a remote one keeps them in memory)."""
-        self._store_pending_datasets()
         if self._writable and not self._is_remote_container():
             self._hierarchy.flush()
 
@@ -563,61 +558,22 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
     def _changed(self) -> None:
         """Hook called after every write (metadata is re-read from the map on access)."""
 
-    # -- reference datasets created empty (see _pending.py)
-    def _add_pending(self, path: str, info: DatasetInfo) -> None:
-        parent = parent_path(path)
-        if self._link_node(parent) is None:
-            self._hierarchy.create_group(parent)
-        self._pending[path] = PendingDataset(path, info)
-
-    def _store_pending(self, path: str) -> None:
-        pending = self._pending.pop(path)
-        self._hierarchy.create_dataset(path, pending.info, data=pending.values, attrs=pending.attrs)
-
-    def _store_pending_datasets(self) -> None:
-        if not self._pending:
-            return
-        incomplete = [p.path for p in self._pending.values() if not p.complete]
-        if incomplete:
-            raise LindiFormatError(
-                f"{self._filename}: reference datasets {incomplete} were created but not every "
-                "element was written; LINDI has no null reference to store for the rest"
-            )
-        for path in list(self._pending):
-            self._store_pending(path)
-
     def _children(self, target: str) -> list[str]:
-        names = self._hierarchy.children(target)
-        extra = [basename(p) for p in self._pending if parent_path(p) == target]
-        return sorted({*names, *extra}) if extra else names
+        return self._hierarchy.children(target)
 
     def _node_attrs(self, target: str) -> dict[str, Any]:
-        pending = self._pending.get(target)
-        if pending is not None:
-            return dict(pending.attrs)
         node = self._hierarchy.node(target)
         if node is None:
             raise KeyError(f"{self._filename}: no object at {target!r}")
         return dict(node.attrs)
 
     def _set_attrs(self, target: str, attrs: dict[str, Any]) -> None:
-        pending = self._pending.get(target)
-        if pending is not None:
-            pending.attrs.update(attrs)
-        else:
-            self._hierarchy.set_attrs(target, attrs)
+        self._hierarchy.set_attrs(target, attrs)
 
     def _delete_attr(self, target: str, name: str) -> None:
-        pending = self._pending.get(target)
-        if pending is not None:
-            del pending.attrs[name]
-        else:
-            self._hierarchy.delete_attr(target, name)
+        self._hierarchy.delete_attr(target, name)
 
     def _dataset_info(self, target: str) -> DatasetInfo:
-        pending = self._pending.get(target)
-        if pending is not None:
-            return pending.info
         node = self._hierarchy.node(target)
         if node is None or node.dataset is None:
             raise KeyError(f"{self._filename}: dataset {target!r} no longer exists")
@@ -633,11 +589,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         parent = hierarchy.resolve(parent_path(path))
         if parent is None or parent.kind is not NodeKind.GROUP:
             return None
-        real_path = join_path(parent.path, basename(path))
-        pending = self._pending.get(real_path)
-        if pending is not None:
-            return pending.node()
-        return hierarchy.node(real_path)
+        return hierarchy.node(join_path(parent.path, basename(path)))
 
     def _open_path(self, path: str) -> LindiH5pyGroup | LindiH5pyDataset | Any:
         """The group or dataset at ``path`` (soft links followed)."""
@@ -646,8 +598,6 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             node = self._hierarchy.resolve(path)
         except KeyError as exc:
             raise KeyError(f"{self._filename}: {exc.args[0] if exc.args else path}") from None
-        if node is None and self._pending:
-            node = self._link_node(path)
         if node is None:
             linked = self._open_through_external_link(path)
             if linked is not None:
@@ -719,6 +669,10 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         )
 
     def _dereference(self, ref: h5py.h5r.Reference) -> Any:
+        if not ref:
+            raise LindiFormatError(
+                f"{self._filename}: Invalid HDF5 object reference (a null reference)"
+            )
         if not isinstance(ref, LindiH5pyReference):
             raise LindiUnsupportedError(
                 f"{self._filename}: cannot dereference {ref!r}: not a reference read from a "

@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 
 from hdmf_lindi._paths import basename, join_path, normalize_path, parent_path
-from hdmf_lindi.conventions.model import DataKind, NodeKind, Reference
+from hdmf_lindi.conventions.model import NodeKind, Reference
 from hdmf_lindi.errors import (
     LindiCopyExistsError,
     LindiExistsError,
@@ -329,10 +329,7 @@ class LindiH5pyGroup(h5py.Group):
             where=f"{self._file_object.filename}:{path}",
             **kwds,
         )
-        if info.kind is DataKind.REFERENCE and values is None and 0 not in info.shape:
-            self._file_object._add_pending(path, info)
-        else:
-            self._file_object._hierarchy.create_dataset(path, info, data=values, codecs=codecs)
+        self._file_object._hierarchy.create_dataset(path, info, data=values, codecs=codecs)
         self._file_object._changed()
         return self._file_object._open_path(path)
 
@@ -421,9 +418,7 @@ class LindiH5pyGroup(h5py.Group):
         node = root._link_node(path)
         if node is None:
             raise KeyError(f"{root.filename}: no object named {path!r} to delete")
-        if path in root._pending:
-            del root._pending[path]
-        elif node.kind in (NodeKind.GROUP, NodeKind.DATASET):
+        if node.kind in (NodeKind.GROUP, NodeKind.DATASET):
             _delete_rehoming(root, node.path)
         else:
             root._hierarchy.delete(node.path)
@@ -551,11 +546,6 @@ class LindiH5pyGroup(h5py.Group):
             )
         if node.kind in (NodeKind.GROUP, NodeKind.DATASET) and _inside(dst_path, src_path):
             raise LindiLinkError(f"{where}: Unable to move {src_path!r} into itself ({dst_path!r})")
-        if src_path in root._pending:
-            raise LindiUnsupportedError(
-                f"{where}: cannot move reference dataset {src_path!r} before every element "
-                "was written"
-            )
         parent = root.require_group(parent_path(dst_path))
         dst_real = join_path(parent.id.path, basename(dst_path))
         if node.kind is NodeKind.SOFT_LINK and node.link is not None:
@@ -668,12 +658,6 @@ def _copy_tree(
     ``dest`` through the hierarchies: every dataset property is kept, chunk refs are copied
     where the codecs allow, and soft links inside the copy that pointed into the source
     object point into the copy."""
-    pending = [p for p in source._pending if _inside(p, source_root)]
-    if pending:
-        raise LindiUnsupportedError(
-            f"{source.filename}: cannot copy reference datasets {pending} before every element "
-            "was written"
-        )
     source_hierarchy = source._hierarchy
     dest_hierarchy = dest._hierarchy
     moves = [(source_root, dest_root)]

@@ -9,7 +9,7 @@ import numpy as np
 
 from hdmf_lindi.conventions.model import Reference
 
-__all__ = ["LindiH5pyReference", "to_h5py_values", "to_model_values"]
+__all__ = ["LindiH5pyReference", "null_references_as_h5py", "to_h5py_values", "to_model_values"]
 
 
 class LindiH5pyReference(h5py.h5r.Reference):
@@ -73,6 +73,8 @@ def _to_model_scalar(value: Any) -> Any:
     if isinstance(value, LindiH5pyReference):
         return value.reference
     if isinstance(value, h5py.h5r.Reference):
+        if not value:
+            return None
         raise TypeError(
             "an h5py.Reference into an HDF5 file cannot be stored in a LINDI file; "
             "take the reference from the LINDI file (obj.ref)"
@@ -121,3 +123,30 @@ def to_model_values(value: Any) -> Any:
     """Replace :class:`LindiH5pyReference` objects (also inside arrays, lists, tuples) by the
     LINDI references they hold."""
     return _convert(value, _to_model_scalar)
+
+
+def _null_as_h5py(value: Any) -> Any:
+    return h5py.h5r.Reference() if value is None else value
+
+
+def null_references_as_h5py(values: Any, dtype: np.dtype[Any]) -> Any:
+    """``values`` of a dataset of ``dtype`` (a reference or compound dtype) with ``None`` (a
+    null reference as LINDI reads it) in reference positions replaced by h5py's null
+    reference, which h5py returns for a reference never written."""
+    if dtype.names is None:
+        if h5py.check_ref_dtype(dtype) is None:
+            return values
+        if values is None:
+            return h5py.h5r.Reference()
+        if isinstance(values, np.ndarray):
+            return _map_object_array(values, _null_as_h5py)
+        return values
+    names = [n for n in dtype.names if h5py.check_ref_dtype(dtype[n]) is not None]
+    if not names or not isinstance(values, np.ndarray | np.void):
+        return values
+    if isinstance(values, np.void):
+        return null_references_as_h5py(np.array(values, dtype=values.dtype), dtype)[()]
+    out = values.copy()
+    for name in names:
+        out[name] = _map_object_array(np.asarray(values[name]), _null_as_h5py)
+    return out

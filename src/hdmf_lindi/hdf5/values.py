@@ -1,11 +1,12 @@
 """h5py values (attributes, non-numeric dataset contents) as values of the object model.
 
 Object references become :class:`~hdmf_lindi.conventions.model.Reference` with the target's
-absolute path and, like lindi 0.4.6, the target's ``object_id`` attribute when it has one. Null
-object references and region references are refused with
-:class:`~hdmf_lindi.errors.LindiUnsupportedError` naming the object: LINDI v1 has no
-representation for a null reference (lindi 0.4.6 fails on them too) nor for a dataspace
-selection, and dropping the selection would silently turn a region into the whole dataset.
+absolute path and, like lindi 0.4.6, the target's ``object_id`` attribute when it has one. A
+null object reference in a dataset (or a compound field) becomes ``None``, which LINDI stores as
+``null``. Null references in attributes and region references are refused with
+:class:`~hdmf_lindi.errors.LindiUnsupportedError` naming the object: an attribute has no
+representation for a null reference, nor does LINDI for a dataspace selection, and dropping the
+selection would silently turn a region into the whole dataset.
 (``TranslateOptions.unsupported="external_link"`` keeps such datasets readable through h5py.)
 """
 
@@ -70,6 +71,12 @@ def _object_id(obj: Any) -> str | None:
     return str(value) if value is not None else None
 
 
+def _is_null_object_reference(item: Any) -> bool:
+    return (
+        isinstance(item, h5py.Reference) and not isinstance(item, h5py.RegionReference) and not item
+    )
+
+
 def _convert_object(item: Any, resolver: ReferenceResolver, where: str) -> Any:
     if isinstance(item, (h5py.Reference, h5py.RegionReference)):
         return resolver(item, where=where)
@@ -123,7 +130,7 @@ def dataset_values(
         array = np.asarray(raw, dtype=object)
         out = np.empty(array.shape, dtype=object)
         for index, item in np.ndenumerate(array):
-            out[index] = resolver(item, where=where)
+            out[index] = None if _is_null_object_reference(item) else resolver(item, where=where)
         return out
     if kind == "compound":
         return _compound_values(np.asarray(raw), resolver, where)
@@ -147,7 +154,9 @@ def _compound_values(raw: np.ndarray, resolver: ReferenceResolver, where: str) -
             continue
         values = np.empty(column.shape, dtype=object)
         for index, item in np.ndenumerate(column):
-            if isinstance(item, (h5py.Reference, h5py.RegionReference)):
+            if _is_null_object_reference(item):
+                values[index] = None
+            elif isinstance(item, (h5py.Reference, h5py.RegionReference)):
                 values[index] = resolver(item, where=f"{where} field {name!r}")
             elif isinstance(item, bytes):
                 values[index] = item.decode("utf-8")
