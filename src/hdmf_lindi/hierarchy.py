@@ -755,13 +755,14 @@ class Hierarchy:
         self._invalidate(node.path)
         self._reindex(node.path)
 
-    def create_soft_link(self, path: str, target: str) -> None:
-        """Create a soft link at ``path`` to the absolute path ``target``."""
+    def create_soft_link(self, path: str, target: str, *, hard: bool = False) -> None:
+        """Create a soft link at ``path`` to the absolute path ``target`` (``hard``: standing
+        for a second name of the object, see :class:`~.conventions.model.SoftLink`)."""
         self._check_writable()
         path = self._real_path(path)
         self._check_free(path)
         self._ensure_parents(path)
-        self._conventions.write_soft_link(self._meta, path, normalize_path(target))
+        self._conventions.write_soft_link(self._meta, path, normalize_path(target), hard=hard)
         self._invalidate(path)
         self._reindex(path)
 

@@ -326,11 +326,13 @@ def test_deleting_hard_link_target_of_converted_file(tmp_path: Path) -> None:
     lindi_path = tmp_path / "hl.lindi.json"
     convert(h5_path, lindi_path)
     with LindiH5pyFile.from_lindi_file(lindi_path, mode="r+") as f:
-        # the converter keeps the object under one name and makes the other a soft link to
-        # it: delete the object's own name
-        gone = "data" if isinstance(f.get("alias", getlink=True), h5py.SoftLink) else "alias"
+        # the converter keeps the object under one name and makes the other a link to it
+        # (both are hard links to h5py's eyes): delete the object's own name
+        assert isinstance(f.get("alias", getlink=True), h5py.HardLink)
+        assert isinstance(f.get("data", getlink=True), h5py.HardLink)
+        alias = f.hierarchy.node("/alias")
+        gone = "data" if alias is not None and alias.link is not None else "alias"
         kept = "alias" if gone == "data" else "data"
-        assert isinstance(f.get(kept, getlink=True), h5py.SoftLink)
         del f[gone]
     with LindiH5pyFile.from_lindi_file(lindi_path) as f:
         assert f[kept][()].tolist() == [0, 1, 2, 3, 4]
@@ -682,3 +684,74 @@ def test_zero_dimensional_object_array_data(
     assert_same(*files, lambda f: (f["t"].shape, f["t"].dtype, f["t"][()]))
     assert_same(*files, lambda f: (f["r"].shape, f[f["r"][()]].name))
     assert_same(*files, lambda f: (f["q"].shape, f["q"].dtype, f[f["q"][()]].name))
+
+
+def test_copy_copies_objects_a_hard_link_names(files: tuple[h5py.File, LindiH5pyFile]) -> None:
+    """Copying a group that holds a second name of an object outside it (a hard link, made
+    with ``g["l"] = f["d"]``) copies the object, once, as HDF5 does; the copy shared the data
+    with the original. A soft link stays a link; moving the group keeps the hard link."""
+    for f in files:
+        f.create_dataset("d", data=[1, 2, 3])
+        f.create_group("e").create_dataset("x", data=[7])
+        g = f.create_group("g")
+        g["l"] = f["d"]
+        g["m"] = f["d"]
+        g["n"] = f["e"]
+        g["s"] = h5py.SoftLink("/d")
+        f.copy("g", "g2")
+        f["g2/l"][0] = 100
+        f["g2/n/x"][0] = 70
+    assert_same(*files, lambda f: f["d"][()])
+    assert_same(*files, lambda f: f["e/x"][()])
+    assert_same(*files, lambda f: f["g2/m"][()])  # the copy's two names name one object
+    assert_same(*files, lambda f: f["g2/s"][()])
+    assert_same(*files, lambda f: f["g2/n/x"][()])
+
+    def link_kind(link: Any) -> str:
+        for kind in (h5py.HardLink, h5py.SoftLink, h5py.ExternalLink):
+            if isinstance(link, kind):
+                return kind.__name__
+        return repr(link)
+
+    for name in ("l", "m", "s", "n"):
+        assert_same(*files, lambda f, name=name: link_kind(f["g2"].get(name, getlink=True)))
+    for f in files:
+        f.move("g", "h")
+        f["h/l"][1] = 200
+    assert_same(*files, lambda f: f["d"][()])
+    assert isinstance(files[1]["h"].get("l", getlink=True), h5py.HardLink)
+    assert isinstance(files[1]["h"].get("s", getlink=True), h5py.SoftLink)
+
+
+def test_converted_hard_links_are_copied_as_objects(tmp_path: Path) -> None:
+    from hdmf_lindi.hdf5 import convert
+
+    source = tmp_path / "hard.h5"
+    with h5py.File(source, "w") as f:
+        f.create_dataset("d", data=[1, 2, 3])
+        f.create_group("g")["l"] = f["d"]
+    convert(source, tmp_path / "hard.lindi.json")
+    with LindiH5pyFile.from_lindi_file(tmp_path / "hard.lindi.json", mode="r+") as f:
+        assert isinstance(f["g"].get("l", getlink=True), h5py.HardLink)
+        f.copy("g", "g2")
+        f["g2/l"][0] = 100
+        assert f["d"][()].tolist() == [1, 2, 3]
+        assert f["g/l"][()].tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize("dest", ["/a/c/c", "/a/c2"])
+def test_copy_into_the_copied_group_copies_it_as_it_was(
+    files: tuple[h5py.File, LindiH5pyFile], dest: str
+) -> None:
+    """``f.copy("/a", "/a/c/c")`` copies ``/a`` as it was before ``/a/c`` was made for the
+    copy (an extra ``/a/c/c/c`` appeared)."""
+    for f in files:
+        f.create_dataset("a/x", data=[1])
+        f.copy("/a", dest)
+
+    def names(f: Any) -> list[str]:
+        found: list[str] = []
+        f.visit(found.append)
+        return sorted(found)
+
+    assert_same(*files, names)

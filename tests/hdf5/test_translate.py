@@ -39,8 +39,10 @@ def test_layout_of_special_objects(feature_file: Path) -> None:
     assert refs["soft/.zattrs"] == {"_SOFT_LINK": {"path": "/target"}}
     assert refs["a/relative_soft/.zattrs"] == {"_SOFT_LINK": {"path": "/a/b/c"}}
     assert refs["dangling/.zattrs"] == {"_SOFT_LINK": {"path": "/does/not/exist"}}
-    assert refs["hard_alias_group/.zattrs"] == {"_SOFT_LINK": {"path": "/a/b"}}
-    assert refs["hard_alias_dataset/.zattrs"] == {"_SOFT_LINK": {"path": "/contiguous"}}
+    assert refs["hard_alias_group/.zattrs"] == {"_SOFT_LINK": {"path": "/a/b", "hard": True}}
+    assert refs["hard_alias_dataset/.zattrs"] == {
+        "_SOFT_LINK": {"path": "/contiguous", "hard": True}
+    }
     assert "hard_alias_group/c/.zgroup" not in refs
     assert refs["scalar_float/.zattrs"]["_SCALAR"] is True
     assert refs["scalar_float/.zarray"]["shape"] == [1]

@@ -155,8 +155,11 @@ class Conventions(ABC):
         """Remove one user attribute (``KeyError`` when absent)."""
 
     @abstractmethod
-    def write_soft_link(self, meta: MetadataMap, path: str, target: str) -> None:
-        """Create a soft link at ``path`` pointing to the absolute path ``target``."""
+    def write_soft_link(
+        self, meta: MetadataMap, path: str, target: str, *, hard: bool = False
+    ) -> None:
+        """Create a soft link at ``path`` pointing to the absolute path ``target`` (``hard``:
+        standing for a second name of the object, see :class:`~.model.SoftLink`)."""
 
     @abstractmethod
     def write_external_link(self, meta: MetadataMap, path: str, filename: str, target: str) -> None:

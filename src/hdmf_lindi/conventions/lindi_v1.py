@@ -193,7 +193,11 @@ class LindiV1Conventions(Conventions):
             target = zattrs[keys.SOFT_LINK]
             if not isinstance(target, Mapping) or not isinstance(target.get("path"), str):
                 raise LindiFormatError(f"{where}: {keys.SOFT_LINK} needs a string 'path'")
-            return Node(path=hdf5_path, kind=NodeKind.SOFT_LINK, link=SoftLink(target["path"]))
+            return Node(
+                path=hdf5_path,
+                kind=NodeKind.SOFT_LINK,
+                link=SoftLink(target["path"], hard=target.get("hard") is True),
+            )
         if keys.EXTERNAL_LINK in zattrs:
             target = zattrs[keys.EXTERNAL_LINK]
             if (
@@ -380,8 +384,11 @@ class LindiV1Conventions(Conventions):
             raise KeyError(f"{_source(meta)}: {self._hdf5_path(zpath)} has no attribute {name!r}")
         self._store_attrs(meta, zpath, {k: v for k, v in current.items() if k != name})
 
-    def write_soft_link(self, meta: MetadataMap, path: str, target: str) -> None:
-        """A group holding only ``{"_SOFT_LINK": {"path": target}}`` (as lindi 0.4.6)."""
+    def write_soft_link(
+        self, meta: MetadataMap, path: str, target: str, *, hard: bool = False
+    ) -> None:
+        """A group holding only ``{"_SOFT_LINK": {"path": target}}`` (as lindi 0.4.6), with
+        ``"hard": true`` for a second name of an object (lindi 0.4.6 reads only ``path``)."""
         zpath = self.zarr_path(path)
         if not zpath:
             raise LindiFormatError(f"{_source(meta)}: the root cannot be a link")
@@ -392,7 +399,8 @@ class LindiV1Conventions(Conventions):
             )
         self._ensure_parents(meta, zpath)
         meta.set_json(join_key(zpath, ".zgroup"), dict(ZGROUP))
-        meta.set_json(join_key(zpath, ".zattrs"), {keys.SOFT_LINK: {"path": target}})
+        body: dict[str, Any] = {"path": target, "hard": True} if hard else {"path": target}
+        meta.set_json(join_key(zpath, ".zattrs"), {keys.SOFT_LINK: body})
 
     def write_external_link(self, meta: MetadataMap, path: str, filename: str, target: str) -> None:
         """A group holding only ``{"_EXTERNAL_LINK": [filename, target]}``.

@@ -68,9 +68,14 @@ class Reference:
 
 @dataclass(frozen=True, slots=True)
 class SoftLink:
-    """A soft link to ``path`` (absolute) in the same file."""
+    """A soft link to ``path`` (absolute) in the same file.
+
+    ``hard``: the link stands for a second name of the object (an HDF5 hard link): copying a
+    group that holds it copies the object, as HDF5 does, where a soft link is copied as a link.
+    """
 
     path: str
+    hard: bool = False
 
 
 @dataclass(frozen=True, slots=True)

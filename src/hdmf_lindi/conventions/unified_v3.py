@@ -292,7 +292,11 @@ class UnifiedZarrV3Conventions(Conventions):
             raise LindiFormatError(f"{where}: a {LINKS} entry needs string 'source' and 'path'")
         if source in (".", ""):
             absolute = target if target.startswith("/") else "/" + target
-            return Node(path=hdf5_path, kind=NodeKind.SOFT_LINK, link=SoftLink(absolute))
+            return Node(
+                path=hdf5_path,
+                kind=NodeKind.SOFT_LINK,
+                link=SoftLink(absolute, hard=link.get("hard") is True),
+            )
         return Node(
             path=hdf5_path,
             kind=NodeKind.EXTERNAL_LINK,
@@ -456,14 +460,20 @@ class UnifiedZarrV3Conventions(Conventions):
         attributes[LINKS] = [*self._links(meta, parent), entry]
         self._set_attributes(meta, parent, attributes)
 
-    def write_soft_link(self, meta: MetadataMap, path: str, target: str) -> None:
-        """An entry ``{"name", "source": ".", "path": target}`` in the parent's ``_LINKS``."""
+    def write_soft_link(
+        self, meta: MetadataMap, path: str, target: str, *, hard: bool = False
+    ) -> None:
+        """An entry ``{"name", "source": ".", "path": target}`` in the parent's ``_LINKS``
+        (with ``"hard": true`` for a second name of an object; hdmf-zarr ignores it)."""
         zpath = self.zarr_path(path)
         if not isinstance(target, str) or not target.startswith("/"):
             raise LindiFormatError(
                 f"{_source(meta)}: soft link target must be absolute: {target!r}"
             )
-        self._add_link(meta, zpath, {"name": _split(zpath)[1], "source": ".", "path": target})
+        entry: dict[str, Any] = {"name": _split(zpath)[1], "source": ".", "path": target}
+        if hard:
+            entry["hard"] = True
+        self._add_link(meta, zpath, entry)
 
     def write_external_link(self, meta: MetadataMap, path: str, filename: str, target: str) -> None:
         """An entry ``{"name", "source": filename, "path": target}`` in the parent's

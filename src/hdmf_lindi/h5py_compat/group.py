@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 
 from hdmf_lindi._paths import basename, join_path, normalize_path, parent_path
-from hdmf_lindi.conventions.model import NodeKind, Reference
+from hdmf_lindi.conventions.model import Node, NodeKind, Reference, SoftLink
 from hdmf_lindi.errors import (
     LindiCopyExistsError,
     LindiExistsError,
@@ -164,7 +164,11 @@ class LindiH5pyGroup(h5py.Group):
             return default
         if getlink:
             link: h5py.SoftLink | h5py.ExternalLink | h5py.HardLink
-            if node.kind is NodeKind.SOFT_LINK and node.link is not None:
+            if (
+                node.kind is NodeKind.SOFT_LINK
+                and isinstance(node.link, SoftLink)
+                and not node.link.hard
+            ):
                 link = LindiH5pySoftLink(node.link.path)
             elif node.kind is NodeKind.EXTERNAL_LINK and node.link is not None:
                 link = LindiH5pyExternalLink(node.link.filename, node.link.path)  # type: ignore[union-attr]
@@ -394,7 +398,7 @@ class LindiH5pyGroup(h5py.Group):
             self._file_object._hierarchy.create_external_link(path, obj.filename, obj.path)
         elif isinstance(obj, (LindiH5pyGroup, LindiH5pyDataset)) and obj.file is self.file:
             path = self._new_path(name, "create link")
-            self._file_object._hierarchy.create_soft_link(path, obj.id.path)
+            self._file_object._hierarchy.create_soft_link(path, obj.id.path, hard=True)
         elif isinstance(obj, (h5py.Group, h5py.Datatype)):
             raise LindiUnsupportedError(
                 f"{self._file_object.filename}: cannot link to {obj!r}, which is in another file"
@@ -478,6 +482,13 @@ class LindiH5pyGroup(h5py.Group):
             dest_name = basename(dest_path)
             dest_group = None
         where = self._file_object.filename
+        # what is copied is the source as it is before the destination's groups are made
+        # (copying "/a" to "/a/c/c" does not copy the new "/a/c")
+        nodes = (
+            list(source.file._hierarchy.walk(source.id.path))
+            if isinstance(source, (LindiH5pyGroup, LindiH5pyDataset))
+            else None
+        )
         if dest_group is None:
             if self._file_object._link_node(dest_path) is not None:
                 raise LindiCopyExistsError(
@@ -501,6 +512,8 @@ class LindiH5pyGroup(h5py.Group):
                 join_path(dest_group.id.path, dest_name),
                 shallow=shallow,
                 without_attrs=without_attrs,
+                copy_linked_objects=True,
+                nodes=nodes,
             )
             dest_group.file._changed()
             return
@@ -653,16 +666,29 @@ def _copy_tree(
     *,
     shallow: bool = False,
     without_attrs: bool = False,
+    copy_linked_objects: bool = False,
+    copied: dict[str, str] | None = None,
+    nodes: list[Node] | None = None,
 ) -> None:
     """Copy the object at ``source_root`` of ``source`` (links resolved) to ``dest_root`` of
     ``dest`` through the hierarchies: every dataset property is kept, chunk refs are copied
     where the codecs allow, and soft links inside the copy that pointed into the source
-    object point into the copy."""
+    object point into the copy.
+
+    ``copy_linked_objects``: a second name of an object outside ``source_root`` (a hard link
+    in HDF5) is copied as the object, as ``H5Ocopy`` does (once per object: its other names
+    in the copy link to that copy); otherwise it stays a link to the object (a move).
+    ``copied`` maps the source paths copied so far to their copies. ``nodes``: the source's
+    nodes, walked before the destination's parent groups were made."""
     source_hierarchy = source._hierarchy
     dest_hierarchy = dest._hierarchy
-    moves = [(source_root, dest_root)]
+    if copied is None:
+        copied = {}
+    copied[source_root] = dest_root
     prefix_length = len(source_root.rstrip("/")) + 1
-    for node in list(source_hierarchy.walk(source_root)):
+    if nodes is None:
+        nodes = list(source_hierarchy.walk(source_root))
+    for node in nodes:
         relative = node.path[prefix_length:] if node.path != source_root else ""
         if shallow and "/" in relative:
             continue
@@ -670,9 +696,24 @@ def _copy_tree(
         attrs = {} if without_attrs else dict(node.attrs)
         if node.kind is NodeKind.GROUP:
             dest_hierarchy.create_group(path, attrs)
-        elif node.kind is NodeKind.SOFT_LINK and node.link is not None:
+        elif node.kind is NodeKind.SOFT_LINK and isinstance(node.link, SoftLink):
             target = node.link.path
-            dest_hierarchy.create_soft_link(path, _moved(target, moves) or target)
+            hard = node.link.hard
+            moved = _moved(target, list(copied.items()) if hard else [(source_root, dest_root)])
+            if moved is not None:
+                dest_hierarchy.create_soft_link(path, moved, hard=hard)
+            elif hard and copy_linked_objects and not _inside(source_root, target):
+                _copy_tree(
+                    source,
+                    target,
+                    dest,
+                    path,
+                    without_attrs=without_attrs,
+                    copy_linked_objects=True,
+                    copied=copied,
+                )
+            else:
+                dest_hierarchy.create_soft_link(path, target, hard=hard)
         elif node.kind is NodeKind.EXTERNAL_LINK and node.link is not None:
             link = node.link
             dest_hierarchy.create_external_link(path, link.filename, link.path)  # type: ignore[union-attr]

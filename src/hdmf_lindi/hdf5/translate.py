@@ -227,7 +227,7 @@ class _Translator:
         address = link_info.u
         if address in self.first_path:
             self._notify(path)
-            self.conv.write_soft_link(self.meta, path, self.first_path[address])
+            self.conv.write_soft_link(self.meta, path, self.first_path[address], hard=True)
             return
         self.first_path[address] = path
         if isinstance(obj, h5py.Group):
