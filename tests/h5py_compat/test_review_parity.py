@@ -755,3 +755,35 @@ def test_copy_into_the_copied_group_copies_it_as_it_was(
         return sorted(found)
 
     assert_same(*files, names)
+
+
+def test_fixed_width_bytes_fields_keep_their_bytes(files: tuple[h5py.File, LindiH5pyFile]) -> None:
+    """Bytes of a fixed-width field of a compound row read back as written; bytes that are not
+    UTF-8 text are refused in lindi-v1 (they were stored as Latin-1 text and read back as its
+    UTF-8 encoding, b"\\xff" as b"\\xc3\\xbf")."""
+    dtype = np.dtype([("a", "S3"), ("i", "i4")])
+    for f in files:
+        f.create_dataset("c", data=np.array([("é".encode(), 1), (b"ok", 2)], dtype=dtype))
+    assert_same(*files, lambda f: f["c"][()])
+    h5, lindi = files
+    h5.create_dataset("bad", data=np.array([(b"\xff\xfe", 1)], dtype=dtype))
+    try:
+        lindi.create_dataset("bad", data=np.array([(b"\xff\xfe", 1)], dtype=dtype))
+    except LindiUnsupportedError as exc:
+        assert "field 'a'" in str(exc) and "not UTF-8" in str(exc)
+    else:
+        assert_same(h5, lindi, lambda f: f["bad"][()])
+
+
+def test_converting_non_utf8_fixed_width_compound_field(tmp_path: Path) -> None:
+    from hdmf_lindi.hdf5 import convert
+
+    source = tmp_path / "s.h5"
+    dtype = np.dtype([("a", "S2"), ("i", "i4")])
+    with h5py.File(source, "w") as f:
+        f.create_dataset("c", data=np.array([(b"\xff\xfe", 1), (b"ok", 2)], dtype=dtype))
+    with pytest.raises(LindiUnsupportedError, match=r"s\.h5:/c.*field 'a'.*not UTF-8"):
+        convert(source, tmp_path / "s.lindi.json")
+    convert(source, tmp_path / "s.lindi.json", unsupported="external_link")
+    with LindiH5pyFile.from_lindi_file(tmp_path / "s.lindi.json") as f, h5py.File(source) as h5:
+        assert f["c"][()].tolist() == h5["c"][()].tolist()

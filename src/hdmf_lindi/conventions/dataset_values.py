@@ -13,7 +13,8 @@ COMPOUND       structured array; reference fields    object array of JSON lists,
                hold :class:`Reference` or ``None``   (bytes fields as UTF-8 strings)
 =============  ====================================  ==========================================
 
-Bytes given for strings are decoded as UTF-8, or Latin-1 when not valid UTF-8. A scalar dataset
+Bytes given for strings are decoded as UTF-8, or Latin-1 when not valid UTF-8 (bytes in a
+fixed-width field of a compound row must be UTF-8: they are read back encoded). A scalar dataset
 (h5py shape ``()``) is stored with shape ``(1,)``. Elements that were never
 written (a string or reference array's fill value, ``0`` or ``null``) read as ``""``, ``b""``,
 ``None`` (references) or a zero row (compound).
@@ -124,13 +125,29 @@ def _to_reference_json(value: Any, where: str) -> dict[str, Any] | None:
     raise LindiFormatError(f"{where}: expected a Reference, got {type(value).__name__}")
 
 
+def _field_where(where: str, name: str) -> str:
+    return f"field {name!r}" if where == "?" else f"{where}: field {name!r}"
+
+
+def _fixed_bytes_to_text(value: bytes, where: str) -> str:
+    """A fixed-width bytes field as the JSON string it is stored as (read back as its UTF-8
+    encoding): bytes that are not UTF-8 text would not read back as they were."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LindiUnsupportedError(
+            f"{where}: holds {value!r}, which is not UTF-8 text; LINDI stores the text fields "
+            "of compound rows as JSON strings"
+        ) from None
+
+
 def _field_encoder(field: np.dtype[Any], name: str, where: str) -> Any:
     if h5py.check_ref_dtype(field) is not None:
-        return lambda x: _to_reference_json(x, f"{where}: field {name!r}")
+        return lambda x: _to_reference_json(x, _field_where(where, name))
     if field.kind == "O":
-        return lambda x: _to_str(x, f"{where}: field {name!r}")
+        return lambda x: _to_str(x, _field_where(where, name))
     if field.kind == "S":
-        return lambda x: _to_str(bytes(x), f"{where}: field {name!r}")
+        return lambda x: _fixed_bytes_to_text(bytes(x), _field_where(where, name))
     if field.kind == "f":
         return float
     if field.kind in "iu":
@@ -211,13 +228,13 @@ def _decode_reference(value: Any, where: str) -> Reference | None:
 
 def _field_decoder(field: np.dtype[Any], name: str, where: str) -> Any:
     if h5py.check_ref_dtype(field) is not None:
-        return lambda x: _decode_reference(x, f"{where}: field {name!r}")
+        return lambda x: _decode_reference(x, _field_where(where, name))
     if field.kind == "O":
-        return lambda x: _decode_str(x, f"{where}: field {name!r}")
+        return lambda x: _decode_str(x, _field_where(where, name))
     if field.kind == "S":
         return lambda x: x.encode("utf-8") if isinstance(x, str) else x
     if field.kind == "f":
-        return lambda x: decode_float(x, where=f"{where}: field {name!r}")
+        return lambda x: decode_float(x, where=_field_where(where, name))
     return lambda x: x
 
 
