@@ -171,3 +171,78 @@ def test_our_file_through_h5py_view(tmp_path: Path) -> None:
             check_rich(io.read())
     finally:
         h5file.close()
+
+
+def _storage(dataset: Any) -> dict[str, Any]:
+    return {
+        "chunks": dataset.chunks,
+        "compression": dataset.compression,
+        "compression_opts": dataset.compression_opts,
+        "shuffle": dataset.shuffle,
+        "fletcher32": dataset.fletcher32,
+        "fillvalue": dataset.fillvalue,
+        "maxshape": dataset.maxshape,
+        "dtype": dataset.dtype,
+    }
+
+
+def _storage_nwbfile() -> NWBFile:
+    from hdmf.backends.hdf5 import H5DataIO
+
+    nwbfile = NWBFile("d", "storage", datetime(2024, 1, 1, tzinfo=UTC))
+    data = H5DataIO(
+        np.arange(1000, dtype="f4").reshape(100, 10),
+        compression="gzip",
+        compression_opts=6,
+        shuffle=True,
+        fletcher32=True,
+        chunks=(10, 10),
+        fillvalue=-1.0,
+        maxshape=(None, 10),
+    )
+    nwbfile.add_acquisition(TimeSeries(name="ts", data=data, unit="m", rate=1.0))
+    nwbfile.add_acquisition(
+        TimeSeries(name="plain", data=np.arange(50, dtype="i2"), unit="m", rate=1.0)
+    )
+    return nwbfile
+
+
+@pytest.mark.parametrize("source_suffix", [".nwb", ".lindi.json"])
+def test_export_keeps_storage_settings_as_nwbhdf5io(tmp_path: Path, source_suffix: str) -> None:
+    """Export keeps each dataset's chunks, gzip level, shuffle, Fletcher-32 and fill value as
+    NWBHDF5IO.export of the HDF5 file does (it wrote blosc and dropped the fill value); LindiIO
+    reports ``chunks`` None for a contiguous dataset, as NWBHDF5IO (it reported one chunk)."""
+    import h5py
+
+    from hdmf_lindi import LindiH5pyFile
+
+    with NWBHDF5IO(str(tmp_path / "source.nwb"), "w") as io:
+        io.write(_storage_nwbfile())
+    with (
+        NWBHDF5IO(str(tmp_path / "source.nwb"), "r") as src,
+        NWBHDF5IO(str(tmp_path / "exp.nwb"), "w") as io,
+    ):
+        io.export(src_io=src)
+    source = tmp_path / f"source{source_suffix}"
+    if source_suffix != ".nwb":
+        with LindiIO(str(source), "w") as io:
+            io.write(_storage_nwbfile())
+    reader: Any = NWBHDF5IO if source_suffix == ".nwb" else LindiIO
+    with reader(str(source), "r") as src, LindiIO(str(tmp_path / "exp.lindi.json"), "w") as io:
+        io.export(src_io=src)
+    with (
+        h5py.File(tmp_path / "exp.nwb") as expected,
+        LindiH5pyFile.from_lindi_file(tmp_path / "exp.lindi.json") as actual,
+    ):
+        for name in ("acquisition/ts/data", "acquisition/plain/data"):
+            assert _storage(actual[name]) == _storage(expected[name]), name
+            np.testing.assert_array_equal(actual[name][()], expected[name][()])
+    with (
+        NWBHDF5IO(str(tmp_path / "exp.nwb"), "r") as expected_io,
+        LindiIO(str(tmp_path / "exp.lindi.json"), "r") as actual_io,
+    ):
+        expected_file, actual_file = expected_io.read(), actual_io.read()
+        for name in ("ts", "plain"):
+            expected_data = expected_file.acquisition[name].data
+            actual_data = actual_file.acquisition[name].data
+            assert _storage(actual_data) == _storage(expected_data), name

@@ -113,7 +113,12 @@ class LindiDataset(HDMFDataset):
 
     @property
     def chunks(self) -> tuple[int, ...] | None:
-        return self.dataset.info.chunks
+        """The chunk shape as h5py reports it: ``None`` for a contiguous dataset (a converted
+        one's source layout, ``_HDF5_LAYOUT``, decides)."""
+        info = self.dataset.info
+        layout = info.hdf5_layout
+        chunks = layout.chunks if layout is not None else info.chunks
+        return tuple(chunks) if chunks is not None else None
 
     def __getitem__(self, selection: Any) -> Any:
         return self.dataset[selection]

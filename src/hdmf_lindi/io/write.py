@@ -44,6 +44,7 @@ from hdmf_lindi.io.write_values import (
     resolve_dtype,
     row_items,
     source_dtype,
+    with_source_filters,
 )
 from hdmf_lindi.storage.sources import is_remote_url
 
@@ -298,7 +299,9 @@ class BuilderWriter:
             maxshape = tuple(data.maxshape)
             if maxshape != shape:
                 settings = replace(settings, maxshape=maxshape)
-        info = info_for(shape, dtype, settings, where=self._where(path))
+        info = with_source_filters(
+            info_for(shape, dtype, settings, where=self._where(path)), data, settings
+        )
         nbytes = int(np.prod(shape, dtype=np.int64)) * max(1, info.dtype.itemsize)
         if nbytes <= COPY_BLOCK_BYTES:
             values = as_values(data[...], info.dtype, path)

@@ -4,6 +4,7 @@ data to the numpy arrays the hierarchy stores, and the DatasetInfo of new datase
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import h5py
@@ -308,6 +309,28 @@ def info_for(
         fillvalue=settings.fillvalue,
         hdf5_layout=HDF5Layout() if contiguous else None,
     )
+
+
+def with_source_filters(info: DatasetInfo, source: Any, settings: StorageSettings) -> DatasetInfo:
+    """``info`` of a dataset copied from ``source`` (an h5py or LINDI dataset) with the
+    source's gzip compression, shuffle, Fletcher-32 and fill value, as h5py's copy (and so
+    ``NWBHDF5IO.export``) keeps them, where ``settings`` chose no codecs or fill value. A
+    compression without a numcodecs equivalent lindi reads (lzf, szip, HDF5 plugins) takes
+    LINDI's default codec."""
+    changes: dict[str, Any] = {}
+    numeric = info.kind is DataKind.NUMERIC and info.dtype.names is None
+    if settings.fillvalue is None and numeric:
+        fill = getattr(source, "fillvalue", None)
+        if fill is not None and np.any(np.asarray(fill) != np.zeros((), dtype=info.dtype)):
+            changes["fillvalue"] = fill
+    if not settings.codecs_given and getattr(source, "chunks", None) is not None:
+        if getattr(source, "compression", None) == "gzip":
+            level = getattr(source, "compression_opts", None)
+            changes["compression"] = "gzip"
+            changes["compression_opts"] = int(level) if level is not None else None
+        changes["shuffle"] = numeric and bool(getattr(source, "shuffle", False))
+        changes["fletcher32"] = bool(getattr(source, "fletcher32", False))
+    return replace(info, **changes) if changes else info
 
 
 def is_reference_value(value: Any) -> bool:
