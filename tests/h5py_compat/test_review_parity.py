@@ -787,3 +787,34 @@ def test_converting_non_utf8_fixed_width_compound_field(tmp_path: Path) -> None:
     convert(source, tmp_path / "s.lindi.json", unsupported="external_link")
     with LindiH5pyFile.from_lindi_file(tmp_path / "s.lindi.json") as f, h5py.File(source) as h5:
         assert f["c"][()].tolist() == h5["c"][()].tolist()
+
+
+def test_nwbhdf5io_string_datasets_of_a_lindi_file(tmp_path: Path) -> None:
+    """The documented limit (README, Differences from NWBHDF5IO): hdmf's ``StrDataset`` over
+    a LINDI string dataset reads values but not ``name`` (it asks h5py's low-level id); LindiIO's
+    string datasets have every property."""
+    import warnings
+    from datetime import UTC, datetime
+
+    from pynwb import NWBHDF5IO, NWBFile
+
+    from hdmf_lindi import LindiIO
+    from hdmf_lindi.hdf5 import convert
+
+    nwbfile = NWBFile("d", "id", datetime(2024, 1, 1, tzinfo=UTC), keywords=["a", "b"])
+    with NWBHDF5IO(str(tmp_path / "s.nwb"), "w") as io:
+        io.write(nwbfile)
+    convert(tmp_path / "s.nwb", tmp_path / "s.lindi.json")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with LindiH5pyFile.from_lindi_file(tmp_path / "s.lindi.json") as f:
+            keywords = NWBHDF5IO(file=f, mode="r").read().keywords
+            assert keywords[:].tolist() == ["a", "b"]
+            with pytest.raises(TypeError):
+                keywords.name  # noqa: B018
+        with LindiIO(str(tmp_path / "s.lindi.json"), "r") as io:
+            keywords = io.read().keywords
+            assert keywords[:].tolist() == ["a", "b"]
+            assert keywords.name == "/general/keywords"
+            assert keywords.parent.name == "/general"
+            assert dict(keywords.attrs) == {}
