@@ -14,6 +14,7 @@ __all__ = [
     "LindiLimitError",
     "LindiLinkError",
     "LindiLockedError",
+    "LindiMaxshapeError",
     "LindiNotFoundError",
     "LindiReadOnlyError",
     "LindiSecurityError",
@@ -70,6 +71,10 @@ class LindiShapeError(LindiError, ValueError, TypeError):
     """Values do not fit a dataset or selection: a shape that cannot be broadcast, a resize
     beyond ``maxshape``, data whose size disagrees with the requested shape (h5py raises
     ``TypeError`` or ``ValueError`` for these)."""
+
+
+class LindiMaxshapeError(LindiShapeError, RuntimeError):
+    """A resize beyond the dataset's ``maxshape`` (h5py raises ``RuntimeError`` there)."""
 
 
 class LindiCopyExistsError(LindiExistsError, RuntimeError):

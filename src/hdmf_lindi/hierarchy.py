@@ -35,6 +35,7 @@ from hdmf_lindi.errors import (
     LindiExistsError,
     LindiFormatError,
     LindiLimitError,
+    LindiMaxshapeError,
     LindiReadOnlyError,
     LindiSecurityError,
     LindiShapeError,
@@ -700,7 +701,7 @@ class Hierarchy:
         maxshape = info.maxshape if info.maxshape is not None else info.shape
         for n, limit in zip(shape, maxshape, strict=True):
             if limit is not None and n > limit:
-                raise LindiShapeError(
+                raise LindiMaxshapeError(
                     f"{node.path}: new shape {shape} exceeds maxshape {tuple(maxshape)}"
                 )
         if all(n >= o for n, o in zip(shape, info.shape, strict=True)):
@@ -710,6 +711,10 @@ class Hierarchy:
         else:
             array = self._array(node.path)
             array.resize(shape)  # drops the chunks wholly outside the new shape
+            # the limit stays (a dataset made without maxshape keeps its first shape, which
+            # no _MAXSHAPE recorded while it was the shape); set after zarr's resize, which
+            # rewrites the attributes it read
+            self._conventions.set_maxshape(self._meta, node.path, tuple(maxshape))
             self._invalidate(node.path)
             self._refill_edge_chunks(node.path, info.shape, shape, tuple(array.chunks))
         self._invalidate(node.path)

@@ -818,3 +818,23 @@ def test_nwbhdf5io_string_datasets_of_a_lindi_file(tmp_path: Path) -> None:
             assert keywords.name == "/general/keywords"
             assert keywords.parent.name == "/general"
             assert dict(keywords.attrs) == {}
+
+
+def test_resize_keeps_maxshape_and_needs_chunks(files: tuple[h5py.File, LindiH5pyFile]) -> None:
+    """Shrinking a chunked dataset made without ``maxshape`` keeps its first shape as the
+    limit, so it can grow back (it lowered the limit); a contiguous dataset cannot be resized
+    (TypeError; it was resized)."""
+    for f in files:
+        f.create_dataset("c", data=np.arange(10), chunks=(4,))
+        f.create_dataset("flat", data=np.arange(10))
+    for action in (
+        lambda f: f["c"].resize((6,)),
+        lambda f: f["c"].maxshape,
+        lambda f: f["c"][()],
+        lambda f: f["c"].resize((10,)),
+        lambda f: f["c"][()],
+        lambda f: f["c"].resize((11,)),
+        lambda f: f["flat"].resize((5,)),
+        lambda f: f["flat"].shape,
+    ):
+        assert_same(*files, action)

@@ -190,6 +190,10 @@ class Conventions(ABC):
         (metadata only: growing moves no chunk)."""
 
     @abstractmethod
+    def set_maxshape(self, meta: MetadataMap, path: str, maxshape: tuple[int | None, ...]) -> None:
+        """Record ``maxshape`` (``None``: unlimited) of the dataset at ``path``."""
+
+    @abstractmethod
     def delete_node(self, meta: MetadataMap, path: str) -> None:
         """Remove every key of the object at ``path`` (and below)."""
 

@@ -33,6 +33,7 @@ __all__ = [
     "codec_report",
     "dataset_attributes",
     "dataset_info",
+    "encode_maxshape",
     "new_array_filters",
     "reported_layout",
 ]
@@ -205,6 +206,11 @@ def dataset_info(
 
 
 # ---------------------------------------------------------------------------------- writing
+def encode_maxshape(maxshape: tuple[int | None, ...]) -> list[int]:
+    """``_MAXSHAPE`` of ``maxshape``: ``-1`` for unlimited (``None``)."""
+    return [_UNLIMITED if m is None else int(m) for m in maxshape]
+
+
 def dataset_attributes(info: DatasetInfo, *, where: str = "?") -> dict[str, Any]:
     """The special attributes of ``info`` both flavours write beside the Zarr metadata:
     ``_ENUM_NAMES``/``_ENUM_VALUES``, ``_MAXSHAPE`` (when it differs from the shape),
@@ -218,7 +224,7 @@ def dataset_attributes(info: DatasetInfo, *, where: str = "?") -> dict[str, Any]
     if not info.is_scalar and info.maxshape is not None and tuple(info.maxshape) != info.shape:
         if len(info.maxshape) != len(info.shape):
             raise LindiFormatError(f"{where}: maxshape {info.maxshape} does not match the shape")
-        special[keys.MAXSHAPE] = [_UNLIMITED if m is None else int(m) for m in info.maxshape]
+        special[keys.MAXSHAPE] = encode_maxshape(info.maxshape)
     if info.external_array_link is not None:
         link = info.external_array_link
         special[keys.EXTERNAL_ARRAY_LINK] = {

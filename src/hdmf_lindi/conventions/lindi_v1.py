@@ -22,6 +22,7 @@ from hdmf_lindi.conventions.attribute_dtypes import (
     with_record,
 )
 from hdmf_lindi.conventions.chunks import encode_region_chunks, get_codec
+from hdmf_lindi.conventions.dataset_info import encode_maxshape
 from hdmf_lindi.conventions.dataset_values import decode_values, encode_values
 from hdmf_lindi.conventions.datasets import (
     dataset_info_from_zarray,
@@ -481,6 +482,13 @@ class LindiV1Conventions(Conventions):
         if len(shape) != len(old) or any(n < o for n, o in zip(shape, old, strict=True)):
             raise ValueError(f"{path}: cannot grow from {old} to {shape}")
         meta.set_json(key, {**zarray, "shape": [int(n) for n in shape]})
+
+    def set_maxshape(self, meta: MetadataMap, path: str, maxshape: tuple[int | None, ...]) -> None:
+        """Write ``_MAXSHAPE`` in ``.zattrs``."""
+        key = join_key(self.zarr_path(path), ".zattrs")
+        zattrs = dict(meta.get_json(key) or {})
+        zattrs[keys.MAXSHAPE] = encode_maxshape(maxshape)
+        meta.set_json(key, zattrs)
 
     def delete_node(self, meta: MetadataMap, path: str) -> None:
         """Remove every key of the object at ``path`` and below (``KeyError`` when absent)."""

@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Final
 import numpy as np
 
 from hdmf_lindi import _json
+from hdmf_lindi.conventions import keys
 from hdmf_lindi.conventions.abc import Conventions, MetadataMap
 from hdmf_lindi.conventions.attribute_dtypes import (
     decode_attributes,
@@ -31,6 +32,7 @@ from hdmf_lindi.conventions.attribute_dtypes import (
     with_record,
 )
 from hdmf_lindi.conventions.chunks import region_chunks
+from hdmf_lindi.conventions.dataset_info import encode_maxshape
 from hdmf_lindi.conventions.inline_arrays import assemble_inline_array
 from hdmf_lindi.conventions.metadata_keys import delete_keys_below, join_key
 from hdmf_lindi.conventions.model import DatasetInfo, ExternalLink, Node, NodeKind, SoftLink
@@ -534,6 +536,13 @@ class UnifiedZarrV3Conventions(Conventions):
         store_zarr_json(
             meta, join_key(zpath, ZARR_JSON), {**metadata, "shape": [int(n) for n in shape]}
         )
+
+    def set_maxshape(self, meta: MetadataMap, path: str, maxshape: tuple[int | None, ...]) -> None:
+        """Write ``_MAXSHAPE`` in the array's attributes."""
+        zpath = self.zarr_path(path)
+        attributes = dict(self._attributes(self._array_metadata(meta, zpath), _source(meta)))
+        attributes[keys.MAXSHAPE] = encode_maxshape(maxshape)
+        self._set_attributes(meta, zpath, attributes)
 
     def delete_node(self, meta: MetadataMap, path: str) -> None:
         """Remove the link entry, or every key of the object at ``path`` and below."""

@@ -399,6 +399,8 @@ class LindiH5pyDataset(h5py.Dataset):
     def resize(self, size: Any, axis: int | None = None) -> None:
         """Change the shape (within ``maxshape``): ``resize((n, m))`` or ``resize(n, axis=0)``."""
         self._file._check_writable(f"resize dataset {self._name!r}")
+        if self.chunks is None:
+            raise TypeError(f"Only chunked datasets can be resized ({self._name!r})")
         info = self.info
         if axis is not None:
             if not 0 <= axis < len(info.shape):
