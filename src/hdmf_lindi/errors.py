@@ -13,9 +13,12 @@ __all__ = [
     "LindiIndexError",
     "LindiLimitError",
     "LindiLinkError",
+    "LindiLinkExistsError",
     "LindiLockedError",
     "LindiMaxshapeError",
+    "LindiNotAGroupError",
     "LindiNotFoundError",
+    "LindiReadOnlyDeleteError",
     "LindiReadOnlyError",
     "LindiSecurityError",
     "LindiShapeError",
@@ -58,6 +61,13 @@ class LindiReadOnlyError(LindiError, PermissionError, ValueError):
     others (creating groups and datasets, moving): this is both."""
 
 
+class LindiReadOnlyDeleteError(LindiReadOnlyError, KeyError):
+    """A delete in a file opened read-only (h5py raises ``KeyError`` there)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class LindiUnsupportedError(LindiError, NotImplementedError):
     """A feature of the input (an HDF5 filter, a link type, a dtype) cannot be represented."""
 
@@ -71,6 +81,16 @@ class LindiShapeError(LindiError, ValueError, TypeError):
     """Values do not fit a dataset or selection: a shape that cannot be broadcast, a resize
     beyond ``maxshape``, data whose size disagrees with the requested shape (h5py raises
     ``TypeError`` or ``ValueError`` for these)."""
+
+
+class LindiLinkExistsError(LindiExistsError, OSError, RuntimeError):
+    """A link (soft, external, or a second name of an object) cannot be made: the name is taken
+    (h5py raises ``OSError`` there, ``RuntimeError`` for an external link)."""
+
+
+class LindiNotAGroupError(LindiError, TypeError, ValueError):
+    """A path goes through a dataset where a group is needed (h5py raises ``TypeError`` to
+    create a dataset there, ``ValueError`` to create a group)."""
 
 
 class LindiMaxshapeError(LindiShapeError, RuntimeError):

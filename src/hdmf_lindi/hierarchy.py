@@ -36,6 +36,7 @@ from hdmf_lindi.errors import (
     LindiFormatError,
     LindiLimitError,
     LindiMaxshapeError,
+    LindiNotAGroupError,
     LindiReadOnlyError,
     LindiSecurityError,
     LindiShapeError,
@@ -527,7 +528,9 @@ class Hierarchy:
             self._conventions.write_group(self._meta, parent, {})
             self._invalidate(parent)
         elif node.kind is not NodeKind.GROUP:
-            raise TypeError(f"{parent}: not a group; cannot create {path} in it")
+            raise LindiNotAGroupError(
+                f"{self._meta.source}: {parent} is not a group; cannot create {path} in it"
+            )
 
     def _real_path(self, path: str) -> str:
         """``path`` with soft links in its parent components followed, also when some of

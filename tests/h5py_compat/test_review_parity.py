@@ -838,3 +838,62 @@ def test_resize_keeps_maxshape_and_needs_chunks(files: tuple[h5py.File, LindiH5p
         lambda f: f["flat"].shape,
     ):
         assert_same(*files, action)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        pytest.param(lambda f: f.__setitem__("d", h5py.SoftLink("/g")), id="soft-link-taken"),
+        pytest.param(
+            lambda f: f.__setitem__("g", h5py.ExternalLink("x.h5", "/g")), id="external-taken"
+        ),
+        pytest.param(lambda f: f.__setitem__("g", f["d"]), id="hard-link-taken"),
+        pytest.param(lambda f: f.__setitem__("d", [1, 2]), id="data-name-taken"),
+        pytest.param(lambda f: f.create_group("g"), id="group-taken"),
+        pytest.param(lambda f: f.create_dataset("d", data=[1]), id="dataset-taken"),
+        pytest.param(lambda f: f.create_group("d/x"), id="group-under-dataset"),
+        pytest.param(lambda f: f.create_dataset("d/x", data=[1]), id="dataset-under-dataset"),
+        pytest.param(lambda f: f["d"][[3, 1]], id="decreasing-indices"),
+        pytest.param(lambda f: f["d"][[1, 1]], id="repeated-indices"),
+        pytest.param(lambda f: f["d"][::-1], id="negative-step"),
+        pytest.param(lambda f: f["d"][[]], id="empty-list"),
+        pytest.param(lambda f: f["d"].__setitem__([2, 1], [0, 0]), id="write-decreasing"),
+        pytest.param(lambda f: f["d"].__setitem__(slice(None, None, -1), 0), id="write-step"),
+        pytest.param(
+            lambda f: f.create_dataset("e", shape=(4,), chunks=(8,), maxshape=(4,), dtype="i4"),
+            id="chunks-over-maxshape",
+        ),
+        pytest.param(
+            lambda f: (
+                f.create_dataset("e", shape=(4,), chunks=(8,), maxshape=(9,), dtype="i4").chunks
+            ),
+            id="chunks-within-maxshape",
+        ),
+        pytest.param(lambda f: f["d"][()], id="values-unchanged"),
+    ],
+)
+def test_exception_types_of_names_and_selections(
+    files: tuple[h5py.File, LindiH5pyFile], action: Action
+) -> None:
+    """Found by a differential fuzzer against h5py: exception types for taken names (a link
+    there: OSError/RuntimeError), paths through a dataset, selections h5py refuses (which LINDI
+    read), and ``[]`` (which LINDI refused)."""
+    for f in files:
+        f.create_dataset("d", data=np.arange(10))
+        f.create_group("g")
+    assert_same(*files, action)
+    assert_same(*files, lambda f: f["d"][()])
+
+
+def test_deleting_in_a_read_only_file_raises_key_error(tmp_path: Path) -> None:
+    with h5py.File(tmp_path / "e.h5", "w") as f:
+        f.create_group("g")
+    with LindiH5pyFile.from_lindi_file(tmp_path / "e.lindi.json", mode="w") as f:
+        f.create_group("g")
+    with (
+        h5py.File(tmp_path / "e.h5", "r") as h5,
+        LindiH5pyFile.from_lindi_file(tmp_path / "e.lindi.json") as lindi,
+    ):
+        assert_same(h5, lindi, lambda f: f.__delitem__("missing"))
+        assert_same(h5, lindi, lambda f: f.__delitem__("g"))
+        assert "g" in lindi

@@ -201,10 +201,11 @@ def dataset_info_for(
             )
         if any(c <= 0 for c in chunk_shape):
             raise LindiShapeError(f"{where}: chunk shape {chunk_shape} must be positive")
-        if maxshape is None and any(c > n for c, n in zip(chunk_shape, shape, strict=True)):
+        limits = maxshape if maxshape is not None else shape
+        if any(m is not None and c > m for c, m in zip(chunk_shape, limits, strict=True)):
             raise LindiShapeError(
-                f"{where}: chunk shape {chunk_shape} is larger than the shape {shape} of a "
-                "dataset that cannot grow"
+                f"{where}: Chunk shape must not be greater than data shape in any dimension. "
+                f"{chunk_shape} is not compatible with {tuple(limits)}"
             )
     if not shape:
         chunk_shape = None

@@ -37,12 +37,28 @@ def split_field_names(args: Any) -> tuple[tuple[str, ...], Any]:
     return names, (rest[0] if len(rest) == 1 else rest)
 
 
-def normalized_selection(selection: Any) -> Any:
-    """Lists of indices/booleans as numpy arrays (h5py accepts both)."""
+def _index_array(items: list[Any]) -> np.ndarray:
+    return np.asarray(items) if items else np.zeros(0, dtype=np.intp)
+
+
+def normalized_selection(selection: Any, *, where: str = "?") -> Any:
+    """Lists of indices/booleans as numpy arrays (h5py accepts both; ``[]`` selects nothing),
+    refusing what h5py refuses: a slice step below 1 (``ValueError``), index lists that are
+    not strictly increasing (``TypeError``); ``where`` names the dataset."""
     if isinstance(selection, list):
-        return np.asarray(selection)
-    if isinstance(selection, tuple):
-        return tuple(np.asarray(s) if isinstance(s, list) else s for s in selection)
+        selection = _index_array(selection)
+    elif isinstance(selection, tuple):
+        selection = tuple(_index_array(s) if isinstance(s, list) else s for s in selection)
+    for item in selection if isinstance(selection, tuple) else (selection,):
+        if isinstance(item, slice) and item.step is not None and item.step < 1:
+            raise LindiShapeError(f"{where}: Step must be >= 1 (got {item.step})")
+        if (
+            isinstance(item, np.ndarray)
+            and item.dtype.kind in "iu"
+            and item.ndim == 1
+            and np.any(np.diff(item) <= 0)
+        ):
+            raise LindiShapeError(f"{where}: Indexing elements must be in increasing order")
     return selection
 
 

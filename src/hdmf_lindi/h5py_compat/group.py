@@ -15,7 +15,9 @@ from hdmf_lindi.errors import (
     LindiCopyExistsError,
     LindiExistsError,
     LindiLinkError,
+    LindiLinkExistsError,
     LindiNotFoundError,
+    LindiReadOnlyDeleteError,
     LindiUnsupportedError,
 )
 from hdmf_lindi.h5py_compat._create import dataset_info_for, nonzero_compound_fill
@@ -252,11 +254,14 @@ class LindiH5pyGroup(h5py.Group):
         return None
 
     # ------------------------------------------------------------------ writing
-    def _new_path(self, name: str | bytes, action: str) -> str:
+    def _new_path(self, name: str | bytes, action: str, *, link: bool = False) -> str:
+        """The absolute path of a new object ``name``; ``link``: a link is made there (h5py
+        raises ``OSError`` for a taken name then, ``ValueError`` for a new group or dataset)."""
         path = join_path(self._target, name.decode() if isinstance(name, bytes) else name)
         self._file_object._check_writable(f"{action} {path!r}")
         if self._file_object._link_node(path) is not None:
-            raise LindiExistsError(
+            error = LindiLinkExistsError if link else LindiExistsError
+            raise error(
                 f"{self._file_object.filename}: cannot {action} {path!r}: name already exists"
             )
         return path
@@ -390,20 +395,21 @@ class LindiH5pyGroup(h5py.Group):
         ``h5py.ExternalLink`` make links; a group or dataset of this file makes a soft link
         to it (LINDI's stand-in for a hard link); anything else becomes a new dataset."""
         if isinstance(obj, h5py.SoftLink):
-            path = self._new_path(name, "create soft link")
+            path = self._new_path(name, "create soft link", link=True)
             target = join_path(parent_path(path), obj.path)
             self._file_object._hierarchy.create_soft_link(path, target)
         elif isinstance(obj, h5py.ExternalLink):
-            path = self._new_path(name, "create external link")
+            path = self._new_path(name, "create external link", link=True)
             self._file_object._hierarchy.create_external_link(path, obj.filename, obj.path)
         elif isinstance(obj, (LindiH5pyGroup, LindiH5pyDataset)) and obj.file is self.file:
-            path = self._new_path(name, "create link")
+            path = self._new_path(name, "create link", link=True)
             self._file_object._hierarchy.create_soft_link(path, obj.id.path, hard=True)
         elif isinstance(obj, (h5py.Group, h5py.Datatype)):
             raise LindiUnsupportedError(
                 f"{self._file_object.filename}: cannot link to {obj!r}, which is in another file"
             )
         else:
+            self._new_path(name, "create link", link=True)
             self.create_dataset(name, data=obj)
             return
         self._file_object._changed()
@@ -416,12 +422,16 @@ class LindiH5pyGroup(h5py.Group):
         under its remaining names, as in HDF5 (and object references follow it)."""
         path = join_path(self._target, name)
         root = self._file_object
-        root._check_writable(f"delete {path!r}")
         if path == "/":
             raise ValueError(f"{root.filename}: cannot delete the root group")
         node = root._link_node(path)
         if node is None:
-            raise KeyError(f"{root.filename}: no object named {path!r} to delete")
+            raise LindiNotFoundError(f"{root.filename}: no object named {path!r} to delete")
+        if not root._writable:
+            raise LindiReadOnlyDeleteError(
+                f"{root.filename}: opened read-only (mode 'r'); cannot delete {path!r}"
+            )
+        root._check_writable(f"delete {path!r}")
         if node.kind in (NodeKind.GROUP, NodeKind.DATASET):
             _delete_rehoming(root, node.path)
         else:
