@@ -16,20 +16,19 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import replace
 
 from hdmf_lindi._paths import join_path
 from hdmf_lindi.conventions import detect_conventions
 from hdmf_lindi.conventions.abc import Conventions
 from hdmf_lindi.conventions.keys import EXTERNAL_ARRAY_LINK
-from hdmf_lindi.conventions.metadata_keys import join_key
 from hdmf_lindi.conventions.model import Node, NodeKind
 from hdmf_lindi.errors import LindiFormatError, LindiSecurityError, LindiUnsupportedError
 from hdmf_lindi.opening import check_link_target
 from hdmf_lindi.storage.reference_map import ReferenceMap, is_metadata_key
 from hdmf_lindi.storage.sources import SourceRouter, is_remote_url
 
-__all__ = ["relocate_links"]
+__all__ = ["metadata_nodes", "relocate_links"]
 
 
 def relocate_links(
@@ -78,7 +77,7 @@ def relocate_links(
     conventions = detect_conventions(reference_map)
     moved = is_remote_url(source) or _directory(source) != _directory(dest)
     rewritten = 0
-    for node in list(_nodes(conventions, reference_map)):
+    for node in list(metadata_nodes(conventions, reference_map)):
         if node.kind is NodeKind.EXTERNAL_LINK and node.link is not None:
             filename, target = node.link.filename, node.link.path  # type: ignore[union-attr]
             try:
@@ -109,8 +108,8 @@ def relocate_links(
                     "to a .lindi.tar or .lindi.d to store its values"
                 )
             if moved and resolved.location != link.url:
-                _set_external_array_link_url(
-                    conventions, reference_map, node.path, resolved.location
+                conventions.set_external_array_link(
+                    reference_map, node.path, replace(link, url=resolved.location)
                 )
                 rewritten += 1
     return rewritten
@@ -122,7 +121,7 @@ def _directory(location: str) -> str:
     return os.path.dirname(os.path.abspath(location.rstrip(os.sep)))
 
 
-def _nodes(conventions: Conventions, meta: ReferenceMap) -> Iterator[Node]:
+def metadata_nodes(conventions: Conventions, meta: ReferenceMap) -> Iterator[Node]:
     """Every node the document's metadata describes, parents first: those a walk from the
     root reaches and those it does not (below a dataset, below a root that is a link, below a
     link), which a reader still finds by their path."""
@@ -159,20 +158,3 @@ def _children(conventions: Conventions, meta: ReferenceMap, path: str) -> list[s
         return conventions.list_children(meta, path)
     except LindiFormatError:
         return []
-
-
-def _set_external_array_link_url(
-    conventions: Conventions, meta: ReferenceMap, path: str, url: str
-) -> None:
-    zpath = conventions.zarr_path(path)
-    if conventions.zarr_format == 2:
-        key = join_key(zpath, ".zattrs")
-        value: dict[str, Any] = dict(meta.get_json(key))
-        value[EXTERNAL_ARRAY_LINK] = {**value[EXTERNAL_ARRAY_LINK], "url": url}
-    else:
-        key = join_key(zpath, "zarr.json")
-        value = dict(meta.get_json(key))
-        attributes = dict(value["attributes"])
-        attributes[EXTERNAL_ARRAY_LINK] = {**attributes[EXTERNAL_ARRAY_LINK], "url": url}
-        value["attributes"] = attributes
-    meta.set_json(key, value)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from hdmf_lindi.conventions.model import DatasetInfo, Node
+from hdmf_lindi.conventions.model import DatasetInfo, ExternalArrayLink, Node
 
 __all__ = ["Conventions", "MetadataMap"]
 
@@ -188,6 +188,12 @@ class Conventions(ABC):
     def grow_dataset(self, meta: MetadataMap, path: str, shape: tuple[int, ...]) -> None:
         """Set the shape of the dataset at ``path`` to ``shape``, no axis smaller than now
         (metadata only: growing moves no chunk)."""
+
+    @abstractmethod
+    def set_external_array_link(
+        self, meta: MetadataMap, path: str, link: ExternalArrayLink | None
+    ) -> None:
+        """Set (``None``: remove) the ``_EXTERNAL_ARRAY_LINK`` of the dataset at ``path``."""
 
     @abstractmethod
     def set_maxshape(self, meta: MetadataMap, path: str, maxshape: tuple[int | None, ...]) -> None:

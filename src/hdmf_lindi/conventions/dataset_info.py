@@ -33,6 +33,7 @@ __all__ = [
     "codec_report",
     "dataset_attributes",
     "dataset_info",
+    "encode_external_array_link",
     "encode_maxshape",
     "new_array_filters",
     "reported_layout",
@@ -206,6 +207,11 @@ def dataset_info(
 
 
 # ---------------------------------------------------------------------------------- writing
+def encode_external_array_link(link: ExternalArrayLink) -> dict[str, str]:
+    """``_EXTERNAL_ARRAY_LINK`` of ``link``."""
+    return {"link_type": link.link_type, "name": link.name, "url": link.url}
+
+
 def encode_maxshape(maxshape: tuple[int | None, ...]) -> list[int]:
     """``_MAXSHAPE`` of ``maxshape``: ``-1`` for unlimited (``None``)."""
     return [_UNLIMITED if m is None else int(m) for m in maxshape]
@@ -227,11 +233,7 @@ def dataset_attributes(info: DatasetInfo, *, where: str = "?") -> dict[str, Any]
         special[keys.MAXSHAPE] = encode_maxshape(info.maxshape)
     if info.external_array_link is not None:
         link = info.external_array_link
-        special[keys.EXTERNAL_ARRAY_LINK] = {
-            "link_type": link.link_type,
-            "name": link.name,
-            "url": link.url,
-        }
+        special[keys.EXTERNAL_ARRAY_LINK] = encode_external_array_link(link)
     if info.hdf5_layout is not None:
         special[keys.HDF5_LAYOUT] = encode_hdf5_layout(info.hdf5_layout)
     return special

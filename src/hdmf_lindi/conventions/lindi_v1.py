@@ -22,7 +22,7 @@ from hdmf_lindi.conventions.attribute_dtypes import (
     with_record,
 )
 from hdmf_lindi.conventions.chunks import encode_region_chunks, get_codec
-from hdmf_lindi.conventions.dataset_info import encode_maxshape
+from hdmf_lindi.conventions.dataset_info import encode_external_array_link, encode_maxshape
 from hdmf_lindi.conventions.dataset_values import decode_values, encode_values
 from hdmf_lindi.conventions.datasets import (
     dataset_info_from_zarray,
@@ -32,6 +32,7 @@ from hdmf_lindi.conventions.datasets import (
 from hdmf_lindi.conventions.metadata_keys import delete_keys_below, join_key
 from hdmf_lindi.conventions.model import (
     DatasetInfo,
+    ExternalArrayLink,
     ExternalLink,
     Node,
     NodeKind,
@@ -482,6 +483,18 @@ class LindiV1Conventions(Conventions):
         if len(shape) != len(old) or any(n < o for n, o in zip(shape, old, strict=True)):
             raise ValueError(f"{path}: cannot grow from {old} to {shape}")
         meta.set_json(key, {**zarray, "shape": [int(n) for n in shape]})
+
+    def set_external_array_link(
+        self, meta: MetadataMap, path: str, link: ExternalArrayLink | None
+    ) -> None:
+        """Write (``None``: remove) ``_EXTERNAL_ARRAY_LINK`` in ``.zattrs``."""
+        key = join_key(self.zarr_path(path), ".zattrs")
+        zattrs = dict(meta.get_json(key) or {})
+        if link is None:
+            zattrs.pop(keys.EXTERNAL_ARRAY_LINK, None)
+        else:
+            zattrs[keys.EXTERNAL_ARRAY_LINK] = encode_external_array_link(link)
+        meta.set_json(key, zattrs)
 
     def set_maxshape(self, meta: MetadataMap, path: str, maxshape: tuple[int | None, ...]) -> None:
         """Write ``_MAXSHAPE`` in ``.zattrs``."""

@@ -32,10 +32,17 @@ from hdmf_lindi.conventions.attribute_dtypes import (
     with_record,
 )
 from hdmf_lindi.conventions.chunks import region_chunks
-from hdmf_lindi.conventions.dataset_info import encode_maxshape
+from hdmf_lindi.conventions.dataset_info import encode_external_array_link, encode_maxshape
 from hdmf_lindi.conventions.inline_arrays import assemble_inline_array
 from hdmf_lindi.conventions.metadata_keys import delete_keys_below, join_key
-from hdmf_lindi.conventions.model import DatasetInfo, ExternalLink, Node, NodeKind, SoftLink
+from hdmf_lindi.conventions.model import (
+    DatasetInfo,
+    ExternalArrayLink,
+    ExternalLink,
+    Node,
+    NodeKind,
+    SoftLink,
+)
 from hdmf_lindi.conventions.v3_chunks import v3_chunk_codec
 from hdmf_lindi.conventions.v3_metadata import (
     HIDDEN_ATTRIBUTES,
@@ -536,6 +543,18 @@ class UnifiedZarrV3Conventions(Conventions):
         store_zarr_json(
             meta, join_key(zpath, ZARR_JSON), {**metadata, "shape": [int(n) for n in shape]}
         )
+
+    def set_external_array_link(
+        self, meta: MetadataMap, path: str, link: ExternalArrayLink | None
+    ) -> None:
+        """Write (``None``: remove) ``_EXTERNAL_ARRAY_LINK`` in the array's attributes."""
+        zpath = self.zarr_path(path)
+        attributes = dict(self._attributes(self._array_metadata(meta, zpath), _source(meta)))
+        if link is None:
+            attributes.pop(keys.EXTERNAL_ARRAY_LINK, None)
+        else:
+            attributes[keys.EXTERNAL_ARRAY_LINK] = encode_external_array_link(link)
+        self._set_attributes(meta, zpath, attributes)
 
     def set_maxshape(self, meta: MetadataMap, path: str, maxshape: tuple[int | None, ...]) -> None:
         """Write ``_MAXSHAPE`` in the array's attributes."""

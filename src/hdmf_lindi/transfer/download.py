@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hdmf_lindi import _json
+from hdmf_lindi.conventions import detect_conventions
 from hdmf_lindi.conventions.keys import EXTERNAL_ARRAY_LINK
 from hdmf_lindi.conventions.model import DataKind
 from hdmf_lindi.errors import (
@@ -57,7 +58,7 @@ from hdmf_lindi.errors import (
     LindiSourceError,
     LindiUnsupportedError,
 )
-from hdmf_lindi.relocation import relocate_links
+from hdmf_lindi.relocation import metadata_nodes, relocate_links
 from hdmf_lindi.storage.containers import (
     TarContainer,
     container_for,
@@ -372,10 +373,13 @@ def _download_locked(
             return _document_only(container, reference_map, target, router)
         packs = _plan_packs(reference_map)
         hierarchy: Hierarchy | None = None
-        link_keys: list[str] = []
+        linked_paths: list[str] = []
+        conventions = detect_conventions(reference_map)
         blocks: list[_LinkedBlock] = []
         if kind != "json":
-            hierarchy, link_keys, blocks = _plan_linked(container.location, reference_map, router)
+            hierarchy, linked_paths, blocks = _plan_linked(
+                container.location, reference_map, router
+            )
         try:
             if mirror is not None:
                 work = os.path.abspath(os.fspath(mirror))
@@ -400,8 +404,8 @@ def _download_locked(
         finally:
             if hierarchy is not None:
                 hierarchy.close()
-        for key in link_keys:
-            _drop_external_array_link(reference_map, key)
+        for path in linked_paths:
+            conventions.set_external_array_link(reference_map, path, None)
         if kind == "json":
             for pack in packs:
                 path = os.path.join(work, pack.name)
@@ -444,34 +448,6 @@ def _work_directory(work: str) -> str:
     return work
 
 
-def _external_array_link_keys(reference_map: ReferenceMap) -> list[str]:
-    """The ``.zattrs`` / ``zarr.json`` keys whose attributes hold an ``_EXTERNAL_ARRAY_LINK``."""
-    found = []
-    for key in sorted(reference_map.keys()):
-        name = key.rpartition("/")[2]
-        if name not in (".zattrs", "zarr.json"):
-            continue
-        try:
-            value = reference_map.get_json(key)
-        except LindiFormatError:
-            continue
-        attributes = value.get("attributes") if name == "zarr.json" and value else value
-        if isinstance(attributes, dict) and EXTERNAL_ARRAY_LINK in attributes:
-            found.append(key)
-    return found
-
-
-def _drop_external_array_link(reference_map: ReferenceMap, key: str) -> None:
-    value = dict(reference_map.get_json(key))
-    if key.rpartition("/")[2] == "zarr.json":
-        attributes = dict(value["attributes"])
-        del attributes[EXTERNAL_ARRAY_LINK]
-        value["attributes"] = attributes
-    else:
-        del value[EXTERNAL_ARRAY_LINK]
-    reference_map.set_json(key, value)
-
-
 _OBJECT_ITEM_ESTIMATE = 64
 """Bytes an element of a variable-length dataset is taken to hold when sizing blocks."""
 
@@ -483,10 +459,14 @@ def _plan_linked(
     location: str, reference_map: ReferenceMap, router: SourceRouter
 ) -> tuple[Hierarchy | None, list[str], list[_LinkedBlock]]:
     """The blocks of every ``_EXTERNAL_ARRAY_LINK`` dataset (a hierarchy over the document to
-    read them with, through ``router`` and so under its policy) and the keys to drop the links
-    from once they are stored."""
-    link_keys = _external_array_link_keys(reference_map)
-    if not link_keys:
+    read them with, through ``router`` and so under its policy) and the paths of those
+    datasets, to drop the links from once their values are stored."""
+    linked_paths = [
+        node.path
+        for node in metadata_nodes(detect_conventions(reference_map), reference_map)
+        if node.dataset is not None and node.dataset.external_array_link is not None
+    ]
+    if not linked_paths:
         return None, [], []
     from hdmf_lindi.hierarchy import Hierarchy
     from hdmf_lindi.storage.store import LindiStore
@@ -494,14 +474,11 @@ def _plan_linked(
     store = LindiStore(reference_map, router=router, read_only=True, display_name=location)
     hierarchy = Hierarchy(store)
     blocks: list[_LinkedBlock] = []
-    for key in link_keys:
-        path = "/" + key.rpartition("/")[0]
+    for path in linked_paths:
         node = hierarchy.node(path)
         info = node.dataset if node is not None else None
         if info is None or info.external_array_link is None:
-            raise LindiFormatError(
-                f"{location}: {key} holds an {EXTERNAL_ARRAY_LINK} but {path} is not a dataset"
-            )
+            raise LindiFormatError(f"{location}: {path}: {EXTERNAL_ARRAY_LINK} cannot be read")
         link = info.external_array_link
         try:
             hierarchy.linked_dataset(path, info)  # its shape is the document's
@@ -547,7 +524,7 @@ def _plan_linked(
             )
             size = math.prod(b - a for a, b in zip(start, stop, strict=True)) * itemsize
             blocks.append(_LinkedBlock(path, link.url, link.name, start, stop, size))
-    return hierarchy, link_keys, blocks
+    return hierarchy, linked_paths, blocks
 
 
 def _materialize_block(hierarchy: Hierarchy, block: _LinkedBlock) -> list[tuple[str, bytes]]:
