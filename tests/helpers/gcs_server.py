@@ -15,9 +15,10 @@ bucket listing on the XML API, and object_store lists with the XML API
   ``CompleteMultipartUpload`` body, ``DELETE ?uploadId=``;
 * ``DELETE /<bucket>/<object>``.
 
-Every request must carry ``Authorization: Bearer <token>`` (401 otherwise); errors are GCS's
-XML ``<Error><Code>...</Code></Error>`` bodies. Clients reach it through the standard
-variables::
+Every request must carry ``Authorization: Bearer <token>`` (401 otherwise), except reads of
+objects in ``public_buckets`` without any ``Authorization`` (as GCS's ``allUsers`` readers);
+errors are GCS's XML ``<Error><Code>...</Code></Error>`` bodies. Clients reach it through the
+standard variables::
 
     GOOGLE_BASE_URL=http://127.0.0.1:PORT  GOOGLE_BEARER_TOKEN=<token>  GOOGLE_ALLOW_HTTP=true
 """
@@ -65,6 +66,7 @@ class _Request:
     path: str
     query: dict[str, str]
     status: int
+    signed: bool = True
 
 
 @dataclass
@@ -73,6 +75,8 @@ class FakeGcs:
     accepts and every request answered."""
 
     token: str = field(default_factory=lambda: secrets.token_hex(16))
+    public_buckets: set[str] = field(default_factory=set)
+    """Buckets whose objects anyone may read (GET/HEAD without a token, as GCS's allUsers)."""
     buckets: dict[str, dict[str, GcsObject]] = field(default_factory=dict)
     uploads: dict[str, tuple[str, str, dict[int, bytes]]] = field(default_factory=dict)
     requests: list[_Request] = field(default_factory=list)
@@ -133,7 +137,8 @@ def _handler(state: FakeGcs) -> type[BaseHTTPRequestHandler]:
             send_body: bool = True,
         ) -> None:
             query = self._split()[2]
-            state.requests.append(_Request(self.command, self.path, query, status))
+            signed = self.headers.get("Authorization") is not None
+            state.requests.append(_Request(self.command, self.path, query, status, signed))
             self.send_response(status)
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
@@ -187,7 +192,8 @@ def _handler(state: FakeGcs) -> type[BaseHTTPRequestHandler]:
 
         def _read(self, *, send_body: bool) -> None:
             bucket, name, _query = self._split()
-            if not self._authorized(send_body=send_body):
+            anonymous = bucket in state.public_buckets and "Authorization" not in self.headers
+            if not anonymous and not self._authorized(send_body=send_body):
                 return
             objects = self._bucket(bucket, send_body=send_body)
             if objects is None:

@@ -150,3 +150,33 @@ def test_wrong_credentials_are_refused(tmp_path: Path, bucket: Bucket) -> None:
         pytest.raises(LindiSourceError, match=f"{bucket.scheme}://{bucket.name}/denied"),
     ):
         upload(source, url, progress=False, retry_config={"max_retries": 0})
+
+
+def test_public_gcs_bucket_is_read_without_credentials(tmp_path: Path, fake_gcs: FakeGcs) -> None:
+    """With no Google credentials anywhere (variables, options, gcloud's default file), gs://
+    URLs are read anonymously, as s3:// ones are: object_store would otherwise ask the
+    instance metadata server, which only GCP machines have."""
+    name = f"public-{os.getpid()}"
+    fake_gcs.create_bucket(name)
+    source = tmp_path / "x.nwb.lindi.d"
+    write_sample(source, series=1)
+    url = f"gs://{name}/p/x.nwb.lindi.json"
+    with mock.patch.dict(os.environ, fake_gcs.environment(), clear=True):
+        upload(source, url, progress=False)
+    anonymous = {
+        "GOOGLE_BASE_URL": fake_gcs.url,
+        "GOOGLE_ALLOW_HTTP": "true",
+        "HOME": str(tmp_path),  # no gcloud default credentials there
+    }
+    with (
+        mock.patch.dict(os.environ, anonymous, clear=True),
+        pytest.raises(LindiSourceError, match=f"gs://{name}/p"),
+    ):
+        check_sample(url, series=1)  # not public yet: 401
+    fake_gcs.public_buckets.add(name)
+    first = len(fake_gcs.requests)
+    with mock.patch.dict(os.environ, anonymous, clear=True):
+        check_sample(url, series=1)
+    reads = fake_gcs.requests[first:]
+    assert reads and not any(r.signed for r in reads)
+    assert all(r.status in (200, 206) for r in reads)

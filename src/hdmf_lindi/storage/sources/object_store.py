@@ -4,8 +4,8 @@
 ``abfs[s]://container@account.dfs.core.windows.net/path`` and the other forms obstore's
 ``from_url`` understands. One store per bucket/container and options, shared process-wide.
 Credentials and endpoints come from the environment (``AWS_*``, ``GOOGLE_*``, ``AZURE_*``) or
-from the per-scheme options given to the constructor. S3 without any credentials is read
-anonymously (``skip_signature``), so public buckets work out of the box.
+from the per-scheme options given to the constructor. S3 and Google Cloud Storage without any
+credentials are read anonymously (``skip_signature``), so public buckets work out of the box.
 """
 
 from __future__ import annotations
@@ -59,6 +59,36 @@ _S3_CREDENTIAL_VARIABLES = (
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_SKIP_SIGNATURE",
 )
+
+_GCS_CREDENTIAL_VARIABLES = (
+    "GOOGLE_SERVICE_ACCOUNT",
+    "GOOGLE_SERVICE_ACCOUNT_PATH",
+    "SERVICE_ACCOUNT",
+    "GOOGLE_SERVICE_ACCOUNT_KEY",
+    "SERVICE_ACCOUNT_KEY",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "GOOGLE_BEARER_TOKEN",
+    "GOOGLE_SKIP_SIGNATURE",
+)
+_GCS_CREDENTIAL_OPTIONS = (
+    "service_account",
+    "service_account_path",
+    "service_account_key",
+    "application_credentials",
+    "bearer_token",
+    "credential_provider",
+    "skip_signature",
+)
+
+
+def _gcloud_default_credentials() -> bool:
+    """Whether gcloud's application default credentials file exists (object_store reads it
+    when no other credentials are given)."""
+    config = os.environ.get("CLOUDSDK_CONFIG") or os.path.join(
+        os.path.expanduser("~"), ".config", "gcloud"
+    )
+    return os.path.isfile(os.path.join(config, "application_default_credentials.json"))
+
 
 # Environment variable prefix per family, and the obstore ``ClientConfig`` keys that may be
 # spelled ``<PREFIX><KEY>`` there. obstore reads these itself only when no ``client_options``
@@ -164,6 +194,14 @@ class ObjectStoreSource(ByteSource):
         explicit = any(k in config for k in ("access_key_id", "skip_signature"))
         from_environment = any(os.environ.get(name) for name in _S3_CREDENTIAL_VARIABLES)
         if family == "s3" and not explicit and not from_environment:
+            config["skip_signature"] = True
+        if (
+            family == "gcs"
+            and not any(k in config for k in _GCS_CREDENTIAL_OPTIONS)
+            and not any(os.environ.get(name) for name in _GCS_CREDENTIAL_VARIABLES)
+            and not _gcloud_default_credentials()
+        ):
+            # else object_store asks the instance metadata server, which only GCP machines have
             config["skip_signature"] = True
         if family == "s3" and "endpoint" not in config and os.environ.get("AWS_ENDPOINT_URL_S3"):
             # the service-specific spelling of the AWS CLI/SDKs, which obstore does not read
