@@ -86,7 +86,7 @@ def test_written_blobs_are_read_as_range_reads_of_the_archive() -> None:
     assert store.reference_map.get_raw("dataset1/0.0") == ["./blobs/dataset1/0.0", 0, 4041]
     assert store.container is not None
     located = store.container.member_resolver("./blobs/dataset1/0.0")  # type: ignore[misc]
-    assert located == (str(UPSTREAM / "written.lindi.tar"), 19456)
+    assert located == (str(UPSTREAM / "written.lindi.tar"), 19456, 4041)
 
 
 # ---------------------------------------------------------------------- pynwb_written

@@ -45,9 +45,9 @@ def _read_backend(store: LindiStore, key: str) -> bytes:
     container = store.container
     assert container is not None and ref.size is not None
     if isinstance(container, TarContainer):
-        located = container.resolve_member(ref.url)
-        assert located is not None
-        path, offset = located[0], located[1] + ref.offset
+        member = container.resolve_member(ref.url)
+        assert member is not None
+        path, offset = member.location, member.offset + ref.offset
     else:
         assert ref.url.startswith("./")
         path, offset = os.path.join(container.location, ref.url[2:]), ref.offset

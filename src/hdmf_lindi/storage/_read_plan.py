@@ -139,18 +139,17 @@ def plan_url_read(
 def locate(key: str, ref: UrlRef, container: Container | None) -> tuple[str, int, int | None]:
     """(url, offset, size) of a URL ref, with ``.lindi.tar`` members resolved."""
     if isinstance(container, TarContainer) and ref.url.startswith("./"):
-        located = container.resolve_member(ref.url)
-        if located is None:
+        member = container.resolve_member(ref.url)
+        if member is None:
             raise LindiFormatError(
                 f"{container.location}: ref {key!r} names {ref.url!r}, which is not a "
                 "member of the archive"
             )
-        member_size = container.member_size(ref.url)
-        size = ref.size if ref.size is not None else member_size
-        if member_size is not None and ref.offset + (size or 0) > member_size:
+        size = ref.size if ref.size is not None else member.size
+        if ref.offset + size > member.size:
             raise LindiFormatError(
                 f"{container.location}: ref {key!r} names {size} bytes at offset {ref.offset} "
-                f"of member {ref.url[2:]!r}, which has {member_size}"
+                f"of member {ref.url[2:]!r}, which has {member.size}"
             )
-        return located[0], located[1] + ref.offset, size
+        return member.location, member.offset + ref.offset, size
     return ref.url, ref.offset, ref.size

@@ -221,10 +221,9 @@ def _blob_for(url: str, container: Any, base_dir: str, location: str, key: str) 
         return None  # a remote URL (or relative to a remote file): stays as it is
     if isinstance(container, TarContainer):
         member = container.resolve_member(url)
-        size = container.member_size(url)
-        if member is None or size is None:
+        if member is None:
             raise LindiFormatError(f"{location}: ref {key!r} names {url!r}, not in the archive")
-        return LocalBlob(location, member[1], size, url)
+        return LocalBlob(location, member.offset, member.size, url)
     relative = os.path.normpath(url[2:])
     if relative.startswith(".."):
         raise LindiFormatError(f"{location}: ref {key!r} ({url!r}) leaves the LINDI file")

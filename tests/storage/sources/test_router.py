@@ -14,6 +14,7 @@ import pytest
 from hdmf_lindi.errors import LindiSecurityError, LindiSourceError
 from hdmf_lindi.storage.cache import LocalCache
 from hdmf_lindi.storage.sources import SourceRouter
+from hdmf_lindi.storage.sources.abc import ContainerMember
 from hdmf_lindi.storage.sources.local import LocalFileSource
 from hdmf_lindi.storage.sources.router import is_remote_url
 from tests.helpers.http_server import ServedDirectory
@@ -154,9 +155,11 @@ def test_member_resolver_adds_member_offset(tmp_path: Path) -> None:
     container.write_bytes(b"H" * 512 + BLOB + b"\0" * 100)
     seen: list[str] = []
 
-    def resolver(ref: str) -> tuple[str, int] | None:
+    def resolver(ref: str) -> ContainerMember | None:
         seen.append(ref)
-        return (str(container), 512) if ref == "./blobs/grp/ds/0.0" else None
+        if ref == "./blobs/grp/ds/0.0":
+            return ContainerMember(str(container), 512, len(BLOB))
+        return None
 
     router = SourceRouter(base_url=str(container), member_resolver=resolver)
     assert router.read_sync("./blobs/grp/ds/0.0", 0, len(BLOB)) == BLOB
@@ -169,18 +172,26 @@ def test_member_resolver_adds_member_offset(tmp_path: Path) -> None:
         router.read_sync("./blobs/missing", 0, 1)
     with pytest.raises(LindiSecurityError):
         router.read_sync("./blobs/../../x", 0, 1)
-    with pytest.raises(LindiSourceError, match="offset and size"):
-        router.read_sync("./blobs/grp/ds/0.0")
+    # a member is read whole, and has a size, as a file has
+    assert router.read_sync("./blobs/grp/ds/0.0") == BLOB
+    assert router.read_sync("./blobs/grp/ds/0.0", 5) == BLOB[5:]
+    assert router.size_blocking("./blobs/grp/ds/0.0") == len(BLOB)
+    with pytest.raises(LindiSourceError, match="pass the end of the container member"):
+        router.read_sync("./blobs/grp/ds/0.0", 4, len(BLOB))
 
 
 def test_member_of_a_remote_tar(http_server: ServedDirectory) -> None:
     (http_server.root / "x.lindi.tar").write_bytes(b"H" * 1024 + BLOB)
     url = http_server.url_for("x.lindi.tar")
     router = SourceRouter(
-        base_url=url, member_resolver=lambda ref: (url, 1024), retry_config=FAST_RETRIES
+        base_url=url,
+        member_resolver=lambda ref: ContainerMember(url, 1024, len(BLOB)),
+        retry_config=FAST_RETRIES,
     )
     assert router.read_sync("./blobs/a/0", 3, 5) == BLOB[3:8]
     assert http_server.requests_for("/x.lindi.tar", "GET")[-1].range == "bytes=1027-1031"
+    assert router.size_blocking("./blobs/a/0") == len(BLOB)
+    assert router.read_sync("./blobs/a/0") == BLOB
 
 
 # -- cache ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from hdmf_lindi.errors import LindiReadOnlyError, LindiSourceError
+from hdmf_lindi.storage.sources.abc import ContainerMember
 
 if TYPE_CHECKING:
     from hdmf_lindi.storage.reference_map import ReferenceMap
@@ -25,6 +26,7 @@ __all__ = [
     "PACK_MAX_BYTES",
     "BlobWriter",
     "Container",
+    "ContainerMember",
     "MemberResolver",
     "is_url",
     "pack_name",
@@ -32,7 +34,7 @@ __all__ = [
     "write_packed",
 ]
 
-type MemberResolver = Callable[[str], tuple[str, int] | None]
+type MemberResolver = Callable[[str], ContainerMember | None]
 
 _URL_SCHEMES = ("http://", "https://", "s3://", "gs://", "az://", "abfs://", "file://")
 
@@ -147,8 +149,8 @@ class Container(ABC):
 
     @property
     def member_resolver(self) -> MemberResolver | None:
-        """For containers whose blobs live inside one file: relative ref URL -> (url of the
-        container, byte offset of the member's data). ``None`` for other kinds."""
+        """For containers whose blobs live inside one file: relative ref URL -> where the
+        member is (:class:`ContainerMember`). ``None`` for other kinds."""
         return None
 
     @abstractmethod

@@ -50,6 +50,7 @@ from hdmf_lindi.storage.containers.tar_format import (
     validate_members,
 )
 from hdmf_lindi.storage.reference_map import ReferenceMap, atomic_write_bytes
+from hdmf_lindi.storage.sources.abc import ContainerMember
 
 _IOV_MAX = 1024
 """Buffers per ``pwritev`` call (Linux's IOV_MAX)."""
@@ -92,19 +93,15 @@ class TarContainer(Container):
         """The indexed members, in index order (read-only view; do not modify)."""
         return list(self._members)
 
-    def resolve_member(self, url: str) -> tuple[str, int] | None:
-        """``"./blobs/a/0"`` -> (archive location, data offset of member ``blobs/a/0``)."""
+    def resolve_member(self, url: str) -> ContainerMember | None:
+        """``"./blobs/a/0"`` -> where member ``blobs/a/0`` is (archive location, data offset,
+        size), or ``None`` when there is no such member."""
         if not url.startswith("./"):
             return None
         member = self._by_name.get(url[2:])
         if member is None:
             return None
-        return self.location, member.data_offset
-
-    def member_size(self, url: str) -> int | None:
-        """Size of the member a relative ref names, or ``None``."""
-        member = self._by_name.get(url[2:]) if url.startswith("./") else None
-        return None if member is None else member.size
+        return ContainerMember(self.location, member.data_offset, member.size)
 
     def exists(self) -> bool:
         return self.is_remote or os.path.isfile(self.location)

@@ -7,11 +7,20 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["ByteSource"]
+__all__ = ["ByteSource", "ContainerMember"]
 
 _closing: set[Any] = set()
+
+
+class ContainerMember(NamedTuple):
+    """Where a member of a single-file container (``.lindi.tar``) is: the container's location,
+    the byte offset of the member's data in it, and the member's size."""
+
+    location: str
+    offset: int
+    size: int
 
 
 class ByteSource(ABC):

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from hdmf_lindi.errors import LindiSecurityError, LindiSourceError
 from hdmf_lindi.storage.sources._background_loop import run_sync
 from hdmf_lindi.storage.sources._bounded_get import DEFAULT_MAX_OBJECT_BYTES
-from hdmf_lindi.storage.sources.abc import ByteSource
+from hdmf_lindi.storage.sources.abc import ByteSource, ContainerMember
 from hdmf_lindi.storage.sources.batcher import ReadBatcher
 from hdmf_lindi.storage.sources.dandi import DandiSource
 from hdmf_lindi.storage.sources.local import LocalFileSource
@@ -81,13 +81,19 @@ def _local_path_of(url: str) -> str:
 @dataclass(frozen=True, slots=True)
 class ResolvedTarget:
     """Where a ref's bytes are: ``location`` (an absolute path or URL) of ``kind``, with
-    ``base_offset`` added to every offset (non-zero for members of a ``.lindi.tar``)."""
+    ``base_offset`` added to every offset (non-zero for members of a ``.lindi.tar``, whose
+    ``member_size`` is their size)."""
 
     ref_url: str
     kind: SourceKind
     location: str
     base_offset: int = 0
-    is_member: bool = False
+    member_size: int | None = None
+
+    @property
+    def is_member(self) -> bool:
+        """Whether the bytes are a member of a container file (``.lindi.tar``)."""
+        return self.member_size is not None
 
 
 class SourceRouter:
@@ -145,7 +151,7 @@ class SourceRouter:
         base_url: str | None = None,
         allow_local: bool | None = None,
         local_cache: Any = None,
-        member_resolver: Callable[[str], tuple[str, int] | None] | None = None,
+        member_resolver: Callable[[str], ContainerMember | None] | None = None,
         client_options: Mapping[str, Any] | None = None,
         retry_config: Mapping[str, Any] | None = None,
         s3_options: Mapping[str, Any] | None = None,
@@ -230,10 +236,9 @@ class SourceRouter:
                     raise LindiSourceError(
                         f"{url}: no such member in the LINDI container {self.base_url!r}"
                     )
-                container, member_offset = member
-                inner = self.resolve_target(container)
+                inner = self.resolve_target(member.location)
                 return ResolvedTarget(
-                    url, inner.kind, inner.location, inner.base_offset + member_offset, True
+                    url, inner.kind, inner.location, inner.base_offset + member.offset, member.size
                 )
             if self._base_dir is None:
                 return self._checked(ResolvedTarget(url, "local", os.path.abspath(relative)))
@@ -301,14 +306,20 @@ class SourceRouter:
         if offset is None:
             if size is not None:
                 raise LindiSourceError(f"{url}: a size ({size}) was given without an offset")
-            if target.is_member:
-                raise LindiSourceError(f"{url}: reading a container member needs offset and size")
-            return await self._read_whole(target, source, use_cache)
+            if target.member_size is None:
+                return await self._read_whole(target, source, use_cache)
+            offset = 0
         if size is None:
-            if target.is_member:
-                raise LindiSourceError(f"{url}: reading a container member needs offset and size")
-            total = await source.size(target.location)
-            size = total - target.base_offset - offset
+            if target.member_size is not None:
+                size = target.member_size - offset
+            else:
+                total = await source.size(target.location)
+                size = total - target.base_offset - offset
+        elif target.member_size is not None and offset + size > target.member_size:
+            raise LindiSourceError(
+                f"{url}: {size} bytes at offset {offset} pass the end of the container member "
+                f"({target.member_size} bytes)"
+            )
         if offset < 0 or size < 0:
             raise LindiSourceError(f"{url}: invalid range offset={offset} size={size}")
         if size == 0:
@@ -344,8 +355,8 @@ class SourceRouter:
     async def size(self, url: str) -> int:
         """The size in bytes of the object a ref's URL names."""
         target = self.resolve_target(url)
-        if target.is_member:
-            raise LindiSourceError(f"{url}: the size of a container member is not known here")
+        if target.member_size is not None:
+            return target.member_size
         return await self._sources[target.kind].size(target.location)
 
     async def write(self, url: str, data: bytes) -> None:
@@ -437,8 +448,8 @@ class SourceRouter:
     def size_blocking(self, url: str) -> int:
         """:meth:`size` in the calling thread (see :meth:`read_many_blocking`)."""
         target = self.resolve_target(url)
-        if target.is_member:
-            raise LindiSourceError(f"{url}: the size of a container member is not known here")
+        if target.member_size is not None:
+            return target.member_size
         return self._sources[target.kind].size_blocking(target.location)
 
     def write_sync(self, url: str, data: bytes) -> None:
