@@ -897,3 +897,24 @@ def test_deleting_in_a_read_only_file_raises_key_error(tmp_path: Path) -> None:
         assert_same(h5, lindi, lambda f: f.__delitem__("missing"))
         assert_same(h5, lindi, lambda f: f.__delitem__("g"))
         assert "g" in lindi
+
+
+def test_hard_links_stay_hard_when_their_object_moves_or_is_deleted(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    """Links repointed after a move or a delete keep being hard links (getlink, and copies of
+    a group holding one copy the object)."""
+    for f in files:
+        f.create_dataset("d", data=[1, 2])
+        f["a"] = f["d"]
+        f["b"] = f["d"]
+        f["c"] = f["d"]
+        f.move("d", "e")
+        del f["e"]  # the object stays under a, b, c
+        f.create_group("g")["l"] = f["b"]
+        f.copy("g", "g2")
+        f["g2/l"][0] = 100
+    for name in ("a", "b", "c", "g/l"):
+        assert isinstance(files[1].get(name, getlink=True), h5py.HardLink), name
+        assert_same(*files, lambda f, name=name: f[name][()])
+    assert_same(*files, lambda f: f["g2/l"][()])

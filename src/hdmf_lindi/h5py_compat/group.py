@@ -758,10 +758,12 @@ def _repoint_links(
 ) -> None:
     for link_path, target in links:
         new_target = _moved(target, moves)
-        if new_target is None or hierarchy.node(link_path) is None:
+        node = hierarchy.node(link_path)
+        if new_target is None or node is None:
             continue
+        hard = isinstance(node.link, SoftLink) and node.link.hard
         hierarchy.delete(link_path)
-        hierarchy.create_soft_link(link_path, new_target)
+        hierarchy.create_soft_link(link_path, new_target, hard=hard)
 
 
 def _repoint_references(hierarchy: Hierarchy, moves: list[tuple[str, str]]) -> None:
