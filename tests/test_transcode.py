@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from hdmf_lindi.conventions.model import DataKind, DatasetInfo
+from hdmf_lindi.conventions.model import DataKind, DatasetInfo, SoftLink
 from hdmf_lindi.errors import LindiSecurityError
 from hdmf_lindi.opening import open_hierarchy
 from hdmf_lindi.storage.reference_map import UrlRef
@@ -27,6 +27,7 @@ def _write(path: Path, conventions: str) -> None:
     text = DatasetInfo(shape=(2,), dtype=h5py.string_dtype(), kind=DataKind.VLEN_STRING)
     hierarchy.create_dataset("/g/text", text, np.array(["a", "b"], dtype=object))
     hierarchy.create_soft_link("/link", "/g/big")
+    hierarchy.create_soft_link("/alias", "/g/text", hard=True)
     opened.close()
 
 
@@ -39,6 +40,7 @@ def _values(path: Path) -> dict[str, object]:
             "text": hierarchy.read("/g/text").tolist(),
             "attrs": dict(hierarchy.node("/g/big").attrs),  # type: ignore[union-attr]
             "link": hierarchy.resolve("/link").path,  # type: ignore[union-attr]
+            "links": [hierarchy.node(p).link for p in ("/link", "/alias")],  # type: ignore[union-attr]
             "flavour": hierarchy.conventions.name,
             "compression": hierarchy.node("/g/big").dataset.compression,  # type: ignore[union-attr]
         }
@@ -61,6 +63,7 @@ def test_tar_blobs_are_copied_both_ways(tmp_path: Path) -> None:
         assert values["text"] == ["a", "b"]
         assert values["attrs"] == {"unit": "V"}
         assert values["link"] == "/g/big"
+        assert values["links"] == [SoftLink("/g/big"), SoftLink("/g/text", hard=True)]
         assert values["compression"] == "gzip"
 
 

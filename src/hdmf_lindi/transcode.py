@@ -24,7 +24,7 @@ import os
 from typing import Any
 
 from hdmf_lindi.conventions import DEFAULT_CONVENTIONS
-from hdmf_lindi.conventions.model import Node, NodeKind
+from hdmf_lindi.conventions.model import Node, NodeKind, SoftLink
 from hdmf_lindi.hierarchy import Hierarchy, copy_dataset
 from hdmf_lindi.opening import open_hierarchy
 from hdmf_lindi.relocation import relocate_links
@@ -91,8 +91,8 @@ def transcode_hierarchy(source: Hierarchy, dest: Hierarchy) -> None:
             continue
         if node.kind is NodeKind.GROUP:
             dest.create_group(path, node.attrs, inferred_dtypes=inferred)
-        elif node.kind is NodeKind.SOFT_LINK:
-            dest.create_soft_link(path, node.link.path)  # type: ignore[union-attr]
+        elif node.kind is NodeKind.SOFT_LINK and isinstance(node.link, SoftLink):
+            dest.create_soft_link(path, node.link.path, hard=node.link.hard)
         elif node.kind is NodeKind.EXTERNAL_LINK:
             link = node.link
             dest.create_external_link(path, link.filename, link.path)  # type: ignore[union-attr]

@@ -571,8 +571,8 @@ class LindiH5pyGroup(h5py.Group):
             raise LindiLinkError(f"{where}: Unable to move {src_path!r} into itself ({dst_path!r})")
         parent = root.require_group(parent_path(dst_path))
         dst_real = join_path(parent.id.path, basename(dst_path))
-        if node.kind is NodeKind.SOFT_LINK and node.link is not None:
-            root._hierarchy.create_soft_link(dst_real, node.link.path)
+        if node.kind is NodeKind.SOFT_LINK and isinstance(node.link, SoftLink):
+            root._hierarchy.create_soft_link(dst_real, node.link.path, hard=node.link.hard)
             root._hierarchy.delete(node.path)
         elif node.kind is NodeKind.EXTERNAL_LINK and node.link is not None:
             link = node.link
