@@ -147,3 +147,56 @@ def test_kill_between_the_two_renames_of_a_directory_replace(tmp_path: Path) -> 
     assert not path.exists()
     assert _state(path) == {"w1_0"}
     assert sorted(os.listdir(tmp_path)) == ["x.lindi.d"]
+
+
+@pytest.mark.parametrize("cut", [0, 1, 2])
+@pytest.mark.parametrize("saves_before", [0, 2])
+def test_a_write_cut_at_a_page_boundary_by_a_kill_tears_nothing(
+    tmp_path: Path, saves_before: int, cut: int
+) -> None:
+    """Linux stops a write of several pages at a page boundary when the process is killed. A
+    ``.lindi.tar`` opened ``r+`` never writes over what its live index names, so such a cut
+    (here of the ``cut``-th write of more than a page) leaves the previous state (it tore
+    ``lindi.json`` in place into a mix of the old and the new document: "invalid base64
+    data", or silently other values)."""
+    path = tmp_path / "x.lindi.tar"
+    _run(path, "w", 1, 40)  # a document of several pages (small chunks are inline)
+    for generation in range(2, 2 + saves_before):
+        _run(path, "r+", generation, 3)
+    before = _state(path)
+    code = (
+        "import os, signal, sys\n"
+        "from hdmf_lindi import LindiH5pyFile\n"
+        "from tests.adversarial.writer_child import expected_values\n"
+        "real_pwrite = os.pwrite\n"
+        "large = [0]\n"
+        "def pwrite(fd, data, offset):\n"
+        "    data = memoryview(data)\n"
+        "    if len(data) > 4096:\n"
+        "        large[0] += 1\n"
+        "        if large[0] > int(sys.argv[2]):\n"
+        "            real_pwrite(fd, data[: 4096 - offset % 4096], offset)\n"
+        "            os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real_pwrite(fd, data, offset)\n"
+        "os.pwrite = pwrite\n"
+        "with LindiH5pyFile.from_lindi_file(sys.argv[1], 'r+', inline_threshold=1000) as f:\n"
+        "    for i in range(3):\n"
+        "        f.create_dataset(f'g9_{i}', data=expected_values(f'g9_{i}'))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+    child = subprocess.run(
+        [sys.executable, "-c", code, str(path), str(cut)],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert child.returncode in (0, -signal.SIGKILL), child.stderr
+    after = {"g9_0", "g9_1", "g9_2"}
+    assert _state(path) in (before, before | after)
+    with LindiH5pyFile.from_lindi_file(path, "r+") as f:
+        f.attrs["done"] = True
+    assert _state(path) in (before, before | after)

@@ -5,20 +5,23 @@ range reads whatever the archive's size: the entry (first 1536 bytes), the index
 
 Crash safety (local writes)
 ---------------------------
-New members (blobs, and ``lindi.json`` / ``.tar_index.json`` when they outgrow their padded
-slot) are only ever appended past the last indexed member, and made durable (``fsync``) before
-anything that points at them changes. The in-place rewrites come last, in this order:
+Nothing the live index points at is ever written over. A save writes the new ``lindi.json``
+into a spare slot (the previous document's, listed in the index as
+``.trash/lindi.json.<offset>``, when it fits; else a member appended past the last indexed
+one), then the new index the same way (into the previous index's slot, or appended), makes
+both durable (``fsync``), and only then switches: it rewrites the 1024-byte
+``.tar_entry.json``, which points at the index, in one write within the file's first page.
+Last, the tar headers of the two swapped members are renamed (cosmetic: tar tools then list one
+``lindi.json``; LINDI readers go by the index).
 
-1. the index (a superset of the old one while ``lindi.json`` stays in place, so the old
-   document still reads), or, when the index outgrows its slot, a new index member followed by
-   the 1024-byte ``.tar_entry.json`` that points at it;
-2. ``lindi.json`` in its padded slot, when the new document fits there;
-3. the headers of superseded members are renamed to ``.trash/<name>.<offset>`` (cosmetic: tar
-   tools then list one ``lindi.json``; LINDI readers go by the index).
+An archive made by :meth:`create` in this process (a new file the store puts in place at close,
+which no reader has yet) is rewritten in place instead, which keeps lindi 0.4.6's layout.
 
-A crash before step 1 or 2 completes leaves the previous state readable; what remains is the
-window of one in-place write of a padded slot (a single ``pwrite`` of at most the slot size),
-which the operating system may tear only if the machine itself fails during that write.
+A kill at any point leaves either the previous state or the new one. (Rewriting a slot in
+place would not: Linux stops a write of several pages at a page boundary when the process is
+killed, which tore documents into a mix of the old and the new.) Only a failure of the machine
+itself during the entry's write could tear it. Saves alternate between two slots of each, so
+the archive does not grow with every save.
 """
 
 from __future__ import annotations
@@ -73,6 +76,10 @@ class TarContainer(Container):
         self._index: TarMember | None = None
         self._end = 0
         self._fd: int | None = None
+        self._unpublished = False
+        """Made by :meth:`create` in this process: no reader has it yet (the store writes a new
+        file beside its target and puts it in place at close), so its slots are rewritten in
+        place; an archive that was loaded is only ever switched atomically."""
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -107,6 +114,7 @@ class TarContainer(Container):
         return self.is_remote or os.path.isfile(self.location)
 
     async def load(self, router: SourceRouter) -> ReferenceMap:
+        self._unpublished = False
         head = await router.read(self.location, 0, ENTRY_DATA_OFFSET + ENTRY_SIZE)
         if head[257:262] != b"ustar" or not head.startswith(ENTRY_NAME.encode() + b"\0"):
             raise LindiFormatError(
@@ -171,6 +179,7 @@ class TarContainer(Container):
             raise LindiSourceError(f"{self.location}: cannot write ({exc})") from exc
         self._set_members([entry, index, lindi])
         self._index = index
+        self._unpublished = True
 
     def write_blob(self, key: str, data: bytes) -> list[Any]:
         """Append one chunk as member ``blobs/<key>`` (``.v2``, ... when that name is taken)."""
@@ -199,48 +208,73 @@ class TarContainer(Container):
         if self._index is None:
             raise LindiSourceError(f"{self.location}: save() before load() or create()")
         document = reference_map.dumps()
-        superseded: list[TarMember] = []
         current = self._by_name[LINDI_JSON_NAME]
-        in_place = len(document) <= current.size
-        if not in_place:
-            self._rename_in_index(current, f".trash/{LINDI_JSON_NAME}.{current.header_offset}")
-            superseded.append(current)
-            size = padded_size(len(document))
-            self._append(LINDI_JSON_NAME, pad_json(document, size))
-        self._sync()
-        superseded.extend(self._write_index())
-        if in_place:
+        if self._unpublished and len(document) <= current.size:
             self._pwrite(current.data_offset, pad_json(document, current.size))
-            self._sync()
-        for member in superseded:
-            self._pwrite(member.header_offset, build_header(member.name, member.size))
-        if superseded:
+            written = current
+        else:
+            self._rename_in_index(current, _trash_name(current))
+            written = self._write_spare(LINDI_JSON_NAME, document, live=current)
+        old_index, new_index = self._write_index()
+        swapped = {id(m): m for m in (current, written, old_index, new_index)}
+        if len(swapped) > 1:
+            for member in swapped.values():
+                self._pwrite(member.header_offset, build_header(member.name, member.size))
             self._sync()
 
-    def _write_index(self) -> list[TarMember]:
-        """Rewrite the index in place, or append a larger one and repoint the entry. Returns the
-        superseded index member (if any)."""
+    def _write_spare(self, name: str, content: bytes, *, live: TarMember) -> TarMember:
+        """Write ``content`` as member ``name``: into the largest unused slot of that name
+        (``.trash/<name>.<offset>``, other than ``live``, the slot the durable index names)
+        when it fits, else appended. Its tar header keeps its old name until the caller
+        renames it."""
+        spares = [
+            m for m in self._members if m.name.startswith(f".trash/{name}.") and m is not live
+        ]
+        spare = max(spares, key=lambda m: m.size, default=None)
+        if spare is not None and len(content) <= spare.size:
+            self._pwrite(spare.data_offset, pad_json(content, spare.size))
+            self._rename_in_index(spare, name)
+            return spare
+        return self._append(name, pad_json(content, padded_size(len(content))))
+
+    def _write_index(self) -> tuple[TarMember, TarMember]:
+        """Write the index of the members into a spare slot, make everything durable, then
+        point the entry at it. Returns the old and the new index members."""
         assert self._index is not None
         old = self._index
-        content = encode_index(self._members)
-        if len(content) <= old.size:
-            self._pwrite(old.data_offset, pad_json(content, old.size))
-            self._sync()
-            return []
-        self._rename_in_index(old, f".trash/{INDEX_NAME}.{old.header_offset}")
-        size = padded_size(len(content))
-        while True:
-            new = TarMember(INDEX_NAME, self._end, self._end + BLOCK_SIZE, size)
-            content = encode_index([*self._members, new])
-            if len(content) <= size:
-                break
-            size = padded_size(len(content))
-        appended = self._append(INDEX_NAME, pad_json(content, size))
+        if self._unpublished:
+            content = encode_index(self._members)
+            if len(content) <= old.size:
+                self._pwrite(old.data_offset, pad_json(content, old.size))
+                self._sync()
+                return old, old
+        self._rename_in_index(old, _trash_name(old))
+        spares = [m for m in self._members if m.name.startswith(f".trash/{INDEX_NAME}.")]
+        spare = max((m for m in spares if m is not old), key=lambda m: m.size, default=None)
+        new: TarMember | None = None
+        if spare is not None:
+            trash_name = spare.name
+            self._rename_in_index(spare, INDEX_NAME)
+            content = encode_index(self._members)
+            if len(content) <= spare.size:
+                self._pwrite(spare.data_offset, pad_json(content, spare.size))
+                new = spare
+            else:
+                self._rename_in_index(spare, trash_name)
+        if new is None:
+            size = padded_size(len(encode_index(self._members)) + BLOCK_SIZE)
+            while True:
+                candidate = TarMember(INDEX_NAME, self._end, self._end + BLOCK_SIZE, size)
+                content = encode_index([*self._members, candidate])
+                if len(content) <= size:
+                    break
+                size = padded_size(len(content))
+            new = self._append(INDEX_NAME, pad_json(content, size))
         self._sync()
-        self._pwrite(ENTRY_DATA_OFFSET, encode_entry(appended))
+        self._pwrite(ENTRY_DATA_OFFSET, encode_entry(new))
         self._sync()
-        self._index = appended
-        return [old]
+        self._index = new
+        return old, new
 
     def _rename_in_index(self, member: TarMember, new_name: str) -> None:
         if self._by_name.get(member.name) is member:
@@ -312,3 +346,8 @@ class TarContainer(Container):
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _trash_name(member: TarMember) -> str:
+    """The index name of a superseded ``lindi.json`` or index slot (kept for reuse)."""
+    return f".trash/{member.name}.{member.header_offset}"
