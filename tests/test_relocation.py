@@ -361,15 +361,11 @@ def test_copy_of_a_remote_document_never_lets_a_remote_hdf5_file_read_local_file
         assert f["efl"][0] == 777  # the caller may opt in
 
 
-@pytest.mark.parametrize("kind", ["only.lindi.json", "mirrored.lindi.json"])
-def test_copy_refuses_external_array_links_to_members_of_the_source_container(
-    tmp_path: Path, http_server: ServedDirectory, kind: str
-) -> None:
-    """A link to ``./blobs/x.h5`` inside a remote ``.lindi.tar`` names a member of that tar;
-    a ``.lindi.json`` copy would look for it beside itself, on the local disk."""
+def _tar_with_hdf5_member(path: Path) -> None:
+    """A ``.lindi.tar`` whose dataset ``x`` is an ``_EXTERNAL_ARRAY_LINK`` to dataset ``/d``
+    (``[5]``) of its member ``blobs/x.h5``."""
     import io
 
-    from hdmf_lindi.errors import LindiUnsupportedError
     from hdmf_lindi.storage.containers.tar import TarContainer
 
     member = io.BytesIO()
@@ -382,11 +378,22 @@ def test_copy_refuses_external_array_links_to_members_of_the_source_container(
         "x/.zarray": _ZARRAY,
         "x/.zattrs": {"_EXTERNAL_ARRAY_LINK": link},
     }
-    tar = TarContainer(str(http_server.root / "src.lindi.tar"))
+    tar = TarContainer(str(path))
     tar.create(ReferenceMap.from_dict({"version": 1, "refs": {".zgroup": {"zarr_format": 2}}}))
     tar.write_blob("x.h5", member.getvalue())
     tar.save(ReferenceMap.from_dict({"version": 1, "refs": refs}))
     tar.close()
+
+
+@pytest.mark.parametrize("kind", ["only.lindi.json", "mirrored.lindi.json"])
+def test_copy_refuses_external_array_links_to_members_of_the_source_container(
+    tmp_path: Path, http_server: ServedDirectory, kind: str
+) -> None:
+    """A link to ``./blobs/x.h5`` inside a remote ``.lindi.tar`` names a member of that tar;
+    a ``.lindi.json`` copy would look for it beside itself, on the local disk."""
+    from hdmf_lindi.errors import LindiUnsupportedError
+
+    _tar_with_hdf5_member(http_server.root / "src.lindi.tar")
     (tmp_path / "out").mkdir()
     _secret_h5(tmp_path / "out" / "blobs").rename(tmp_path / "out" / "blobs" / "x.h5")
     with pytest.raises(LindiUnsupportedError, match="member of the source's container"):
@@ -402,26 +409,8 @@ def test_hdf5_member_of_a_lindi_tar_is_read(
     member, locally and over HTTP (h5py reads it as a file, so the router gives members a size;
     it refused: "the size of a container member is not known here"); a download to a
     ``.lindi.tar`` stores its values."""
-    import io
-
-    from hdmf_lindi.storage.containers.tar import TarContainer
-
-    member = io.BytesIO()
-    with h5py.File(member, "w") as f:
-        f.create_dataset("d", data=np.array([5], dtype="<i8"))
-    link = {"link_type": "hdf5_dataset", "url": "./blobs/x.h5", "name": "/d"}
-    refs = {
-        ".zgroup": {"zarr_format": 2},
-        ".zattrs": {},
-        "x/.zarray": _ZARRAY,
-        "x/.zattrs": {"_EXTERNAL_ARRAY_LINK": link},
-    }
     path = http_server.root / "member.lindi.tar"
-    tar = TarContainer(str(path))
-    tar.create(ReferenceMap.from_dict({"version": 1, "refs": {".zgroup": {"zarr_format": 2}}}))
-    tar.write_blob("x.h5", member.getvalue())
-    tar.save(ReferenceMap.from_dict({"version": 1, "refs": refs}))
-    tar.close()
+    _tar_with_hdf5_member(path)
     location = http_server.url_for("/member.lindi.tar") if remote else str(path)
     with LindiH5pyFile.from_lindi_file(location) as f:
         assert f["x"][()].tolist() == [5]

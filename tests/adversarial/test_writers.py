@@ -47,6 +47,18 @@ def _run(path: Path, mode: str, generation: int, count: int = 10) -> float:
     return float(out.split()[-1])
 
 
+def _run_code(code: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run Python ``code`` in a child process (with this repository importable) to its end."""
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, timeout=120
+    )
+
+
 def _state(path: Path) -> set[str]:
     """The datasets of the file, each checked to hold all of its values."""
     with LindiH5pyFile.from_lindi_file(path) as f:
@@ -135,14 +147,7 @@ def test_kill_between_the_two_renames_of_a_directory_replace(tmp_path: Path) -> 
         "with LindiH5pyFile.from_lindi_file(sys.argv[1], 'w') as f:\n"
         "    f.create_dataset('w1_0', data=expected_values('w1_0'))\n"
     )
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
-    }
-    killed = subprocess.run(
-        [sys.executable, "-c", code, str(path)], env=env, capture_output=True, timeout=120
-    )
+    killed = _run_code(code, str(path))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert not path.exists()
     assert _state(path) == {"w1_0"}
@@ -183,17 +188,7 @@ def test_a_write_cut_at_a_page_boundary_by_a_kill_tears_nothing(
         "    for i in range(3):\n"
         "        f.create_dataset(f'g9_{i}', data=expected_values(f'g9_{i}'))\n"
     )
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
-    }
-    child = subprocess.run(
-        [sys.executable, "-c", code, str(path), str(cut)],
-        env=env,
-        capture_output=True,
-        timeout=120,
-    )
+    child = _run_code(code, str(path), str(cut))
     assert child.returncode in (0, -signal.SIGKILL), child.stderr
     after = {"g9_0", "g9_1", "g9_2"}
     assert _state(path) in (before, before | after)
