@@ -918,3 +918,34 @@ def test_hard_links_stay_hard_when_their_object_moves_or_is_deleted(
         assert isinstance(files[1].get(name, getlink=True), h5py.HardLink), name
         assert_same(*files, lambda f, name=name: f[name][()])
     assert_same(*files, lambda f: f["g2/l"][()])
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [[0, -1], [-1, 2], [-1, 1], [5, 1], [5, 5], [-4], [-3, -1]],
+    ids=str,
+)
+def test_index_lists_with_negative_or_outside_indices(
+    files: tuple[h5py.File, LindiH5pyFile], selection: list[int]
+) -> None:
+    """h5py checks an index list's range first, then its order after resolving negative
+    indices: ``v[[0, -1]]`` reads, ``v[[-1, 1]]`` is refused, ``v[[5, 1]]`` is an IndexError."""
+    for f in files:
+        f.create_dataset("v", data=[10, 20, 30])
+    assert_same(*files, lambda f: f["v"][selection])
+    assert_same(*files, lambda f: f["v"].__setitem__(selection, 7))
+    assert_same(*files, lambda f: f["v"][()])
+
+
+def test_deleting_a_group_keeps_a_dangling_link_into_it(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    """A soft link to a name inside a deleted group that never existed stays (dangling), as in
+    HDF5 (the delete removed it)."""
+    for f in files:
+        f.create_group("g")
+        f["l"] = h5py.SoftLink("/g/t")
+        del f["g"]
+    assert_same(*files, lambda f: sorted(f))
+    assert_same(*files, lambda f: f.get("l", getlink=True).path)
+    assert_same(*files, lambda f: f.get("l"))

@@ -41,25 +41,44 @@ def _index_array(items: list[Any]) -> np.ndarray:
     return np.asarray(items) if items else np.zeros(0, dtype=np.intp)
 
 
-def normalized_selection(selection: Any, *, where: str = "?") -> Any:
+def normalized_selection(selection: Any, shape: tuple[int, ...], *, where: str = "?") -> Any:
     """Lists of indices/booleans as numpy arrays (h5py accepts both; ``[]`` selects nothing),
-    refusing what h5py refuses: a slice step below 1 (``ValueError``), index lists that are
-    not strictly increasing (``TypeError``); ``where`` names the dataset."""
+    negative indices of index lists resolved, refusing what h5py refuses: a slice step below 1
+    (``ValueError``), an index list with an index out of range (``IndexError``) or not strictly
+    increasing (``TypeError``); ``where`` names the dataset of ``shape``."""
     if isinstance(selection, list):
         selection = _index_array(selection)
     elif isinstance(selection, tuple):
         selection = tuple(_index_array(s) if isinstance(s, list) else s for s in selection)
-    for item in selection if isinstance(selection, tuple) else (selection,):
+    items = selection if isinstance(selection, tuple) else (selection,)
+    ellipsis_at = next((i for i, item in enumerate(items) if item is Ellipsis), None)
+    checked: list[Any] = []
+    for position, item in enumerate(items):
         if isinstance(item, slice) and item.step is not None and item.step < 1:
             raise LindiShapeError(f"{where}: Step must be >= 1 (got {item.step})")
-        if (
-            isinstance(item, np.ndarray)
-            and item.dtype.kind in "iu"
-            and item.ndim == 1
-            and np.any(np.diff(item) <= 0)
-        ):
-            raise LindiShapeError(f"{where}: Indexing elements must be in increasing order")
-    return selection
+        if isinstance(item, np.ndarray) and item.dtype.kind in "iu" and item.ndim == 1:
+            axis = (
+                position
+                if ellipsis_at is None or position < ellipsis_at
+                else (len(shape) - (len(items) - position))
+            )
+            if 0 <= axis < len(shape):
+                item = _increasing_indices(item, shape[axis], where)
+        checked.append(item)
+    return tuple(checked) if isinstance(selection, tuple) else checked[0]
+
+
+def _increasing_indices(indices: np.ndarray, length: int, where: str) -> np.ndarray:
+    """``indices`` of an axis of ``length`` with negative ones resolved, as h5py takes them."""
+    outside = (indices >= length) | (indices < -length)
+    if np.any(outside):
+        raise LindiIndexError(
+            f"{where}: Index ({int(indices[outside][0])}) out of range for (0-{length - 1})"
+        )
+    resolved = np.where(indices < 0, indices + length, indices)
+    if np.any(np.diff(resolved) <= 0):
+        raise LindiShapeError(f"{where}: Indexing elements must be in increasing order")
+    return resolved
 
 
 def full_mask(selection: Any, shape: tuple[int, ...]) -> np.ndarray | None:

@@ -277,7 +277,9 @@ class LindiH5pyDataset(h5py.Dataset):
         return values
 
     def _read(self, info: DatasetInfo, selection: Any) -> Any:
-        selection = normalized_selection(selection, where=f"{self._file.filename}: {self._name}")
+        selection = normalized_selection(
+            selection, info.shape, where=f"{self._file.filename}: {self._name}"
+        )
         mask = full_mask(selection, info.shape)
         hierarchy = self._file._hierarchy
         if mask is not None:
@@ -380,7 +382,9 @@ class LindiH5pyDataset(h5py.Dataset):
                 f"{self._name!r} is not supported; write whole rows"
             )
         info = self.info
-        selection = normalized_selection(selection, where=f"{self._file.filename}: {self._name}")
+        selection = normalized_selection(
+            selection, info.shape, where=f"{self._file.filename}: {self._name}"
+        )
         if isinstance(selection, tuple) and selection == () and info.shape != ():
             selection = Ellipsis
         values = coerce_values(val, info, where=f"{self._file.filename}: {self._name}")

@@ -831,7 +831,12 @@ def _delete_rehoming(file: LindiH5pyFile, path: str) -> None:
     """Delete the group or dataset at ``path`` (a real path); soft links from outside that
     point into it first get the objects they name moved to them (see ``__delitem__``)."""
     hierarchy = file._hierarchy
-    links = _links_into(hierarchy, path)
+    # a link to a name that does not exist stays as it is (dangling, as in HDF5)
+    links = [
+        (link, target)
+        for link, target in _links_into(hierarchy, path)
+        if hierarchy.node(target) is not None
+    ]
     if not links:
         hierarchy.delete(path)
         return
