@@ -949,3 +949,31 @@ def test_deleting_a_group_keeps_a_dangling_link_into_it(
     assert_same(*files, lambda f: sorted(f))
     assert_same(*files, lambda f: f.get("l", getlink=True).path)
     assert_same(*files, lambda f: f.get("l"))
+
+
+def test_objects_created_through_a_link_are_named_by_that_path(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    """``f["l"].create_group("x").name`` is ``/l/x`` when ``l`` links to ``/g``, as in h5py
+    (it was ``/g/x``); a name that is not a string raises TypeError (an AttributeError)."""
+    for f in files:
+        f.create_group("g")
+        f["l"] = h5py.SoftLink("/g")
+        f["h"] = f["g"]
+    assert_same(*files, lambda f: f["l"].create_group("x").name)
+    assert_same(*files, lambda f: f["h"].create_dataset("y", data=[1]).name)
+    assert_same(*files, lambda f: f["l"].require_group("z").name)
+    assert_same(*files, lambda f: f["l"].require_dataset("w", (2,), "i4").name)
+    assert_same(*files, lambda f: sorted(f["g"]))
+    assert_same(*files, lambda f: f["g"].__setitem__((), 0))
+    assert_same(*files, lambda f: f.create_group(7))
+
+
+def test_modifying_a_string_attribute_to_non_utf8_bytes_does_not_crash(tmp_path: Path) -> None:
+    """``attrs.modify`` with bytes that are not UTF-8 stores them as an attribute set to such
+    bytes is (Latin-1 text); it raised UnicodeDecodeError."""
+    with LindiH5pyFile.from_lindi_file(tmp_path / "m.lindi.json", mode="w") as f:
+        f.attrs["z"] = "abc"
+        f.attrs.modify("z", b"\xff")
+        f.attrs["x"] = b"\xff"
+        assert f.attrs["z"] == f.attrs["x"] == "\xff"

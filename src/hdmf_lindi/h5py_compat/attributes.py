@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
-from hdmf_lindi.conventions.values import refuse_embedded_nul
+from hdmf_lindi.conventions.values import bytes_to_text, refuse_embedded_nul
 from hdmf_lindi.errors import LindiUnsupportedError
 from hdmf_lindi.h5py_compat._values import hdf5_converted
 from hdmf_lindi.h5py_compat.reference import to_h5py_values, to_model_values
@@ -161,12 +161,13 @@ def _as_dtype_of(value: Any, existing: np.ndarray | np.generic) -> Any:
 
 
 def _as_text(value: Any, existing: Any) -> Any:
-    """``value`` as the text of a variable-length string attribute (``bytes`` decoded);
+    """``value`` as the text of a variable-length string attribute (``bytes`` decoded as
+    UTF-8, or Latin-1 when not valid UTF-8, as an attribute set to bytes is);
     ``TypeError`` for anything else, as h5py."""
 
     def text(item: Any) -> str:
         if isinstance(item, (bytes, np.bytes_)):
-            return bytes(item).decode("utf-8")
+            return bytes_to_text(bytes(item))
         if isinstance(item, (str, np.str_)):
             return str(item)
         raise TypeError("Can't implicitly convert non-string objects to strings")

@@ -257,6 +257,8 @@ class LindiH5pyGroup(h5py.Group):
     def _new_path(self, name: str | bytes, action: str, *, link: bool = False) -> str:
         """The absolute path of a new object ``name``; ``link``: a link is made there (h5py
         raises ``OSError`` for a taken name then, ``ValueError`` for a new group or dataset)."""
+        if not isinstance(name, (str, bytes)):
+            raise TypeError(f"A name should be string or bytes, not {type(name)}")
         path = join_path(self._target, name.decode() if isinstance(name, bytes) else name)
         self._file_object._check_writable(f"{action} {path!r}")
         if self._file_object._link_node(path) is not None:
@@ -284,7 +286,8 @@ class LindiH5pyGroup(h5py.Group):
         path = self._new_path(name, "create group")
         self._file_object._hierarchy.create_group(path)
         self._file_object._changed()
-        return self._file_object._open_path(path)
+        # named as h5py names it: by the path it was created through (links not followed)
+        return self._file_object._open_path(self._path_of(name))
 
     def require_group(self, name: str) -> LindiH5pyGroup:
         """The group at ``name``, created when absent."""
@@ -340,7 +343,7 @@ class LindiH5pyGroup(h5py.Group):
         )
         self._file_object._hierarchy.create_dataset(path, info, data=values, codecs=codecs)
         self._file_object._changed()
-        return self._file_object._open_path(path)
+        return self._file_object._open_path(self._path_of(name))
 
     def require_dataset(
         self, name: str, shape: Any, dtype: Any, exact: bool = False, **kwds: Any
