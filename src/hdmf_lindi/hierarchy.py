@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hdmf_lindi._paths import join_path, normalize_path
+from hdmf_lindi._paths import join_path, normalize_path, parent_path
 from hdmf_lindi.conventions.model import (
     DataKind,
     DatasetInfo,
@@ -606,8 +606,11 @@ class Hierarchy:
                 self._write_values(path, info, Ellipsis, data)
         except BaseException:
             # a failed create leaves no trace: neither the dataset nor the parents it made
-            with contextlib.suppress(KeyError, LindiError):
-                self._conventions.delete_node(self._meta, created)
+            # (nothing is deleted below a dataset: "/d/c" may hold the chunks of "/d")
+            parent = self.resolve(parent_path(created))
+            if parent is not None and parent.kind is NodeKind.GROUP:
+                with contextlib.suppress(KeyError, LindiError):
+                    self._conventions.delete_node(self._meta, created)
             self._invalidate()
             raise
         self._reindex(path)

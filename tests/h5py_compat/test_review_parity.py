@@ -977,3 +977,24 @@ def test_modifying_a_string_attribute_to_non_utf8_bytes_does_not_crash(tmp_path:
         f.attrs.modify("z", b"\xff")
         f.attrs["x"] = b"\xff"
         assert f.attrs["z"] == f.attrs["x"] == "\xff"
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        pytest.param(lambda f: f.create_dataset("d/c", data=[1]), id="create"),
+        pytest.param(lambda f: f.require_dataset("d/c", (1,), "i8"), id="require"),
+        pytest.param(lambda f: f.__setitem__("d/c", [1]), id="setitem"),
+        pytest.param(lambda f: f.create_dataset("d/c/0", data=[1]), id="chunk-key"),
+    ],
+)
+def test_a_refused_create_below_a_dataset_keeps_its_values(
+    files: tuple[h5py.File, LindiH5pyFile], action: Action
+) -> None:
+    """Creating ``d/c`` below dataset ``d`` is refused; in the unified Zarr v3 flavour the
+    failed create's clean-up deleted ``d/c/...``, the chunks of ``d`` (found by the
+    differential fuzzer: every element read the fill value)."""
+    for f in files:
+        f.create_dataset("d", data=[1, 2])
+        assert outcome(f, action)[0] == "raises"
+    assert_same(*files, lambda f: f["d"][()])
