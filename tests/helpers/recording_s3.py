@@ -47,6 +47,8 @@ class RecordingS3:
     enforce_expiry: bool = True
     """Answer 403 to presigned URLs past their ``X-Amz-Date`` + ``X-Amz-Expires`` (moto
     itself does not check)."""
+    clock_offset: float = 0.0
+    """Seconds added to the wall clock when checking expiry (tests age URLs without sleeping)."""
     authorization_headers: list[str] = field(default_factory=list)
     """Every ``Authorization`` header received (a DANDI token must never arrive here)."""
 
@@ -87,7 +89,7 @@ class RecordingS3:
                 self.requests.append(request)
                 if environ.get("HTTP_AUTHORIZATION"):
                     self.authorization_headers.append(environ["HTTP_AUTHORIZATION"])
-            if self.enforce_expiry and _expired(request.query):
+            if self.enforce_expiry and _expired(request.query, time.time() + self.clock_offset):
                 start_response("403 Forbidden", [("Content-Length", "0")])
                 return [b""]
             if self._should_hold(method):
@@ -100,12 +102,12 @@ class RecordingS3:
         return middleware
 
 
-def _expired(query: str) -> bool:
+def _expired(query: str, now: float) -> bool:
     values = urllib.parse.parse_qs(query)
     if "X-Amz-Date" not in values or "X-Amz-Expires" not in values:
         return False
     start = calendar.timegm(time.strptime(values["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ"))
-    return time.time() > start + int(values["X-Amz-Expires"][0])
+    return now > start + int(values["X-Amz-Expires"][0])
 
 
 @contextmanager

@@ -54,17 +54,18 @@ def test_signed_url_resolved_once_and_reused(dandi: tuple[DandiServer, Recording
 def test_expired_signed_url_is_resolved_again(dandi: tuple[DandiServer, RecordingS3]) -> None:
     server, front = dandi
     url = f"{server.api_url}/assets/{server.add_asset('000001', 'data.bin', PAYLOAD)}/download/"
-    server.url_lifetime = 1
+    server.url_lifetime = 60
     # a clock two hours behind: the source believes the URL is still valid, S3 says 403
     source = DandiSource(clock=lambda: time.time() - 7200)
     assert asyncio.run(source.get_range(url, 0, 8)) == PAYLOAD[:8]
-    time.sleep(2.1)
+    front.clock_offset = 600  # the first URL has expired at the front; a new one lives an hour
+    server.url_lifetime = 3600
     assert asyncio.run(source.get_range(url, 8, 8)) == PAYLOAD[8:16]
     assert source.resolutions == 2
     assert [r for r in front.requests if r.method == "GET"]  # the 403 happened at the front
     # a clock that moves past the expiry re-resolves before any 403
+    front.clock_offset = 0
     now = [time.time()]
-    server.url_lifetime = 3600
     ticking = DandiSource(clock=lambda: now[0])
     asyncio.run(ticking.get_range(url, 0, 1))
     asyncio.run(ticking.get_range(url, 1, 1))
