@@ -9,6 +9,7 @@ __all__ = [
     "LindiCopyExistsError",
     "LindiError",
     "LindiExistsError",
+    "LindiExtentError",
     "LindiFormatError",
     "LindiIndexError",
     "LindiLimitError",
@@ -117,3 +118,9 @@ class LindiLinkError(LindiError, ValueError):
 
 class LindiIndexError(LindiError, IndexError):
     """An index is out of range for a dataset's shape (h5py raises ``IndexError``)."""
+
+
+class LindiExtentError(LindiIndexError, OSError):
+    """A selection reaches past the end of a dataset although h5py's own index checks let it
+    through (an index list may name the axis length itself): HDF5 refuses it when the read or
+    write comes to touch those elements, and h5py raises ``OSError``."""

@@ -1,4 +1,5 @@
-"""Selections and values of ``LindiH5pyDataset`` reads and writes, in h5py's conventions."""
+"""Values of ``LindiH5pyDataset`` reads and writes, in h5py's conventions (selections are
+checked in :mod:`hdmf_lindi.h5py_compat._selection`)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,14 @@ import numpy as np
 
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo
 from hdmf_lindi.conventions.values import refuse_embedded_nul
-from hdmf_lindi.errors import LindiIndexError, LindiShapeError, LindiUnsupportedError
+from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat.reference import to_model_values
 
 __all__ = [
     "chunk_slices",
     "coerce_values",
     "compound_array",
-    "full_mask",
-    "normalized_selection",
     "object_array",
-    "selection_shape",
     "split_field_names",
     "str_to_bytes",
     "values_as_dtype",
@@ -35,80 +33,6 @@ def split_field_names(args: Any) -> tuple[tuple[str, ...], Any]:
         return (), args
     rest = tuple(x for x in parts if not isinstance(x, str))
     return names, (rest[0] if len(rest) == 1 else rest)
-
-
-def _index_array(items: list[Any]) -> np.ndarray:
-    return np.asarray(items) if items else np.zeros(0, dtype=np.intp)
-
-
-def normalized_selection(selection: Any, shape: tuple[int, ...], *, where: str = "?") -> Any:
-    """Lists of indices/booleans as numpy arrays (h5py accepts both; ``[]`` selects nothing),
-    negative indices of index lists resolved, refusing what h5py refuses: a slice step below 1
-    (``ValueError``), an index list with an index out of range (``IndexError``) or not strictly
-    increasing (``TypeError``); ``where`` names the dataset of ``shape``."""
-    if isinstance(selection, list):
-        selection = _index_array(selection)
-    elif isinstance(selection, tuple):
-        selection = tuple(_index_array(s) if isinstance(s, list) else s for s in selection)
-    items = selection if isinstance(selection, tuple) else (selection,)
-    ellipsis_at = next((i for i, item in enumerate(items) if item is Ellipsis), None)
-    checked: list[Any] = []
-    for position, item in enumerate(items):
-        if isinstance(item, slice) and item.step is not None and item.step < 1:
-            raise LindiShapeError(f"{where}: Step must be >= 1 (got {item.step})")
-        if isinstance(item, np.ndarray) and item.dtype.kind in "iu" and item.ndim == 1:
-            axis = (
-                position
-                if ellipsis_at is None or position < ellipsis_at
-                else (len(shape) - (len(items) - position))
-            )
-            if 0 <= axis < len(shape):
-                item = _increasing_indices(item, shape[axis], where)
-        checked.append(item)
-    return tuple(checked) if isinstance(selection, tuple) else checked[0]
-
-
-def _increasing_indices(indices: np.ndarray, length: int, where: str) -> np.ndarray:
-    """``indices`` of an axis of ``length`` with negative ones resolved, as h5py takes them."""
-    outside = (indices >= length) | (indices < -length)
-    if np.any(outside):
-        raise LindiIndexError(
-            f"{where}: Index ({int(indices[outside][0])}) out of range for (0-{length - 1})"
-        )
-    resolved = np.where(indices < 0, indices + length, indices)
-    if np.any(np.diff(resolved) <= 0):
-        raise LindiShapeError(f"{where}: Indexing elements must be in increasing order")
-    return resolved
-
-
-def full_mask(selection: Any, shape: tuple[int, ...]) -> np.ndarray | None:
-    """A boolean mask covering the whole (multi-dimensional) dataset, if that is the
-    selection."""
-    if isinstance(selection, np.ndarray) and selection.dtype == np.bool_ and selection.ndim > 1:
-        if selection.shape != shape:
-            raise LindiShapeError(
-                f"boolean mask of shape {selection.shape} does not match the dataset shape {shape}"
-            )
-        return selection
-    return None
-
-
-def selection_shape(shape: tuple[int, ...], selection: Any) -> tuple[int, ...]:
-    """The shape ``dataset[selection]`` has, computed without reading anything."""
-    virtual = np.lib.stride_tricks.as_strided(
-        np.zeros(1, dtype=np.int8), shape=shape, strides=(0,) * len(shape)
-    )
-    for item in selection if isinstance(selection, tuple) else (selection,):
-        if isinstance(item, slice) and item.step is not None and item.step < 1:
-            raise LindiShapeError(f"Step must be >= 1 (got {item.step})")
-    try:
-        return tuple(virtual[selection].shape)
-    except IndexError as exc:
-        raise LindiIndexError(
-            f"index out of range: selection {selection!r} for shape {shape}: {exc}"
-        ) from None
-    except TypeError as exc:
-        raise LindiShapeError(f"invalid selection {selection!r} for shape {shape}: {exc}") from None
 
 
 def compound_str_to_bytes(values: Any) -> Any:

@@ -12,14 +12,12 @@ from h5py._hl.dataset import AsStrView
 from hdmf_lindi._paths import parent_path
 from hdmf_lindi._row_blocks import block_rows, iter_rows
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo
-from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
+from hdmf_lindi.errors import LindiExtentError, LindiUnsupportedError
+from hdmf_lindi.h5py_compat._selection import select, values_for_selection
 from hdmf_lindi.h5py_compat._values import (
     chunk_slices,
     coerce_values,
     compound_str_to_bytes,
-    full_mask,
-    normalized_selection,
-    selection_shape,
     split_field_names,
     str_to_bytes,
     values_as_dtype,
@@ -276,16 +274,18 @@ class LindiH5pyDataset(h5py.Dataset):
             values = values_as_dtype(values, np.dtype(new_dtype))
         return values
 
-    def _read(self, info: DatasetInfo, selection: Any) -> Any:
-        selection = normalized_selection(
-            selection, info.shape, where=f"{self._file.filename}: {self._name}"
-        )
-        mask = full_mask(selection, info.shape)
+    def _read(self, info: DatasetInfo, args: Any) -> Any:
+        where = f"{self._file.filename}: {self._name}"
+        selection = select(args, info.shape, where=where, reading=True)
+        if info.shape and selection.nselect == 0:
+            return np.zeros(selection.array_shape, dtype=self.dtype)
+        if selection.outside:
+            raise _outside(where, args)
         hierarchy = self._file._hierarchy
-        if mask is not None:
-            values = np.asarray(hierarchy.read(self._target, Ellipsis))[mask]
+        if selection.kind == "points" and len(info.shape) > 1:
+            values = np.asarray(hierarchy.read(self._target, Ellipsis))[selection.selection]
         else:
-            values = hierarchy.read(self._target, selection)
+            values = hierarchy.read(self._target, selection.selection)
         if info.kind is DataKind.VLEN_STRING:
             values = str_to_bytes(values)
         elif info.kind is DataKind.COMPOUND:
@@ -375,29 +375,24 @@ class LindiH5pyDataset(h5py.Dataset):
     # ------------------------------------------------------------------ writing
     def __setitem__(self, args: Any, val: Any) -> None:
         self._file._check_writable(f"write to dataset {self._name!r}")
-        names, selection = split_field_names(args)
+        names, index = split_field_names(args)
         if names:
             raise LindiUnsupportedError(
                 f"{self._file.filename}: writing single fields of compound dataset "
                 f"{self._name!r} is not supported; write whole rows"
             )
         info = self.info
-        selection = normalized_selection(
-            selection, info.shape, where=f"{self._file.filename}: {self._name}"
-        )
-        if isinstance(selection, tuple) and selection == () and info.shape != ():
-            selection = Ellipsis
-        values = coerce_values(val, info, where=f"{self._file.filename}: {self._name}")
-        target_shape = selection_shape(info.shape, selection)
-        if values.shape != target_shape:
-            try:
-                values = np.broadcast_to(values, target_shape)
-            except ValueError:
-                raise LindiShapeError(
-                    f"{self._file.filename}: can't broadcast {values.shape} -> {target_shape} "
-                    f"writing to dataset {self._name!r} at {args!r}"
-                ) from None
-        self._file._hierarchy.write(self._target, selection, values)
+        where = f"{self._file.filename}: {self._name}"
+        # h5py converts anything but a numpy array before looking at the selection
+        early = None if isinstance(val, np.ndarray) else coerce_values(val, info, where=where)
+        selection = select(index, info.shape, where=where, reading=False)
+        values = coerce_values(val, info, where=where) if early is None else early
+        values = values_for_selection(values, selection, self.chunks, where=where)
+        if info.shape and selection.nselect == 0:
+            return
+        if selection.outside:
+            raise _outside(where, index)
+        self._file._hierarchy.write(self._target, selection.selection, values)
         self._file._changed()
 
     def resize(self, size: Any, axis: int | None = None) -> None:
@@ -440,3 +435,10 @@ class LindiH5pyDataset(h5py.Dataset):
         if not self._file._is_open:
             return "<Closed LINDI dataset>"
         return f'<LINDI dataset "{self._name}": shape {self.shape}, type "{self.dtype.str}">'
+
+
+def _outside(where: str, args: Any) -> LindiExtentError:
+    return LindiExtentError(
+        f"{where}: selection {args!r} reaches past the end of the dataset (an index list names "
+        "the length of its axis)"
+    )

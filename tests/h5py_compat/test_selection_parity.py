@@ -1,0 +1,156 @@
+"""Dataset selections, and reads and writes through them, give the same outcome as h5py
+(values with their dtype, or an exception of h5py's type), including the order h5py checks a
+selection in (differential fuzzer findings)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import h5py
+import numpy as np
+import pytest
+
+from hdmf_lindi import LindiError, LindiH5pyFile
+from tests.h5py_compat.test_review_parity import assert_same, files
+
+__all__ = ["files"]  # the fixture, imported for the tests below
+
+Action = Callable[[Any], Any]
+
+T = np.array([True, False, True])
+FF = np.array([False, False])
+TF = np.array([True, False])
+
+
+def _datasets(f: Any) -> None:
+    f.create_dataset("m", data=np.arange(6.0).reshape((2, 3)))
+    f.create_dataset("mc", data=np.arange(6.0).reshape((2, 3)), chunks=(2, 2))
+    f.create_dataset("v", data=np.arange(3))
+    f.create_dataset("vc", data=np.arange(3), chunks=(1,))
+    f.create_dataset("s", data=1.5)
+    f.create_dataset("a", shape=(1,), dtype="i1")
+    f.create_dataset("u", shape=(1, 1), dtype="i1")
+    f.create_dataset("z", shape=(0,), dtype="i1")
+    f.create_dataset("e", shape=(0, 0), dtype="i1")
+    f.create_dataset("t", shape=(3, 0), dtype="i1")
+    f.create_dataset("w", shape=(1, 0), dtype="i1")
+    f.create_dataset("b", shape=(1, 0), dtype=bool)
+    f.create_dataset("str", data=[b"a", b"b", b"c"], dtype=h5py.string_dtype())
+
+
+def _read(path: str, selection: Any) -> Action:
+    return lambda f: f[path][selection]
+
+
+def _write(path: str, selection: Any, value: Any) -> Action:
+    def action(f: Any) -> Any:
+        f[path][selection] = value
+        return f[path][()]
+
+    return action
+
+
+def _assert_same(h5: h5py.File, lindi: LindiH5pyFile, action: Action) -> None:
+    """``assert_same``, and what LINDI raises is a ``LindiError``."""
+    raised: list[Exception] = []
+
+    def recording(f: Any) -> Any:
+        try:
+            return action(f)
+        except Exception as exc:
+            if f is lindi:
+                raised.append(exc)
+            raise
+
+    assert_same(h5, lindi, recording)
+    assert all(isinstance(exc, LindiError) for exc in raised), raised
+
+
+def _check(files: tuple[h5py.File, LindiH5pyFile], action: Action) -> None:
+    h5, lindi = files
+    _datasets(h5)
+    _datasets(lindi)
+    _assert_same(h5, lindi, action)
+
+
+SELECTIONS: dict[str, Action] = {
+    # selection-check-order: the axes are checked one after another
+    "int-out-of-range-before-negative-step": _read("m", (5, slice(None, None, -1))),
+    "int-out-of-range-before-zero-step": _read("m", (5, slice(None, None, 0))),
+    "int-out-of-range-before-wrong-length-mask": _read("m", (7, FF)),
+    "wrong-length-mask-on-empty-axis": _read("t", (FF, 0)),
+    "int-out-of-range-before-negative-step-write": _write("m", (5, slice(None, None, -1)), 0),
+    # wrong-length-mask
+    "wrong-length-mask-write": _write("m", (slice(None), TF), 0),
+    "mask-on-empty-1d": _read("z", np.array([False])),
+    # mask-with-ellipsis-1d: a 1-D dataset's mask must be the only index
+    "mask-then-ellipsis-1d": _read("v", (T, Ellipsis)),
+    "ellipsis-then-mask-1d": _read("v", (Ellipsis, T)),
+    "bool-list-1d": _read("v", [True, False, True]),
+    # index-list-in-empty-selection: h5py lets an index equal to the axis length through
+    "list-at-length-empty-2d": _read("e", [0]),
+    "list-at-length-second-axis-empty-2d": _read("e", (slice(None), [0])),
+    "list-at-length-empty-columns": _read("t", ([3], slice(None))),
+    "list-at-length-empty-slice": _read("u", ([1], slice(1, 2))),
+    "list-at-length-selecting-elements": _read("u", [1]),
+    "list-at-length-and-int": _read("u", ([1], 0)),
+    "list-at-length-after-ellipsis": _read("w", (Ellipsis, [0])),
+    "list-at-length-bool-dtype": _read("b", [1]),
+    "list-at-length-1d": _read("a", [1]),
+    "list-at-length-empty-1d": _read("z", [0]),
+    "write-list-at-length-empty-selection": _write("e", [0], np.zeros((1, 0), "i1")),
+    "write-list-at-length-1d": _write("a", [1], np.array([0], "i1")),
+    # other checks h5py makes
+    "too-many-indices": _read("m", (0, 0, 0)),
+    "too-many-indices-with-ellipsis": _read("m", (0, Ellipsis, 0, 0)),
+    "two-ellipses": _read("m", (Ellipsis, Ellipsis)),
+    "too-many-indices-write": _write("m", (0, 0, 0), 1),
+    "two-lists": _read("m", ([0], [1])),
+    "float-list": _read("m", [1.5]),
+    "nested-list": _read("m", [[0]]),
+    "none": _read("m", None),
+    "int-out-of-range-and-none": _read("m", (5, None)),
+}
+
+
+@pytest.mark.parametrize("action", list(SELECTIONS.values()), ids=list(SELECTIONS))
+def test_selection_reads_and_writes_as_h5py(
+    files: tuple[h5py.File, LindiH5pyFile], action: Action
+) -> None:
+    _check(files, action)
+
+
+WRITES: dict[str, Action] = {
+    # scalar-dataset-index-write
+    "scalar-dataset-index": _write("s", 0, 1),
+    "scalar-dataset-step": _write("s", slice(None, None, 2), 1),
+    "scalar-dataset-two-ellipses": _write("s", (Ellipsis, Ellipsis), 1),
+    "scalar-dataset-read-index": _read("s", 0),
+    "scalar-dataset-one-element-list": _write("s", Ellipsis, [1]),
+    "scalar-dataset-1x1": _write("s", (), np.ones((1, 1))),
+    # scalar-write-out-of-range-list
+    "scalar-value-list-at-length": _write("a", [1], np.array(0, "i1")),
+    "list-at-length-2d": _write("u", [1], np.zeros((1, 1), "i1")),
+    "list-at-length-empty-axis": _write("w", (slice(None), [0]), np.zeros((1, 1), "i1")),
+    # broadcast-to-fancy-selection: values must have the selection's shape
+    "scalar-to-list-2d": _write("m", (slice(None), [0, 2]), 0),
+    "row-to-list-2d": _write("m", (slice(None), [0, 2]), [1, 2]),
+    "scalar-to-mask-2d": _write("m", (slice(None), T), 0),
+    "one-to-list-in-a-row": _write("m", (0, [0, 2]), [1]),
+    "scalar-to-empty-list": _write("m", [], 0),
+    "one-to-mask-1d": _write("v", T, [5]),
+    "one-to-list-1d": _write("v", [0, 2], [5]),
+    "one-to-list-1d-chunked": _write("vc", [0, 2], [5]),
+    "reshaped-to-full-mask": _write("m", np.ones((2, 3), bool), np.arange(6.0).reshape((3, 2))),
+    "one-to-full-mask": _write("m", np.ones((2, 3), bool), [1]),
+    # simple selections broadcast as h5py does (extra leading axes of length 1 too)
+    "1x1-to-element": _write("m", (0, 0), np.ones((1, 1))),
+    "leading-ones-to-row": _write("m", 0, np.arange(3.0).reshape((1, 1, 3))),
+    "row-to-column": _write("m", (slice(None), 0), np.ones((1, 2))),
+}
+
+
+@pytest.mark.parametrize("action", list(WRITES.values()), ids=list(WRITES))
+def test_writes_broadcast_as_h5py(files: tuple[h5py.File, LindiH5pyFile], action: Action) -> None:
+    _check(files, action)
