@@ -1,6 +1,6 @@
-"""Dataset selections, and reads and writes through them, give the same outcome as h5py
-(values with their dtype, or an exception of h5py's type), including the order h5py checks a
-selection in (differential fuzzer findings)."""
+"""Dataset selections, reads and writes through them, and scalar dataset creation options give
+the same outcome as h5py (values with their dtype, or an exception of h5py's type), including
+the order h5py checks a selection in (differential fuzzer findings)."""
 
 from __future__ import annotations
 
@@ -154,3 +154,41 @@ WRITES: dict[str, Action] = {
 @pytest.mark.parametrize("action", list(WRITES.values()), ids=list(WRITES))
 def test_writes_broadcast_as_h5py(files: tuple[h5py.File, LindiH5pyFile], action: Action) -> None:
     _check(files, action)
+
+
+def _create(**kwargs: Any) -> Action:
+    return lambda f: f.create_dataset("x", **kwargs)[()]
+
+
+CREATES: dict[str, Action] = {
+    "scalar-chunks-true": _create(shape=(), dtype="i1", chunks=True),
+    "scalar-gzip": _create(shape=(), dtype="i1", compression="gzip"),
+    "scalar-gzip-level": _create(shape=(), dtype="i1", compression=0),
+    "scalar-compression-false": _create(shape=(), dtype="i1", compression=False),
+    "scalar-compression-opts": _create(shape=(), dtype="i1", compression_opts=4),
+    "scalar-shuffle": _create(shape=(), dtype="i1", shuffle=True),
+    "scalar-fletcher32": _create(shape=(), dtype="i1", fletcher32=True),
+    "scalar-scaleoffset": _create(shape=(), dtype="i1", scaleoffset=True),
+    "scalar-lzf": _create(shape=(), dtype="i1", compression="lzf"),
+    "scalar-data-chunks-true": _create(data=5, chunks=True),
+    "scalar-strings-gzip": _create(shape=(), dtype="S3", compression="gzip"),
+    "contiguous-gzip": _create(shape=(3,), dtype="i1", chunks=False, compression="gzip"),
+    "contiguous-maxshape": _create(shape=(3,), dtype="i1", chunks=False, maxshape=(3,)),
+    "contiguous-shuffle": _create(shape=(), dtype="i1", chunks=False, shuffle=True),
+    "compression-false-is-gzip-0": lambda f: (
+        f.create_dataset("x", shape=(3,), dtype="i1", compression=False).compression_opts
+    ),
+    "compression-true-is-gzip-4": lambda f: (
+        f.create_dataset("x", shape=(3,), dtype="i1", compression=True).compression_opts
+    ),
+    "gzip-level-and-opts": _create(shape=(3,), dtype="i1", compression=3, compression_opts=3),
+}
+
+
+@pytest.mark.parametrize("action", list(CREATES.values()), ids=list(CREATES))
+def test_create_dataset_storage_options_as_h5py(
+    files: tuple[h5py.File, LindiH5pyFile], action: Action
+) -> None:
+    h5, lindi = files
+    _assert_same(h5, lindi, action)
+    assert ("x" in lindi) == ("x" in h5)

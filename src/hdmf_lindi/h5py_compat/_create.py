@@ -165,6 +165,34 @@ def dataset_info_for(
         raise TypeError(f"{where}: one of data, shape must be given")
     else:
         shape = _as_shape(shape)
+    scaleoffset = kwds.get("scaleoffset")
+    storage = {
+        "compression": compression,
+        "shuffle": shuffle,
+        "fletcher32": fletcher32,
+        "maxshape": maxshape,
+        "scaleoffset": scaleoffset,
+    }
+    if chunks is False and any(storage.values()):
+        given = ", ".join(name for name, value in storage.items() if value)
+        raise LindiShapeError(
+            f"{where}: Chunked format required for given storage options ({given}), but "
+            "chunks=False"
+        )
+    # h5py's legacy spellings of gzip: True (level 4) and a level 0-9 (False counts as 0)
+    if compression is True:
+        compression, compression_opts = "gzip", 4 if compression_opts is None else compression_opts
+    elif isinstance(compression, (int, np.integer)) and compression in range(10):
+        if compression_opts is not None:
+            raise LindiShapeError(f"{where}: Conflict in compression options")
+        compression, compression_opts = "gzip", int(compression)
+    if not shape:
+        options = (chunks, compression, compression_opts, shuffle, fletcher32)
+        if any(options) or scaleoffset is not None:
+            raise LindiShapeError(
+                f"{where}: Scalar datasets don't support chunk/filter options (chunks, "
+                "compression, compression_opts, shuffle, fletcher32, scaleoffset)"
+            )
 
     if maxshape is not None:
         maxshape = (
@@ -180,8 +208,6 @@ def dataset_info_for(
     comp, comp_opts = _compression(compression, compression_opts, where)
 
     if chunks is False:
-        if maxshape is not None and tuple(maxshape) != tuple(shape):
-            raise TypeError(f"{where}: chunked format is required for a given maxshape")
         chunk_shape = None
     elif chunks is True or (
         chunks is None and (maxshape is not None or comp is not None or shuffle or fletcher32)

@@ -254,12 +254,16 @@ class LindiH5pyGroup(h5py.Group):
         return None
 
     # ------------------------------------------------------------------ writing
+    def _path_for(self, name: str | bytes) -> str:
+        """The absolute path of ``name`` (relative to this group or absolute)."""
+        if not isinstance(name, (str, bytes)):
+            raise TypeError(f"A name should be string or bytes, not {type(name)}")
+        return join_path(self._target, name.decode() if isinstance(name, bytes) else name)
+
     def _new_path(self, name: str | bytes, action: str, *, link: bool = False) -> str:
         """The absolute path of a new object ``name``; ``link``: a link is made there (h5py
         raises ``OSError`` for a taken name then, ``ValueError`` for a new group or dataset)."""
-        if not isinstance(name, (str, bytes)):
-            raise TypeError(f"A name should be string or bytes, not {type(name)}")
-        path = join_path(self._target, name.decode() if isinstance(name, bytes) else name)
+        path = self._path_for(name)
         self._file_object._check_writable(f"{action} {path!r}")
         if self._file_object._link_node(path) is not None:
             error = LindiLinkExistsError if link else LindiExistsError
@@ -333,14 +337,15 @@ class LindiH5pyGroup(h5py.Group):
         """
         if name is None:
             raise LindiUnsupportedError("anonymous datasets (name=None) are not supported")
-        path = self._new_path(name, "create dataset")
+        # h5py checks the arguments before the name
         info, values, codecs = dataset_info_for(
             shape=shape,
             dtype=dtype,
             data=data,
-            where=f"{self._file_object.filename}:{path}",
+            where=f"{self._file_object.filename}:{self._path_for(name)}",
             **kwds,
         )
+        path = self._new_path(name, "create dataset")
         self._file_object._hierarchy.create_dataset(path, info, data=values, codecs=codecs)
         self._file_object._changed()
         return self._file_object._open_path(self._path_of(name))
