@@ -18,11 +18,14 @@ from hdmf_lindi._version import __version__
 from hdmf_lindi.conventions.zarr_dtypes import register_zarr_dtypes
 from hdmf_lindi.errors import (
     LindiCopyExistsError,
+    LindiCopyNotFoundError,
+    LindiDanglingLinkError,
     LindiError,
     LindiExistsError,
     LindiFormatError,
     LindiIndexError,
     LindiLimitError,
+    LindiLinkCycleError,
     LindiLinkError,
     LindiLinkExistsError,
     LindiLockedError,
@@ -83,6 +86,8 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "LindiCopyExistsError",
+    "LindiCopyNotFoundError",
+    "LindiDanglingLinkError",
     "LindiDataIO",
     "LindiError",
     "LindiExistsError",
@@ -99,6 +104,7 @@ __all__ = [
     "LindiIO",
     "LindiIndexError",
     "LindiLimitError",
+    "LindiLinkCycleError",
     "LindiLinkError",
     "LindiLinkExistsError",
     "LindiLockedError",

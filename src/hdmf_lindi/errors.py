@@ -7,11 +7,14 @@ from __future__ import annotations
 
 __all__ = [
     "LindiCopyExistsError",
+    "LindiCopyNotFoundError",
+    "LindiDanglingLinkError",
     "LindiError",
     "LindiExistsError",
     "LindiFormatError",
     "LindiIndexError",
     "LindiLimitError",
+    "LindiLinkCycleError",
     "LindiLinkError",
     "LindiLinkExistsError",
     "LindiLockedError",
@@ -88,9 +91,10 @@ class LindiLinkExistsError(LindiExistsError, OSError, RuntimeError):
     (h5py raises ``OSError`` there, ``RuntimeError`` for an external link)."""
 
 
-class LindiNotAGroupError(LindiError, TypeError, ValueError):
+class LindiNotAGroupError(LindiError, TypeError, ValueError, OSError, RuntimeError):
     """A path goes through a dataset where a group is needed (h5py raises ``TypeError`` to
-    create a dataset there, ``ValueError`` to create a group)."""
+    create a dataset there, ``ValueError`` to create a group or move an object there,
+    ``OSError`` to make a link there and ``RuntimeError`` to copy there)."""
 
 
 class LindiMaxshapeError(LindiShapeError, RuntimeError):
@@ -108,6 +112,22 @@ class LindiNotFoundError(LindiError, KeyError, ValueError):
     def __str__(self) -> str:
         # KeyError's str() is the repr of its argument; this is a sentence
         return str(self.args[0]) if self.args else ""
+
+
+class LindiDanglingLinkError(LindiNotFoundError, OSError, RuntimeError):
+    """A path goes through a soft link that names nothing. h5py raises ``KeyError`` to open or
+    delete such a path, ``ValueError`` to move or create a group there, ``OSError`` to make a
+    link there and ``RuntimeError`` to copy it or to test it with ``in`` when the link's
+    target's own group is missing."""
+
+
+class LindiLinkCycleError(LindiError, RuntimeError, OSError):
+    """Soft links that lead back to themselves: the path cannot be followed (h5py raises
+    ``RuntimeError``, "too many links"; ``OSError`` to create a dataset at such a name)."""
+
+
+class LindiCopyNotFoundError(LindiNotFoundError, RuntimeError):
+    """The source of a ``copy`` does not exist (h5py raises ``RuntimeError`` there)."""
 
 
 class LindiLinkError(LindiError, ValueError):
