@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from hdmf_lindi._version import __version__
 from hdmf_lindi.conventions.zarr_dtypes import register_zarr_dtypes
 from hdmf_lindi.errors import (
+    LindiConversionError,
     LindiCopyExistsError,
     LindiError,
     LindiExistsError,
@@ -34,6 +35,7 @@ from hdmf_lindi.errors import (
     LindiSecurityError,
     LindiShapeError,
     LindiSourceError,
+    LindiTextEncodeError,
     LindiUnsupportedError,
 )
 from hdmf_lindi.storage.reference_map import ReferenceMap
@@ -82,6 +84,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "LindiConversionError",
     "LindiCopyExistsError",
     "LindiDataIO",
     "LindiError",
@@ -111,6 +114,7 @@ __all__ = [
     "LindiShapeError",
     "LindiSourceError",
     "LindiStore",
+    "LindiTextEncodeError",
     "LindiUnsupportedError",
     "LocalCache",
     "ReferenceMap",
