@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from hdmf_lindi._version import __version__
 from hdmf_lindi.conventions.zarr_dtypes import register_zarr_dtypes
 from hdmf_lindi.errors import (
+    LindiConversionError,
     LindiCopyExistsError,
     LindiCopyNotFoundError,
     LindiDanglingLinkError,
@@ -37,6 +38,7 @@ from hdmf_lindi.errors import (
     LindiSecurityError,
     LindiShapeError,
     LindiSourceError,
+    LindiTextEncodeError,
     LindiUnsupportedError,
 )
 from hdmf_lindi.storage.reference_map import ReferenceMap
@@ -85,6 +87,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "LindiConversionError",
     "LindiCopyExistsError",
     "LindiCopyNotFoundError",
     "LindiDanglingLinkError",
@@ -117,6 +120,7 @@ __all__ = [
     "LindiShapeError",
     "LindiSourceError",
     "LindiStore",
+    "LindiTextEncodeError",
     "LindiUnsupportedError",
     "LocalCache",
     "ReferenceMap",

@@ -6,6 +6,7 @@ Every error names the file, URL or key it is about and says what was wrong.
 from __future__ import annotations
 
 __all__ = [
+    "LindiConversionError",
     "LindiCopyExistsError",
     "LindiCopyNotFoundError",
     "LindiDanglingLinkError",
@@ -26,6 +27,7 @@ __all__ = [
     "LindiSecurityError",
     "LindiShapeError",
     "LindiSourceError",
+    "LindiTextEncodeError",
     "LindiUnsupportedError",
 ]
 
@@ -137,3 +139,30 @@ class LindiLinkError(LindiError, ValueError):
 
 class LindiIndexError(LindiError, IndexError):
     """An index is out of range for a dataset's shape (h5py raises ``IndexError``)."""
+
+
+class LindiConversionError(LindiError, OSError):
+    """A value cannot be converted to the HDF5 type of the attribute it is written to (HDF5 has
+    no conversion path, e.g. from a float array to a boolean; h5py raises ``OSError``)."""
+
+
+class LindiTextEncodeError(LindiError, UnicodeEncodeError):
+    """Text to be stored is not valid Unicode (a lone surrogate such as ``"\\udc80"``): h5py
+    raises the ``UnicodeEncodeError`` of encoding it as UTF-8, and so does this.
+
+    Parameters
+    ----------
+    message
+        What was to be stored where (file, object, attribute).
+    cause
+        The error of encoding the text.
+    """
+
+    def __init__(self, message: str, cause: UnicodeEncodeError) -> None:
+        UnicodeEncodeError.__init__(
+            self, cause.encoding, cause.object, cause.start, cause.end, cause.reason
+        )
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -25,7 +25,7 @@ from hdmf_lindi.errors import (
     LindiUnsupportedError,
 )
 from hdmf_lindi.h5py_compat._create import dataset_info_for, nonzero_compound_fill
-from hdmf_lindi.h5py_compat.attributes import LindiH5pyAttributes
+from hdmf_lindi.h5py_compat.attributes import LindiH5pyAttributes, surrogates_as_bytes
 from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
 from hdmf_lindi.h5py_compat.links import (
     LindiH5pyExternalLink,
@@ -720,10 +720,10 @@ def _copy_object(
                 member = copied.create_group(child)
                 if not without_attrs:
                     for key, value in source[child].attrs.items():
-                        member.attrs[key] = value
+                        member.attrs[key] = surrogates_as_bytes(value)
     if not without_attrs:
         for key, value in source.attrs.items():
-            copied.attrs[key] = value
+            copied.attrs[key] = surrogates_as_bytes(value)
 
 
 def _has_fillvalue(dataset: h5py.Dataset) -> bool:
