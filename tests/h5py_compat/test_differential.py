@@ -69,11 +69,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "t = f.create_dataset('t', shape=(1, 0), dtype='i1'): t[np.array([False, False]), 0] "
         "raises TypeError in h5py, a plain IndexError in LINDI"
     ),
-    "non-utf8-bytes-attribute": (
-        "f.attrs['x'] = b'\\x80' (or [b'\\x80']) reads back '\\udc80' in h5py (a str, "
-        "surrogateescape), '\\x80' in LINDI; f.attrs['z'] = 'abc'; f.attrs.modify('z', "
-        "b'\\xff') (or np.array([b'\\xff'])) gives '\\udcff' in h5py, '\\xff' ('ÿ') in LINDI"
-    ),
     "scalar-chunk-filter-options": (
         "f.create_dataset('s', shape=(), dtype='i1', chunks=True) (or compression='gzip', "
         "shuffle=True): h5py raises TypeError; LINDI creates it (chunks, gzip) or raises "
@@ -93,22 +88,12 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "in h5py, LindiIndexError in LINDI; w = f.create_dataset('w', shape=(1, 0), "
         "dtype='i1'): w[..., [0]] raises OSError in h5py, LindiIndexError in LINDI"
     ),
-    "modify-attribute-conversion-error": (
-        "f.attrs['x'] = 0; f.attrs.modify('x', np.array([b'ab'])): h5py raises OSError (no "
-        "conversion path), LINDI ValueError; f.attrs['b'] = np.array(False); "
-        "f.attrs.modify('b', np.array(0.0, dtype='f4')) (a float32 array; a np.float32 scalar "
-        "converts) raises OSError in h5py, LINDI stores False"
-    ),
     "wrong-length-mask": (
         "a boolean mask of the wrong length: m = f.create_dataset('m', data=np.zeros((2, 3))): "
         "m[:, np.array([True, False])] = 0 raises TypeError in h5py, LindiIndexError (an "
         "IndexError, not a TypeError) in LINDI (reads raise LindiShapeError, a TypeError); "
         "z = f.create_dataset('z', shape=(0,), dtype='i1'): reading z[np.array([False])] "
         "raises TypeError in h5py, a plain IndexError in LINDI"
-    ),
-    "modify-fixed-bytes-attribute-itemsize": (
-        "f.attrs['x'] = np.array([b'ab']); f.attrs.modify('x', 0): h5py keeps the dtype, "
-        "array([b'0'], dtype='|S2'); LINDI gives dtype '|S1'"
     ),
     "scalar-write-out-of-range-list": (
         "a = f.create_dataset('a', shape=(1,), dtype='i1'); a[[1]] = np.array(0, 'i1'): h5py "
@@ -193,38 +178,16 @@ def _data(draw: st.DrawFn, dtype: str, shape: tuple[int, ...], array_only: bool 
 _attr_text = st.text(st.sampled_from("abcé xy"), max_size=4)
 
 
-def _utf8(b: bytes) -> bool:
-    try:
-        b.decode()
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _all_utf8(value: Any) -> bool:
-    """Whether every bytes value in ``value`` is UTF-8 text."""
-    if isinstance(value, (bytes, np.bytes_)):
-        return _utf8(bytes(value))
-    if isinstance(value, np.ndarray) and value.dtype.kind == "S":
-        return all(_utf8(bytes(v)) for v in value.reshape(-1))
-    if isinstance(value, list):
-        return all(_all_utf8(v) for v in value)
-    return True
-
-
 _any_bytes = st.binary(max_size=4).filter(lambda b: b"\x00" not in b)
-_attr_bytes = (
-    _any_bytes.filter(_utf8) if "non-utf8-bytes-attribute" in KNOWN_DIFFERENCES else _any_bytes
-)
 _attr_values = st.one_of(
     st.integers(-(2**31), 2**31),
     st.floats(allow_nan=False),
     _attr_text,
-    _attr_bytes.filter(lambda b: b != b""),
+    _any_bytes.filter(lambda b: b != b""),
     st.lists(st.integers(-1000, 1000), min_size=1, max_size=4),
     st.lists(st.floats(allow_nan=False), min_size=1, max_size=4),
     st.lists(_attr_text, min_size=1, max_size=4),
-    st.lists(_attr_bytes.filter(lambda b: b != b""), min_size=1, max_size=4),
+    st.lists(_any_bytes.filter(lambda b: b != b""), min_size=1, max_size=4),
     st.sampled_from(DTYPES).flatmap(
         lambda dtype: _shapes.filter(lambda s: len(s) <= 1).flatmap(lambda s: _arrays(dtype, s))
     ),
@@ -719,29 +682,6 @@ class Differential(RuleBasedStateMachine):
         if how == "set":
             self.same(lambda f: f[path].attrs.__setitem__(name, value))
         elif how == "modify":
-            if "non-utf8-bytes-attribute" in KNOWN_DIFFERENCES and not _all_utf8(value):
-                return
-            old = self._get(path)
-            old = old.attrs.get(name) if old is not None else None
-            if (
-                "modify-attribute-conversion-error" in KNOWN_DIFFERENCES
-                and isinstance(old, (np.ndarray, np.generic))
-                and (
-                    (old.dtype.kind in "biuf" and np.asarray(value).dtype.kind in "SUO")
-                    or (
-                        old.dtype.kind == "b"
-                        and isinstance(value, np.ndarray)
-                        and value.dtype == np.float32
-                    )
-                )
-            ):
-                return
-            if (
-                "modify-fixed-bytes-attribute-itemsize" in KNOWN_DIFFERENCES
-                and isinstance(old, (np.ndarray, np.generic))
-                and old.dtype.kind == "S"
-            ):
-                return
             self.same(lambda f: f[path].attrs.modify(name, value))
         else:
             self.same(lambda f: f[path].attrs.create(name, value))

@@ -1168,3 +1168,36 @@ def test_a_relative_link_made_through_a_soft_link_is_read_from_where_it_lands(
             f["a"] = h5py.SoftLink("/c")
     assert_same(*files, lambda f: f["b/l"][()])
     assert_same(*files, lambda f: f.get("a/l") is None)
+
+
+def test_moving_onto_a_soft_link_cycle_reports_the_cycle(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    """``move`` to a name that is a soft link in a cycle raises h5py's RuntimeError (HDF5
+    follows the link there first), not the name-taken ValueError (found by the fuzzer)."""
+    for f in files:
+        f["c"] = h5py.SoftLink("c/a")
+        f["a/a"] = h5py.SoftLink("/a")
+        f["d"] = h5py.SoftLink("/missing")
+    assert_same(*files, lambda f: f.move("a/a", "c"))
+    assert_same(*files, lambda f: f.move("a/a", "d"))
+    assert_same(*files, lambda f: sorted(f))
+
+
+@pytest.mark.parametrize("second_name", [False, True])
+def test_visit_from_a_group_a_cycle_leads_back_to(
+    files: tuple[h5py.File, LindiH5pyFile], second_name: bool
+) -> None:
+    """Visiting ``X`` where a hard link cycle leads back to ``X``: HDF5 reports ``X`` again
+    (without entering it) unless ``X`` has a second name (found by the fuzzer)."""
+    for f in files:
+        f.create_group("c/c")
+        f["c/a"] = f["c/c"]
+        f["c/c"].require_group("a/b")
+        f["c/a"]["c/b"] = f["c"]
+        f["c/a/a/b"]["a/a"] = f["c/a"]
+        if second_name:
+            f["x"] = f["c/c/a/b"]
+    assert_same(*files, lambda f: _visited(f["c/a/a/b"]))
+    assert_same(*files, lambda f: _visited(f["c"]))
+    assert_same(*files, _visited)

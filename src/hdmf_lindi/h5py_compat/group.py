@@ -217,9 +217,13 @@ class LindiH5pyGroup(h5py.Group):
     def _visit_names(self, *, links: bool) -> Iterator[str]:
         """Names below this group in lexicographic order, as ``H5Ovisit`` (``links=False``:
         each group and dataset once, under the first of its names met) or ``H5Lvisit``
-        (``links=True``: every link, each group's members listed once) give them."""
+        (``links=True``: every link, each group's members listed once) give them.
+
+        As HDF5: no group is entered twice, this one included; this group is reported again
+        when a cycle leads back to it, unless it has a second (hard link) name."""
         hierarchy = self._file_object._hierarchy
-        seen = {self._target}
+        entered = {self._target}
+        reported = {self._target} if self._has_second_name() else set()
 
         def members(group: str, prefix: str) -> Iterator[str]:
             for name in hierarchy.children(group):
@@ -240,15 +244,27 @@ class LindiH5pyGroup(h5py.Group):
                     continue
                 if links:
                     yield prefix + name
-                if node.path in seen:
-                    continue
-                seen.add(node.path)
-                if not links:
+                elif node.path not in reported:
+                    reported.add(node.path)
                     yield prefix + name
+                if node.path in entered:
+                    continue
+                entered.add(node.path)
                 if node.kind is NodeKind.GROUP:
                     yield from members(node.path, prefix + name + "/")
 
         return members(self._target, "")
+
+    def _has_second_name(self) -> bool:
+        """Whether a hard link elsewhere names this group too (its HDF5 reference count is
+        above 1)."""
+        hierarchy = self._file_object._hierarchy
+        for link_path, target in hierarchy.soft_links().items():
+            if target == self._target:
+                node = hierarchy.node(link_path)
+                if node is not None and isinstance(node.link, SoftLink) and node.link.hard:
+                    return True
+        return False
 
     def visit(self, func: Callable[[str], Any]) -> Any:
         """Call ``func(name)`` for every group and dataset below this group, each once (soft
@@ -294,15 +310,19 @@ class LindiH5pyGroup(h5py.Group):
         self._file_object._check_writable(f"{action} {path!r}")
         node = self._file_object._link_node(path)
         if node is not None:
-            if node.kind is NodeKind.SOFT_LINK:
-                # a cycle is reported as such (HDF5 follows the link it would replace)
-                with contextlib.suppress(LindiDanglingLinkError):
-                    self._file_object._hierarchy.resolve(node.path)
+            self._refuse_link_cycle(node)
             error = LindiLinkExistsError if link else LindiExistsError
             raise error(
                 f"{self._file_object.filename}: cannot {action} {path!r}: name already exists"
             )
         return path
+
+    def _refuse_link_cycle(self, node: Node) -> None:
+        """Raise :class:`~hdmf_lindi.errors.LindiLinkCycleError` when ``node``, a name about to
+        be refused as taken, is a soft link in a cycle: HDF5 follows the link there first."""
+        if node.kind is NodeKind.SOFT_LINK:
+            with contextlib.suppress(LindiDanglingLinkError):
+                self._file_object._hierarchy.resolve(node.path)
 
     def create_group(self, name: str, track_order: bool | None = None) -> LindiH5pyGroup:
         """Create a group (and missing parents) at ``name``.
@@ -647,7 +667,9 @@ class LindiH5pyGroup(h5py.Group):
         node = root._link_node(src_path)
         if node is None:
             raise LindiNotFoundError(f"{where}: Unable to move link (no object named {src_path!r})")
-        if root._link_node(dst_path) is not None:
+        taken = root._link_node(dst_path)
+        if taken is not None:
+            self._refuse_link_cycle(taken)
             raise LindiExistsError(
                 f"{where}: Unable to move link (an object named {dst_path!r} already exists)"
             )
