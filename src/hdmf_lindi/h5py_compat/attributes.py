@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -161,7 +161,9 @@ def _modified_as_h5py(
     """What h5py reads back after ``attrs.modify`` with ``value`` of an attribute of ``dtype``
     and ``shape``, or the error h5py raises as a :class:`~hdmf_lindi.errors.LindiError`
     (naming the attribute ``where``)."""
-    with h5py.File(io.BytesIO(), "w") as scratch:
+    # HDF5's in-memory driver: no Python file object for h5py to call back into under its lock
+    scratch_name = f"lindi-attribute-{uuid.uuid4().hex}.h5"
+    with h5py.File(scratch_name, "w", driver="core", backing_store=False) as scratch:
         blank = np.full(shape, "", dtype=object) if dtype.kind == "O" else np.zeros(shape, dtype)
         scratch.attrs.create("a", blank, dtype=dtype)
         try:
