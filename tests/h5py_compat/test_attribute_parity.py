@@ -260,3 +260,31 @@ def test_modify_round_trips_as_h5py(flavour: str, initial: Any, value: Any) -> N
         finally:
             h5.close()
             lindi.close()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param([b"ab", "cd"], id="mixed-str-bytes"),
+        pytest.param([b"\x80", "ab"], id="mixed-non-ascii-bytes"),
+        pytest.param([1, "a"], id="mixed-number-str"),
+        pytest.param([["a"], [b"b"]], id="nested-mixed"),
+        pytest.param(np.array([], dtype=object), id="empty-object-array"),
+        pytest.param(np.array([1, 2], dtype=object), id="object-array-of-ints"),
+        pytest.param(np.array(["a", b"b"], dtype=object), id="object-array-mixed"),
+        pytest.param(np.array(["a", "b"], dtype=object), id="object-array-of-str"),
+        pytest.param(np.array([b"a"], dtype=object), id="object-array-of-bytes"),
+        pytest.param(np.array([], dtype=h5py.string_dtype()), id="empty-string-array"),
+        pytest.param([], id="empty-list"),
+        pytest.param([1, 2.5], id="mixed-numbers"),
+        pytest.param(["a", "b"], id="list-of-str"),
+    ],
+)
+def test_values_without_an_hdf5_type_are_refused_as_h5py_refuses_them(
+    files: tuple[h5py.File, LindiH5pyFile], data: Any
+) -> None:
+    """An object array whose items are not all strings (or all bytes), and a list mixing
+    strings with other items, have no HDF5 type: h5py raises ``TypeError`` (numpy's
+    ``UnicodeDecodeError`` for non-ASCII bytes among strings); LINDI stored them."""
+    assert_same(*files, lambda f: f.attrs.__setitem__("x", data))
+    assert_same(*files, lambda f: sorted(f.attrs))

@@ -79,8 +79,10 @@ class LindiH5pyAttributes(h5py.AttributeManager):
         """Create (or replace) the attribute ``name`` with value ``data``, optionally cast to
         ``dtype`` and reshaped to ``shape``."""
         self._file._check_writable(f"set attribute {name!r} of {self._path!r}")
-        value = _normalized_attr_value(data, shape=shape, dtype=dtype)
         where = f"{self._file.filename}: {self._path}: attribute {name!r}"
+        if dtype is None:
+            _refuse_items_without_hdf5_type(data, where=where)
+        value = _normalized_attr_value(data, shape=shape, dtype=dtype)
         _refuse_invalid_text(value, where=where)
         refuse_embedded_nul(value, where=where)
         self._file._set_attrs(self._path, {name: value})
@@ -202,6 +204,43 @@ def surrogates_as_bytes(value: Any) -> Any:
             out[index] = item_bytes(value[index])
         return out
     return item_bytes(value)
+
+
+def _refuse_items_without_hdf5_type(data: Any, *, where: str) -> None:
+    """Raise ``TypeError`` (or numpy's ``UnicodeDecodeError``), as h5py, for a value without
+    an HDF5 type: an object array (not tagged with an h5py dtype) whose items are not all
+    ``str``, all ``bytes`` or all references (an empty one included), or a list mixing strings
+    with other items (numpy makes it a ``<U`` array)."""
+    if isinstance(data, np.ndarray):
+        if data.dtype.kind != "O" or any(
+            check(data.dtype) is not None
+            for check in (h5py.check_string_dtype, h5py.check_vlen_dtype, h5py.check_ref_dtype)
+        ):
+            return
+        types = {type(item) for item in data.flat}
+        if len(types) == 1 and (
+            types <= {str, bytes} or issubclass(next(iter(types)), h5py.Reference)
+        ):
+            return
+        raise TypeError(f"{where}: object dtype {data.dtype} has no native HDF5 equivalent")
+    if isinstance(data, list | tuple):
+        leaves = _leaves(data)
+        if (
+            any(isinstance(leaf, str | bytes) for leaf in leaves)
+            and len({type(leaf) for leaf in leaves}) > 1
+        ):
+            kind = np.asarray(data).dtype  # raises numpy's error for bytes that are not ASCII
+            raise TypeError(f"{where}: no HDF5 type for a list of mixed items ({kind})")
+
+
+def _leaves(items: list[Any] | tuple[Any, ...]) -> list[Any]:
+    found: list[Any] = []
+    for item in items:
+        if isinstance(item, list | tuple):
+            found.extend(_leaves(item))
+        else:
+            found.append(item)
+    return found
 
 
 def _refuse_invalid_text(value: Any, *, where: str) -> None:
