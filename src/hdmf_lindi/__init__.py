@@ -17,13 +17,17 @@ from typing import TYPE_CHECKING, Any
 from hdmf_lindi._version import __version__
 from hdmf_lindi.conventions.zarr_dtypes import register_zarr_dtypes
 from hdmf_lindi.errors import (
+    LindiConversionError,
     LindiCopyExistsError,
+    LindiCopyNotFoundError,
+    LindiDanglingLinkError,
     LindiError,
     LindiExistsError,
     LindiExtentError,
     LindiFormatError,
     LindiIndexError,
     LindiLimitError,
+    LindiLinkCycleError,
     LindiLinkError,
     LindiLinkExistsError,
     LindiLockedError,
@@ -35,6 +39,7 @@ from hdmf_lindi.errors import (
     LindiSecurityError,
     LindiShapeError,
     LindiSourceError,
+    LindiTextEncodeError,
     LindiUnsupportedError,
 )
 from hdmf_lindi.storage.reference_map import ReferenceMap
@@ -83,7 +88,10 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "LindiConversionError",
     "LindiCopyExistsError",
+    "LindiCopyNotFoundError",
+    "LindiDanglingLinkError",
     "LindiDataIO",
     "LindiError",
     "LindiExistsError",
@@ -101,6 +109,7 @@ __all__ = [
     "LindiIO",
     "LindiIndexError",
     "LindiLimitError",
+    "LindiLinkCycleError",
     "LindiLinkError",
     "LindiLinkExistsError",
     "LindiLockedError",
@@ -113,6 +122,7 @@ __all__ = [
     "LindiShapeError",
     "LindiSourceError",
     "LindiStore",
+    "LindiTextEncodeError",
     "LindiUnsupportedError",
     "LocalCache",
     "ReferenceMap",

@@ -6,13 +6,17 @@ Every error names the file, URL or key it is about and says what was wrong.
 from __future__ import annotations
 
 __all__ = [
+    "LindiConversionError",
     "LindiCopyExistsError",
+    "LindiCopyNotFoundError",
+    "LindiDanglingLinkError",
     "LindiError",
     "LindiExistsError",
     "LindiExtentError",
     "LindiFormatError",
     "LindiIndexError",
     "LindiLimitError",
+    "LindiLinkCycleError",
     "LindiLinkError",
     "LindiLinkExistsError",
     "LindiLockedError",
@@ -24,6 +28,7 @@ __all__ = [
     "LindiSecurityError",
     "LindiShapeError",
     "LindiSourceError",
+    "LindiTextEncodeError",
     "LindiUnsupportedError",
 ]
 
@@ -89,9 +94,10 @@ class LindiLinkExistsError(LindiExistsError, OSError, RuntimeError):
     (h5py raises ``OSError`` there, ``RuntimeError`` for an external link)."""
 
 
-class LindiNotAGroupError(LindiError, TypeError, ValueError):
+class LindiNotAGroupError(LindiError, TypeError, ValueError, OSError, RuntimeError):
     """A path goes through a dataset where a group is needed (h5py raises ``TypeError`` to
-    create a dataset there, ``ValueError`` to create a group)."""
+    create a dataset there, ``ValueError`` to create a group or move an object there,
+    ``OSError`` to make a link there and ``RuntimeError`` to copy there)."""
 
 
 class LindiMaxshapeError(LindiShapeError, RuntimeError):
@@ -111,6 +117,22 @@ class LindiNotFoundError(LindiError, KeyError, ValueError):
         return str(self.args[0]) if self.args else ""
 
 
+class LindiDanglingLinkError(LindiNotFoundError, OSError, RuntimeError):
+    """A path goes through a soft link that names nothing. h5py raises ``KeyError`` to open or
+    delete such a path, ``ValueError`` to move or create a group there, ``OSError`` to make a
+    link there and ``RuntimeError`` to copy it or to test it with ``in`` when the link's
+    target's own group is missing."""
+
+
+class LindiLinkCycleError(LindiError, RuntimeError, OSError):
+    """Soft links that lead back to themselves: the path cannot be followed (h5py raises
+    ``RuntimeError``, "too many links"; ``OSError`` to create a dataset at such a name)."""
+
+
+class LindiCopyNotFoundError(LindiNotFoundError, RuntimeError):
+    """The source of a ``copy`` does not exist (h5py raises ``RuntimeError`` there)."""
+
+
 class LindiLinkError(LindiError, ValueError):
     """A link operation cannot be done (moving a group into itself; h5py raises
     ``ValueError``)."""
@@ -124,3 +146,30 @@ class LindiExtentError(LindiIndexError, OSError):
     """A selection reaches past the end of a dataset although h5py's own index checks let it
     through (an index list may name the axis length itself): HDF5 refuses it when the read or
     write comes to touch those elements, and h5py raises ``OSError``."""
+
+
+class LindiConversionError(LindiError, OSError):
+    """A value cannot be converted to the HDF5 type of the attribute it is written to (HDF5 has
+    no conversion path, e.g. from a float array to a boolean; h5py raises ``OSError``)."""
+
+
+class LindiTextEncodeError(LindiError, UnicodeEncodeError):
+    """Text to be stored is not valid Unicode (a lone surrogate such as ``"\\udc80"``): h5py
+    raises the ``UnicodeEncodeError`` of encoding it as UTF-8, and so does this.
+
+    Parameters
+    ----------
+    message
+        What was to be stored where (file, object, attribute).
+    cause
+        The error of encoding the text.
+    """
+
+    def __init__(self, message: str, cause: UnicodeEncodeError) -> None:
+        UnicodeEncodeError.__init__(
+            self, cause.encoding, cause.object, cause.start, cause.end, cause.reason
+        )
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -31,10 +31,12 @@ from hdmf_lindi.conventions.model import (
     SoftLink,
 )
 from hdmf_lindi.errors import (
+    LindiDanglingLinkError,
     LindiError,
     LindiExistsError,
     LindiFormatError,
     LindiLimitError,
+    LindiLinkCycleError,
     LindiMaxshapeError,
     LindiNotAGroupError,
     LindiReadOnlyError,
@@ -174,7 +176,9 @@ class Hierarchy:
 
     def _resolve(self, path: str, depth: int) -> Node | None:
         if depth > _MAX_LINK_DEPTH:
-            raise KeyError(f"{path}: too many levels of soft links (a cycle?)")
+            raise LindiLinkCycleError(
+                f"{self._meta.source}: {path}: too many levels of soft links (a cycle)"
+            )
         current = "/"
         node = self.node("/")
         for name in path.strip("/").split("/") if path != "/" else []:
@@ -191,9 +195,8 @@ class Hierarchy:
                 assert isinstance(node.link, SoftLink)
                 target = self._resolve(normalize_path(node.link.path), depth + 1)
                 if target is None:
-                    raise KeyError(
-                        f"{candidate}: dangling soft link to {node.link.path} "
-                        f"(in {self._meta.source})"
+                    raise LindiDanglingLinkError(
+                        f"{self._meta.source}: {candidate}: dangling soft link to {node.link.path}"
                     )
                 node = target
                 current = target.path
@@ -767,12 +770,15 @@ class Hierarchy:
         self._reindex(node.path)
 
     def create_soft_link(self, path: str, target: str, *, hard: bool = False) -> None:
-        """Create a soft link at ``path`` to the absolute path ``target`` (``hard``: standing
-        for a second name of the object, see :class:`~.conventions.model.SoftLink`)."""
+        """Create a soft link at ``path`` to ``target`` (``hard``: standing for a second name
+        of the object, see :class:`~.conventions.model.SoftLink`). A relative ``target`` is
+        taken from the group the link lands in, as HDF5 reads it (through a soft link on the
+        way, that link's target); it is stored absolute."""
         self._check_writable()
         path = self._real_path(path)
         self._check_free(path)
         self._ensure_parents(path)
+        target = join_path(parent_path(path), target)
         self._conventions.write_soft_link(self._meta, path, normalize_path(target), hard=hard)
         self._invalidate(path)
         self._reindex(path)

@@ -969,14 +969,20 @@ def test_objects_created_through_a_link_are_named_by_that_path(
     assert_same(*files, lambda f: f.create_group(7))
 
 
-def test_modifying_a_string_attribute_to_non_utf8_bytes_does_not_crash(tmp_path: Path) -> None:
+def test_modifying_a_string_attribute_to_non_utf8_bytes_does_not_crash(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
     """``attrs.modify`` with bytes that are not UTF-8 stores them as an attribute set to such
-    bytes is (Latin-1 text); it raised UnicodeDecodeError."""
-    with LindiH5pyFile.from_lindi_file(tmp_path / "m.lindi.json", mode="w") as f:
+    bytes is, and both read back as h5py returns them (``"\\udcff"``, surrogateescape); it
+    raised UnicodeDecodeError, then read back Latin-1 text (``"\\xff"``)."""
+
+    def action(f: Any) -> Any:
         f.attrs["z"] = "abc"
         f.attrs.modify("z", b"\xff")
         f.attrs["x"] = b"\xff"
-        assert f.attrs["z"] == f.attrs["x"] == "\xff"
+        return f.attrs["z"], f.attrs["x"]
+
+    assert assert_same(*files, action) == ("\udcff", "\udcff")
 
 
 @pytest.mark.parametrize(
@@ -998,3 +1004,200 @@ def test_a_refused_create_below_a_dataset_keeps_its_values(
         f.create_dataset("d", data=[1, 2])
         assert outcome(f, action)[0] == "raises"
     assert_same(*files, lambda f: f["d"][()])
+
+
+def _visited(f: Any) -> tuple[list[str], list[str], list[str]]:
+    """The names ``visit``, ``visititems`` and ``visit_links`` report, in their order."""
+    visited: list[str] = []
+    f.visit(visited.append)
+    items: list[str] = []
+    f.visititems(lambda name, obj: items.append(name))
+    links: list[str] = []
+    f.visit_links(links.append)
+    return visited, items, links
+
+
+def test_visit_reports_a_hard_linked_object_once_under_its_first_name(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    """``visit`` walks names in order and reports each object once, under the first name it
+    meets (H5Ovisit), entering a hard-linked group through that name; ``visit_links`` reports
+    every link once (it reported ``b/h`` and ``a/x`` both, or skipped names in groups reached
+    through a second name)."""
+    for f in files:
+        f.create_dataset("z/x", data=[1])
+        f.create_group("y/inner").create_dataset("q", data=[2])
+        f["b"] = f["y"]
+        f["c"] = f["z/x"]
+        f["y/loop"] = f["y"]
+        f["s"] = h5py.SoftLink("/y")
+    assert_same(*files, _visited)
+
+
+def test_copying_a_group_into_an_object_it_links_copies_them_as_they_were(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    """``f.copy("g", "t/c")`` where ``g/l`` is a second name of ``t``: the copy of ``t`` inside
+    the copy is ``t`` as it was (it held a copy of the copy, ``t/c/l/c``)."""
+    for f in files:
+        f.create_dataset("t/x", data=[1, 2])
+        f.create_group("g")
+        f["g/l"] = f["t"]
+        f.copy("g", "t/c")
+    assert_same(*files, _visited)
+    assert_same(*files, lambda f: sorted(f["t/c/l"]))
+    assert_same(*files, lambda f: f["t/c/l/x"][()])
+
+
+@pytest.mark.parametrize("source", ["g", "g/sub"])
+def test_copying_a_hard_link_cycle_copies_each_object_once(
+    files: tuple[h5py.File, LindiH5pyFile], source: str
+) -> None:
+    """Copying a group whose members link back to it or to a group that holds it (hard
+    links) copies every object reached once, the links of the copy naming the copies (a link
+    to a group holding the source stayed a link to the original)."""
+    for f in files:
+        f.create_dataset("g/sub/x", data=[3])
+        f.create_group("t")
+        f["g/sub/up"] = f["g"]
+        f["g/l"] = f["t"]
+        f["t/back"] = f["g"]
+        f.copy(source, "c")
+    assert_same(*files, _visited)
+    for f in files:
+        f["c/x" if source == "g/sub" else "c/sub/x"][0] = 30
+    assert_same(*files, lambda f: f["g/sub/x"][()])
+    assert_same(
+        *files, lambda f: f["c/up/sub/x"][()] if source == "g/sub" else f["c/sub/up/sub/x"][()]
+    )
+    assert_same(
+        *files,
+        lambda f: f["c/up/l/back/sub/x"][()] if source == "g/sub" else f["c/l/back/sub/x"][()],
+    )
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        pytest.param(lambda f: f["dangling/y"], id="open-through-dangling"),
+        pytest.param(lambda f: f["dangling"], id="open-dangling"),
+        pytest.param(lambda f: f.__delitem__("dangling/y"), id="delete-through-dangling"),
+        pytest.param(lambda f: f.move("dangling/y", "z"), id="move-through-dangling"),
+        pytest.param(lambda f: f.create_group("dangling/y"), id="group-through-dangling"),
+        pytest.param(
+            lambda f: f.__setitem__("dangling/y", h5py.SoftLink("/g")), id="link-through-dangling"
+        ),
+        pytest.param(lambda f: f.copy("dangling", "z"), id="copy-dangling"),
+        pytest.param(lambda f: "nowhere/y" in f, id="in-through-link-to-missing-group"),
+        pytest.param(lambda f: "dangling/y" in f, id="in-through-dangling"),
+        pytest.param(lambda f: "dangling" in f, id="in-dangling"),
+        pytest.param(lambda f: f.get("dangling/y", getlink=True), id="getlink-through-dangling"),
+        pytest.param(lambda f: f["cycle/x"], id="open-through-cycle"),
+        pytest.param(lambda f: f["cycle"], id="open-cycle"),
+        pytest.param(lambda f: f.create_dataset("cycle", data=[1]), id="dataset-at-cycle"),
+        pytest.param(lambda f: f.create_group("cycle/x"), id="group-through-cycle"),
+        pytest.param(lambda f: f.create_group("d/x"), id="group-under-dataset"),
+        pytest.param(lambda f: f.create_dataset("d/x", data=[1]), id="dataset-under-dataset"),
+        pytest.param(lambda f: f.__setitem__("d/x", h5py.SoftLink("/g")), id="link-under-dataset"),
+        pytest.param(lambda f: f.move("g", "d/x"), id="move-under-dataset"),
+        pytest.param(lambda f: f.copy("g", "d/x"), id="copy-under-dataset"),
+        pytest.param(lambda f: "d/x" in f, id="in-under-dataset"),
+        pytest.param(lambda f: f.require_group("d"), id="require-group-at-dataset"),
+        pytest.param(lambda f: f.copy("missing", "z"), id="copy-missing-source"),
+        pytest.param(lambda f: f.copy("g", "to_g/copy"), id="copy-through-soft-link"),
+    ],
+)
+def test_exception_types_of_paths_through_links_and_datasets(
+    files: tuple[h5py.File, LindiH5pyFile], action: Action
+) -> None:
+    """Paths through a dangling soft link, a soft link cycle or a dataset, and copies from a
+    missing source or through a soft link, raise what h5py raises (found by the differential
+    fuzzer: KeyError where h5py raises OSError, ValueError or RuntimeError; a copy through a
+    soft link landed beside it)."""
+    for f in files:
+        f.create_group("g")
+        f.create_dataset("d", data=[1])
+        f["dangling"] = h5py.SoftLink("/g/missing")
+        f["nowhere"] = h5py.SoftLink("/missing/x")
+        f["cycle"] = h5py.SoftLink("/cycle2")
+        f["cycle2"] = h5py.SoftLink("/cycle")
+        f["to_g"] = h5py.SoftLink("/g")
+    assert_same(*files, action)
+    assert_same(*files, lambda f: sorted(f))
+    assert_same(*files, lambda f: sorted(f["g"]))
+
+
+def test_errors_of_paths_through_links_are_lindi_errors_naming_the_file(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    lindi = files[1]
+    lindi["dangling"] = h5py.SoftLink("/missing")
+    lindi["cycle"] = h5py.SoftLink("/cycle")
+    for action in (lambda f: f["dangling/x"], lambda f: f["cycle"], lambda f: f.copy("m", "z")):
+        with pytest.raises(LindiError, match=r"actual\.lindi\.json"):
+            action(lindi)
+
+
+def test_a_failed_create_dataset_keeps_the_groups_it_made(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    """``create_dataset("new/parents/d", data=<unconvertible>)`` makes the parent groups before
+    it fails, as h5py does; the dataset is not made."""
+    for f in files:
+        assert outcome(f, lambda f: f.create_dataset("new/parents/d", data=object()))[0] == (
+            "raises"
+        )
+    assert_same(*files, _visited)
+
+
+@pytest.mark.parametrize("then", ["delete-link", "repoint-link", "nothing"])
+def test_a_relative_link_made_through_a_soft_link_is_read_from_where_it_lands(
+    files: tuple[h5py.File, LindiH5pyFile], then: str
+) -> None:
+    """``f["a/l"] = SoftLink("x")`` with ``a`` -> ``/b`` puts ``l`` in ``/b`` and HDF5 reads
+    ``x`` from there (``/b/x``); LINDI took it from the path used (``/a/x``), which broke when
+    ``a`` was deleted or repointed."""
+    for f in files:
+        f.create_dataset("b/x", data=[1])
+        f.create_dataset("c/x", data=[2])
+        f["a"] = h5py.SoftLink("/b")
+        f["a/l"] = h5py.SoftLink("x")
+        if then != "nothing":
+            del f["a"]
+        if then == "repoint-link":
+            f["a"] = h5py.SoftLink("/c")
+    assert_same(*files, lambda f: f["b/l"][()])
+    assert_same(*files, lambda f: f.get("a/l") is None)
+
+
+def test_moving_onto_a_soft_link_cycle_reports_the_cycle(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    """``move`` to a name that is a soft link in a cycle raises h5py's RuntimeError (HDF5
+    follows the link there first), not the name-taken ValueError (found by the fuzzer)."""
+    for f in files:
+        f["c"] = h5py.SoftLink("c/a")
+        f["a/a"] = h5py.SoftLink("/a")
+        f["d"] = h5py.SoftLink("/missing")
+    assert_same(*files, lambda f: f.move("a/a", "c"))
+    assert_same(*files, lambda f: f.move("a/a", "d"))
+    assert_same(*files, lambda f: sorted(f))
+
+
+@pytest.mark.parametrize("second_name", [False, True])
+def test_visit_from_a_group_a_cycle_leads_back_to(
+    files: tuple[h5py.File, LindiH5pyFile], second_name: bool
+) -> None:
+    """Visiting ``X`` where a hard link cycle leads back to ``X``: HDF5 reports ``X`` again
+    (without entering it) unless ``X`` has a second name (found by the fuzzer)."""
+    for f in files:
+        f.create_group("c/c")
+        f["c/a"] = f["c/c"]
+        f["c/c"].require_group("a/b")
+        f["c/a"]["c/b"] = f["c"]
+        f["c/a/a/b"]["a/a"] = f["c/a"]
+        if second_name:
+            f["x"] = f["c/c/a/b"]
+    assert_same(*files, lambda f: _visited(f["c/a/a/b"]))
+    assert_same(*files, lambda f: _visited(f["c"]))
+    assert_same(*files, _visited)

@@ -12,7 +12,10 @@ attribute whose value h5py stores with a numeric, boolean or fixed-width bytes d
 ``"object"`` for an empty array of variable-length strings (JSON's ``[]`` is ``float64``).
 A fixed-width bytes attribute is stored as its UTF-8 text; when its bytes are not valid UTF-8
 the JSON holds their Latin-1 text and the dtype ends in ``:latin-1`` (``"|S2:latin-1"`` for
-``b"\\xb5V"``, shown as ``"µV"``).
+``b"\\xb5V"``, shown as ``"µV"``). A variable-length string attribute written from bytes that
+are not valid UTF-8 (h5py stores them as they are and returns them decoded with
+``surrogateescape``: ``b"\\x80"`` reads as ``"\\udc80"``) is stored the same way, as the Latin-1
+text of every item's bytes, listed as ``"object:latin-1"``; JSON holds no lone surrogates.
 
 On reading, a listed attribute gets its recorded dtype only when the cast keeps its value
 exactly (:func:`exact_cast`): another writer (lindi 0.4.6 shows the record as an ordinary
@@ -63,6 +66,7 @@ __all__ = [
 
 LATIN1_SUFFIX: Final = ":latin-1"
 _EMPTY_STRINGS: Final = "object"
+_VLEN_LATIN1: Final = _EMPTY_STRINGS + LATIN1_SUFFIX
 _RECORDED_KINDS: Final = "biufS"
 
 
@@ -80,8 +84,12 @@ def attribute_dtype(value: Any) -> str | None:
     The dtype is the one h5py would store ``value`` with: a numpy value's own dtype, ``int64``
     / ``float64`` / ``bool`` for Python numbers and lists of them. Strings (``str``, Python
     ``bytes``, which h5py stores as variable-length strings), references and object arrays have
-    none: JSON carries them; an empty string array has ``"object"``.
+    none: JSON carries them; an empty string array has ``"object"``, and variable-length strings
+    that are not valid UTF-8 (``bytes``, or ``str`` holding the lone surrogates h5py decodes
+    such bytes to) have ``"object:latin-1"``.
     """
+    if not _vlen_utf8(value):
+        return _VLEN_LATIN1
     dtype = _h5py_dtype(value)
     if dtype is not None and dtype.kind == "O" and _is_empty_string_array(value):
         return _EMPTY_STRINGS  # JSON's [] would read back as float64
@@ -99,9 +107,15 @@ def encode_attribute(
 
     Fixed-width bytes whose items are not all valid UTF-8 are stored as Latin-1 text (every
     item, so that the ``:latin-1`` record gives back each item's bytes). ``encode`` is the
-    flavour's encoder of one value (default: lindi-v1's).
+    flavour's encoder of one value (default: lindi-v1's). Variable-length strings that are not
+    valid UTF-8 are stored so too (each item's bytes, ``str`` items encoded with
+    ``surrogateescape``).
     """
     dtype = attribute_dtype(value)
+    if dtype == _VLEN_LATIN1:
+        items = value.tolist() if isinstance(value, np.ndarray) else value
+        text = _map_nested(items, lambda item: _vlen_bytes(item).decode("latin-1"))
+        return encode(text, where=where), dtype
     if dtype is not None and dtype.endswith(LATIN1_SUFFIX):
         items = value.tolist() if isinstance(value, np.ndarray) else bytes(value)
         text = _map_nested(items, lambda item: bytes(item).decode("latin-1"))
@@ -218,6 +232,46 @@ def _all_utf8(value: Any) -> bool:
     return True
 
 
+def _vlen_bytes(item: Any) -> bytes:
+    if isinstance(item, str):
+        return item.encode("utf-8", errors="surrogateescape")
+    return bytes(item)
+
+
+def _vlen_utf8(value: Any) -> bool:
+    """Whether ``value``, when a variable-length string value (``bytes``, ``str``, or an
+    object array, list or tuple of them), is valid UTF-8; ``True`` for anything else, and for
+    text that is not the ``surrogateescape`` decoding of any bytes (such as ``"\\ud800"``: the
+    JSON encoder refuses it)."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind != "O":
+            return True
+        items: list[Any] = value.reshape(-1).tolist()
+    elif isinstance(value, list | tuple):
+        items = _leaves(value)
+    elif isinstance(value, np.bytes_):
+        return True  # a fixed-width bytes scalar, not a variable-length string
+    else:
+        items = [value]
+    utf8 = True
+    for item in items:
+        if isinstance(item, bytes):
+            try:
+                item.decode("utf-8")
+            except UnicodeDecodeError:
+                utf8 = False
+        elif isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                try:
+                    item.encode("utf-8", errors="surrogateescape")
+                except UnicodeEncodeError:
+                    return True
+                utf8 = False
+    return utf8
+
+
 # ---------------------------------------------------------------------------------- reading
 def read_record(value: Any, *, where: str = "?") -> dict[str, str]:
     """The ``_ATTRIBUTE_DTYPES`` value as ``{attribute name: dtype string}``.
@@ -318,6 +372,8 @@ def typed_attribute(json_value: Any, decoded: Any, dtype: str, *, where: str = "
         raise LindiFormatError(f"{where}: {keys.ATTRIBUTE_DTYPES} names an invalid dtype {dtype!r}")
     if parsed.kind == "S":
         return _fixed_bytes(json_value, parsed, "latin-1" if latin1 else "utf-8")
+    if parsed.kind == "O" and latin1:
+        return _surrogate_text(json_value)
     if parsed.kind == "O":
         if isinstance(decoded, np.ndarray) and decoded.size == 0:
             return np.empty(decoded.shape, dtype=h5py.string_dtype())
@@ -366,7 +422,34 @@ def _parse_dtype(text: str) -> tuple[np.dtype[Any] | None, bool]:
         dtype = np.dtype(name)
     except (TypeError, ValueError):
         return None, False
-    return dtype, latin1 and dtype.kind == "S"
+    return dtype, latin1 and dtype.kind in "SO"
+
+
+def _surrogate_text(json_value: Any) -> Any:
+    """Latin-1 text (a string or nested lists of them) as the strings h5py returns for those
+    bytes (decoded as UTF-8 with ``surrogateescape``), or ``None`` when it is not that."""
+
+    def text(item: Any) -> str | None:
+        if not isinstance(item, str):
+            return None
+        try:
+            data = item.encode("latin-1")
+        except UnicodeEncodeError:
+            return None
+        return data.decode("utf-8", errors="surrogateescape")
+
+    if not isinstance(json_value, list):
+        return text(json_value)
+    try:
+        shape, leaves = _list_shape(json_value, "")
+    except LindiFormatError:
+        return None
+    items = [text(x) for x in leaves]
+    if any(item is None for item in items):
+        return None
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out.reshape(shape)
 
 
 def _fixed_bytes(json_value: Any, dtype: np.dtype[Any], encoding: str) -> Any:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy as np
 
-from hdmf_lindi.conventions.values import bytes_to_text, refuse_embedded_nul
-from hdmf_lindi.errors import LindiUnsupportedError
-from hdmf_lindi.h5py_compat._values import hdf5_converted
+from hdmf_lindi.conventions.values import refuse_embedded_nul
+from hdmf_lindi.errors import (
+    LindiConversionError,
+    LindiShapeError,
+    LindiTextEncodeError,
+    LindiUnsupportedError,
+)
 from hdmf_lindi.h5py_compat.reference import to_h5py_values, to_model_values
 
 if TYPE_CHECKING:
     from hdmf_lindi.h5py_compat.file import LindiH5pyFile
 
-__all__ = ["LindiH5pyAttributes"]
+__all__ = ["LindiH5pyAttributes", "surrogates_as_bytes"]
 
 
 class LindiH5pyAttributes(h5py.AttributeManager):
@@ -74,44 +79,36 @@ class LindiH5pyAttributes(h5py.AttributeManager):
         """Create (or replace) the attribute ``name`` with value ``data``, optionally cast to
         ``dtype`` and reshaped to ``shape``."""
         self._file._check_writable(f"set attribute {name!r} of {self._path!r}")
+        where = f"{self._file.filename}: {self._path}: attribute {name!r}"
+        if dtype is None:
+            _refuse_items_without_hdf5_type(data, where=where)
         value = _normalized_attr_value(data, shape=shape, dtype=dtype)
-        refuse_embedded_nul(value, where=f"{self._file.filename}: {self._path}: attribute {name!r}")
+        _refuse_invalid_text(value, where=where)
+        refuse_embedded_nul(value, where=where)
         self._file._set_attrs(self._path, {name: value})
 
     def modify(self, name: str, value: Any) -> None:
-        """Change the value of ``name`` keeping its type and shape, as h5py: the value is
-        converted to the existing attribute's dtype (``OverflowError`` for a Python integer
-        out of its range; numpy arrays converted as HDF5 converts them); a value of another
-        shape raises ``TypeError``. An absent attribute is created."""
+        """Change the value of ``name`` keeping its type and shape, as h5py: a numpy array is
+        converted by HDF5 from its own dtype (``OSError``, here
+        :class:`~hdmf_lindi.errors.LindiConversionError`, when HDF5 has no conversion path),
+        anything else by numpy to the attribute's dtype (``OverflowError`` for a Python
+        integer out of its range); a value of another shape raises ``TypeError`` (a 1-element
+        value fits a 1-element attribute of any shape). An absent attribute is created.
+
+        The conversion is h5py's own, made on a copy of the attribute in an in-memory HDF5
+        file, so that the stored value is the one h5py would store.
+        """
         self._file._check_writable(f"modify attribute {name!r} of {self._path!r}")
         attrs = self._current()
         if name not in attrs:
             self.create(name, value)
             return
-        existing = attrs[name]
-        if isinstance(existing, str) or (
-            isinstance(existing, np.ndarray) and existing.dtype.kind == "O"
-        ):
-            converted = _as_text(value, existing)
-        elif isinstance(existing, (np.ndarray, np.generic)) and existing.dtype.kind != "O":
-            converted = _as_dtype_of(value, existing)
-        else:
+        hdf5_type = _hdf5_type_of(attrs[name])
+        if hdf5_type is None:  # references: the attribute is replaced
             self.create(name, value)
             return
-        existing_shape = np.shape(existing)
-        converted_shape = np.shape(converted)
-        if converted_shape != existing_shape:
-            if not (np.size(converted) == 1 and int(np.prod(existing_shape)) == 1):
-                raise TypeError(
-                    f"{self._file.filename}: Shape of data is incompatible with existing "
-                    f"attribute {name!r} of {self._path!r} ({converted_shape} vs {existing_shape})"
-                )
-            converted = np.reshape(converted, existing_shape)
-            if isinstance(existing, (str, np.generic)):
-                converted = converted[()]
-        refuse_embedded_nul(
-            converted, where=f"{self._file.filename}: {self._path}: attribute {name!r}"
-        )
+        where = f"{self._file.filename}: attribute {name!r} of {self._path!r}"
+        converted = _modified_as_h5py(*hdf5_type, value, where=where)
         self._file._set_attrs(self._path, {name: converted})
 
     def get_id(self, name: str) -> Any:
@@ -146,39 +143,121 @@ class LindiH5pyAttributes(h5py.AttributeManager):
         return f"<Attributes of LINDI object {self._path!r}>"
 
 
-def _as_dtype_of(value: Any, existing: np.ndarray | np.generic) -> Any:
-    """``value`` converted to the dtype of the numeric or fixed-width attribute ``existing``
-    as h5py's ``modify`` converts it."""
-    dtype = existing.dtype
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "iuf" and dtype.kind in "iuf":
-            converted = hdf5_converted(value, dtype)
+def _hdf5_type_of(value: Any) -> tuple[np.dtype[Any], tuple[int, ...]] | None:
+    """The dtype and shape h5py stores the attribute ``value`` (as it reads back) with, or
+    ``None`` when h5py could not hold it (references)."""
+    if isinstance(value, str):
+        return h5py.string_dtype(), ()
+    if isinstance(value, np.ndarray) and value.dtype.kind == "O":
+        if all(isinstance(item, str) for item in value.reshape(-1)):
+            return h5py.string_dtype(), value.shape
+        return None
+    if isinstance(value, np.ndarray | np.generic) and value.dtype.kind in "biufS":
+        return value.dtype, np.shape(value)
+    return None
+
+
+def _modified_as_h5py(
+    dtype: np.dtype[Any], shape: tuple[int, ...], value: Any, *, where: str
+) -> Any:
+    """What h5py reads back after ``attrs.modify`` with ``value`` of an attribute of ``dtype``
+    and ``shape``, or the error h5py raises as a :class:`~hdmf_lindi.errors.LindiError`
+    (naming the attribute ``where``)."""
+    # HDF5's in-memory driver: no Python file object for h5py to call back into under its lock
+    scratch_name = f"lindi-attribute-{uuid.uuid4().hex}.h5"
+    with h5py.File(scratch_name, "w", driver="core", backing_store=False) as scratch:
+        blank = np.full(shape, "", dtype=object) if dtype.kind == "O" else np.zeros(shape, dtype)
+        scratch.attrs.create("a", blank, dtype=dtype)
+        try:
+            scratch.attrs.modify("a", value)
+        except UnicodeEncodeError as exc:
+            raise LindiTextEncodeError(f"{where}: {exc}", exc) from None
+        except OSError as exc:
+            raise LindiConversionError(f"{where}: cannot convert {value!r:.100}: {exc}") from None
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, UnicodeError):
+                exc.add_note(where)
+                raise
+            raise LindiShapeError(f"{where}: cannot store {value!r:.100}: {exc}") from None
+        except OverflowError as exc:  # numpy's, as h5py raises it (no LindiError of its type)
+            exc.add_note(where)
+            raise
+        return scratch.attrs["a"]
+
+
+def surrogates_as_bytes(value: Any) -> Any:
+    """An attribute value read from one file as a value to write to another (a copy): strings
+    holding lone surrogates, as h5py reads bytes that are not valid UTF-8, as those bytes
+    (h5py refuses such strings, not the bytes, which read back as the same strings)."""
+
+    def item_bytes(item: Any) -> Any:
+        if isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return item.encode("utf-8", errors="surrogateescape")
+        return item
+
+    if isinstance(value, np.ndarray) and value.dtype.kind == "O":
+        out = np.empty(value.shape, dtype=object)
+        for index in np.ndindex(value.shape):
+            out[index] = item_bytes(value[index])
+        return out
+    return item_bytes(value)
+
+
+def _refuse_items_without_hdf5_type(data: Any, *, where: str) -> None:
+    """Raise ``TypeError`` (or numpy's ``UnicodeDecodeError``), as h5py, for a value without
+    an HDF5 type: an object array (not tagged with an h5py dtype) whose items are not all
+    ``str``, all ``bytes`` or all references (an empty one included), or a list mixing strings
+    with other items (numpy makes it a ``<U`` array)."""
+    if isinstance(data, np.ndarray):
+        if data.dtype.kind != "O" or any(
+            check(data.dtype) is not None
+            for check in (h5py.check_string_dtype, h5py.check_vlen_dtype, h5py.check_ref_dtype)
+        ):
+            return
+        types = {type(item) for item in data.flat}
+        if len(types) == 1 and (
+            types <= {str, bytes} or issubclass(next(iter(types)), h5py.Reference)
+        ):
+            return
+        raise TypeError(f"{where}: object dtype {data.dtype} has no native HDF5 equivalent")
+    if isinstance(data, list | tuple):
+        leaves = _leaves(data)
+        if (
+            any(isinstance(leaf, str | bytes) for leaf in leaves)
+            and len({type(leaf) for leaf in leaves}) > 1
+        ):
+            kind = np.asarray(data).dtype  # raises numpy's error for bytes that are not ASCII
+            raise TypeError(f"{where}: no HDF5 type for a list of mixed items ({kind})")
+
+
+def _leaves(items: list[Any] | tuple[Any, ...]) -> list[Any]:
+    found: list[Any] = []
+    for item in items:
+        if isinstance(item, list | tuple):
+            found.extend(_leaves(item))
         else:
-            converted = value.astype(dtype)
+            found.append(item)
+    return found
+
+
+def _refuse_invalid_text(value: Any, *, where: str) -> None:
+    """Raise :class:`~hdmf_lindi.errors.LindiTextEncodeError` when ``value`` (a ``str`` or an
+    object array) holds a string that is not valid Unicode, as h5py."""
+    if isinstance(value, str):
+        items: Any = (value,)
+    elif isinstance(value, np.ndarray) and value.dtype.kind == "O":
+        items = value.reshape(-1)
     else:
-        converted = np.asarray(value, dtype=dtype)
-    return converted[()] if converted.ndim == 0 else converted
-
-
-def _as_text(value: Any, existing: Any) -> Any:
-    """``value`` as the text of a variable-length string attribute (``bytes`` decoded as
-    UTF-8, or Latin-1 when not valid UTF-8, as an attribute set to bytes is);
-    ``TypeError`` for anything else, as h5py."""
-
-    def text(item: Any) -> str:
-        if isinstance(item, (bytes, np.bytes_)):
-            return bytes_to_text(bytes(item))
-        if isinstance(item, (str, np.str_)):
-            return str(item)
-        raise TypeError("Can't implicitly convert non-string objects to strings")
-
-    if isinstance(value, (list, tuple, np.ndarray)):
-        items = np.asarray(value, dtype=object)
-        out = np.empty(items.shape, dtype=object)
-        for index in np.ndindex(items.shape):
-            out[index] = text(items[index])
-        return out if isinstance(existing, np.ndarray) or out.ndim else out[()]
-    return text(value) if isinstance(existing, str) else np.array(text(value), dtype=object)
+        return
+    for item in items:
+        if isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise LindiTextEncodeError(f"{where}: {exc}", exc) from None
 
 
 def _normalized_attr_value(data: Any, *, shape: Any, dtype: Any) -> Any:

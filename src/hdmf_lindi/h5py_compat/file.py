@@ -12,8 +12,9 @@ import h5py
 
 from hdmf_lindi import _json
 from hdmf_lindi._paths import basename, join_path, normalize_path, parent_path
-from hdmf_lindi.conventions.model import NodeKind, Reference
+from hdmf_lindi.conventions.model import NodeKind, Reference, SoftLink
 from hdmf_lindi.errors import (
+    LindiDanglingLinkError,
     LindiFormatError,
     LindiReadOnlyError,
     LindiSourceError,
@@ -591,13 +592,48 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             return None
         return hierarchy.node(join_path(parent.path, basename(path)))
 
+    def _link_exists(self, path: str) -> bool:
+        """Whether a link is named ``path`` (its last component not followed), as h5py's
+        ``name in group`` answers: ``False`` when a component on the way is missing, a
+        dataset, or a soft link to a missing object; a soft link on the way whose target's
+        group cannot be reached raises :class:`LindiDanglingLinkError` (a ``RuntimeError``,
+        as h5py's) and a soft link cycle raises :class:`LindiLinkCycleError`."""
+        hierarchy = self._hierarchy
+        parts = [part for part in normalize_path(path).split("/") if part]
+        current = "/"
+        for index, part in enumerate(parts):
+            candidate = join_path(current, part)
+            node = hierarchy.node(candidate)
+            if node is None:
+                return False
+            if index == len(parts) - 1:
+                return True
+            if node.kind is NodeKind.SOFT_LINK and isinstance(node.link, SoftLink):
+                target = node.link.path
+                try:
+                    group = hierarchy.resolve(parent_path(target))
+                except LindiDanglingLinkError:
+                    group = None
+                if group is None or group.kind is not NodeKind.GROUP:
+                    raise LindiDanglingLinkError(
+                        f"{self._filename}: Unable to determine if {candidate!r} exists (its "
+                        f"target {target!r} is in no group)"
+                    )
+                try:
+                    node = hierarchy.resolve(target)
+                except LindiDanglingLinkError:
+                    return False
+                if node is None:
+                    return False
+            if node.kind is not NodeKind.GROUP:
+                return False
+            current = node.path
+        return True
+
     def _open_path(self, path: str) -> LindiH5pyGroup | LindiH5pyDataset | Any:
         """The group or dataset at ``path`` (soft links followed)."""
         path = normalize_path(path)
-        try:
-            node = self._hierarchy.resolve(path)
-        except KeyError as exc:
-            raise KeyError(f"{self._filename}: {exc.args[0] if exc.args else path}") from None
+        node = self._hierarchy.resolve(path)
         if node is None:
             linked = self._open_through_external_link(path)
             if linked is not None:

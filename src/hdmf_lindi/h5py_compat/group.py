@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -13,15 +14,18 @@ from hdmf_lindi._paths import basename, join_path, normalize_path, parent_path
 from hdmf_lindi.conventions.model import Node, NodeKind, Reference, SoftLink
 from hdmf_lindi.errors import (
     LindiCopyExistsError,
+    LindiCopyNotFoundError,
+    LindiDanglingLinkError,
     LindiExistsError,
     LindiLinkError,
     LindiLinkExistsError,
+    LindiNotAGroupError,
     LindiNotFoundError,
     LindiReadOnlyDeleteError,
     LindiUnsupportedError,
 )
 from hdmf_lindi.h5py_compat._create import dataset_info_for, nonzero_compound_fill
-from hdmf_lindi.h5py_compat.attributes import LindiH5pyAttributes
+from hdmf_lindi.h5py_compat.attributes import LindiH5pyAttributes, surrogates_as_bytes
 from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
 from hdmf_lindi.h5py_compat.links import (
     LindiH5pyExternalLink,
@@ -161,6 +165,8 @@ class LindiH5pyGroup(h5py.Group):
             path = self._path_of(name)
         except KeyError:
             return default
+        if not self._file_object._link_exists(path):
+            return default
         node = self._file_object._link_node(path)
         if node is None:
             return default
@@ -194,11 +200,9 @@ class LindiH5pyGroup(h5py.Group):
             raise TypeError(f"A name should be string or bytes, not {type(name)}")
         try:
             path = self._path_of(name)
-            if path == self._name:
-                return True
-            return self._file_object._link_node(path) is not None
         except KeyError:
             return False
+        return path == self._name or self._file_object._link_exists(path)
 
     def __iter__(self) -> Iterator[str]:
         yield from self._file_object._children(self._target)
@@ -211,13 +215,56 @@ class LindiH5pyGroup(h5py.Group):
 
     # ------------------------------------------------------------------ visiting
     def _visit_names(self, *, links: bool) -> Iterator[str]:
-        prefix = self._target.rstrip("/") + "/"
-        for node in self._file_object._hierarchy.walk(self._target):
-            if node.path == self._target:
-                continue
-            if not links and node.kind in (NodeKind.SOFT_LINK, NodeKind.EXTERNAL_LINK):
-                continue
-            yield node.path[len(prefix) :]
+        """Names below this group in lexicographic order, as ``H5Ovisit`` (``links=False``:
+        each group and dataset once, under the first of its names met) or ``H5Lvisit``
+        (``links=True``: every link, each group's members listed once) give them.
+
+        As HDF5: no group is entered twice, this one included; this group is reported again
+        when a cycle leads back to it, unless it has a second (hard link) name."""
+        hierarchy = self._file_object._hierarchy
+        entered = {self._target}
+        reported = {self._target} if self._has_second_name() else set()
+
+        def members(group: str, prefix: str) -> Iterator[str]:
+            for name in hierarchy.children(group):
+                node = hierarchy.node(join_path(group, name))
+                if node is None:
+                    continue
+                if node.kind is NodeKind.SOFT_LINK and isinstance(node.link, SoftLink):
+                    if not node.link.hard:
+                        if links:
+                            yield prefix + name
+                        continue
+                    node = hierarchy.node(node.link.path)
+                    if node is None:
+                        continue
+                elif node.kind is NodeKind.EXTERNAL_LINK:
+                    if links:
+                        yield prefix + name
+                    continue
+                if links:
+                    yield prefix + name
+                elif node.path not in reported:
+                    reported.add(node.path)
+                    yield prefix + name
+                if node.path in entered:
+                    continue
+                entered.add(node.path)
+                if node.kind is NodeKind.GROUP:
+                    yield from members(node.path, prefix + name + "/")
+
+        return members(self._target, "")
+
+    def _has_second_name(self) -> bool:
+        """Whether a hard link elsewhere names this group too (its HDF5 reference count is
+        above 1)."""
+        hierarchy = self._file_object._hierarchy
+        for link_path, target in hierarchy.soft_links().items():
+            if target == self._target:
+                node = hierarchy.node(link_path)
+                if node is not None and isinstance(node.link, SoftLink) and node.link.hard:
+                    return True
+        return False
 
     def visit(self, func: Callable[[str], Any]) -> Any:
         """Call ``func(name)`` for every group and dataset below this group, each once (soft
@@ -265,12 +312,21 @@ class LindiH5pyGroup(h5py.Group):
         raises ``OSError`` for a taken name then, ``ValueError`` for a new group or dataset)."""
         path = self._path_for(name)
         self._file_object._check_writable(f"{action} {path!r}")
-        if self._file_object._link_node(path) is not None:
+        node = self._file_object._link_node(path)
+        if node is not None:
+            self._refuse_link_cycle(node)
             error = LindiLinkExistsError if link else LindiExistsError
             raise error(
                 f"{self._file_object.filename}: cannot {action} {path!r}: name already exists"
             )
         return path
+
+    def _refuse_link_cycle(self, node: Node) -> None:
+        """Raise :class:`~hdmf_lindi.errors.LindiLinkCycleError` when ``node``, a name about to
+        be refused as taken, is a soft link in a cycle: HDF5 follows the link there first."""
+        if node.kind is NodeKind.SOFT_LINK:
+            with contextlib.suppress(LindiDanglingLinkError):
+                self._file_object._hierarchy.resolve(node.path)
 
     def create_group(self, name: str, track_order: bool | None = None) -> LindiH5pyGroup:
         """Create a group (and missing parents) at ``name``.
@@ -299,7 +355,7 @@ class LindiH5pyGroup(h5py.Group):
             return self.create_group(name)
         obj = self[name]
         if not isinstance(obj, LindiH5pyGroup):
-            raise TypeError(
+            raise LindiNotAGroupError(
                 f"{self._file_object.filename}: incompatible object "
                 f"({type(obj).__name__}) already exists at {obj.name!r}"
             )
@@ -337,7 +393,28 @@ class LindiH5pyGroup(h5py.Group):
         """
         if name is None:
             raise LindiUnsupportedError("anonymous datasets (name=None) are not supported")
-        # h5py checks the arguments before the name
+        text = name.decode() if isinstance(name, bytes) else name
+        if isinstance(text, str) and "/" in text.lstrip("/"):
+            # as h5py: the parent group first (it stays when the dataset is refused)
+            parent, _, leaf = text.rpartition("/")
+            group = self.require_group(parent)
+            return group._create_dataset_here(leaf, shape, dtype, data, **kwds)
+        return self._create_dataset_here(name, shape, dtype, data, **kwds)
+
+    def _create_dataset_here(
+        self,
+        name: str | bytes,
+        shape: Any,
+        dtype: Any,
+        data: Any,
+        *,
+        as_link: bool = False,
+        **kwds: Any,
+    ) -> LindiH5pyDataset:
+        """:meth:`create_dataset` without making the parent group first (the hierarchy makes
+        missing groups once the dataset is accepted); the arguments are checked before the
+        name, as h5py checks them. ``as_link``: a taken name raises as for a new link
+        (``group[name] = data``)."""
         info, values, codecs = dataset_info_for(
             shape=shape,
             dtype=dtype,
@@ -345,7 +422,7 @@ class LindiH5pyGroup(h5py.Group):
             where=f"{self._file_object.filename}:{self._path_for(name)}",
             **kwds,
         )
-        path = self._new_path(name, "create dataset")
+        path = self._new_path(name, "create link" if as_link else "create dataset", link=as_link)
         self._file_object._hierarchy.create_dataset(path, info, data=values, codecs=codecs)
         self._file_object._changed()
         return self._file_object._open_path(self._path_of(name))
@@ -404,8 +481,7 @@ class LindiH5pyGroup(h5py.Group):
         to it (LINDI's stand-in for a hard link); anything else becomes a new dataset."""
         if isinstance(obj, h5py.SoftLink):
             path = self._new_path(name, "create soft link", link=True)
-            target = join_path(parent_path(path), obj.path)
-            self._file_object._hierarchy.create_soft_link(path, target)
+            self._file_object._hierarchy.create_soft_link(path, obj.path)
         elif isinstance(obj, h5py.ExternalLink):
             path = self._new_path(name, "create external link", link=True)
             self._file_object._hierarchy.create_external_link(path, obj.filename, obj.path)
@@ -417,8 +493,7 @@ class LindiH5pyGroup(h5py.Group):
                 f"{self._file_object.filename}: cannot link to {obj!r}, which is in another file"
             )
         else:
-            self._new_path(name, "create link", link=True)
-            self.create_dataset(name, data=obj)
+            self._create_dataset_here(name, None, None, obj, as_link=True)
             return
         self._file_object._changed()
 
@@ -486,20 +561,30 @@ class LindiH5pyGroup(h5py.Group):
         TypeError
             When ``dest`` is a dataset.
         """
+        where = self._file_object.filename
         if isinstance(source, (str, bytes)):
-            source = self[source]
+            try:
+                source = self[source]
+            except KeyError as exc:
+                if isinstance(exc, LindiDanglingLinkError):
+                    raise
+                raise LindiCopyNotFoundError(
+                    f"{where}: Unable to copy object ({self._path_of(source)!r} doesn't exist)"
+                ) from None
         if isinstance(dest, h5py.Group):
             dest_name = name if name is not None else basename(source.name)
             if not dest_name:
                 raise ValueError("copying the root group needs a name for the copy")
             dest_group = dest
+            if isinstance(dest, LindiH5pyGroup):
+                dest._refuse_copy_through_soft_link(dest_name)
         elif isinstance(dest, h5py.HLObject):
             raise TypeError("Destination must be path or Group object")
         else:
+            self._refuse_copy_through_soft_link(dest)
             dest_path = self._path_of(dest)
             dest_name = basename(dest_path)
             dest_group = None
-        where = self._file_object.filename
         # what is copied is the source as it is before the destination's groups are made
         # (copying "/a" to "/a/c/c" does not copy the new "/a/c")
         nodes = (
@@ -537,6 +622,29 @@ class LindiH5pyGroup(h5py.Group):
             return
         _copy_object(source, dest_group, dest_name, shallow=shallow, without_attrs=without_attrs)
 
+    def _refuse_copy_through_soft_link(self, name: str | bytes) -> None:
+        """Refuse a copy to ``name`` (below this group) when a soft link is on the way there:
+        HDF5's ``H5Ocopy`` cannot copy to such a path and h5py raises ``RuntimeError``."""
+        text = name.decode() if isinstance(name, bytes) else name
+        hierarchy = self._file_object._hierarchy
+        current = "/" if text.startswith("/") else self._target
+        for part in [p for p in text.split("/") if p][:-1]:
+            node = hierarchy.node(join_path(current, part))
+            if node is None:
+                return
+            if node.kind is NodeKind.SOFT_LINK and isinstance(node.link, SoftLink):
+                if not node.link.hard:
+                    raise LindiUnsupportedError(
+                        f"{self._file_object.filename}: Unable to copy object to {text!r}: "
+                        f"{node.path!r} on the way is a soft link (HDF5 cannot copy through "
+                        "one; copy into the group it names instead)"
+                    )
+                current = node.link.path
+            elif node.kind is NodeKind.GROUP:
+                current = node.path
+            else:
+                return
+
     def move(self, source: str, dest: str) -> None:
         """Move (rename) ``source`` to ``dest``, as ``h5py.Group.move``: a soft or external
         link is moved as it is; a group or dataset is copied to ``dest`` (chunk refs, not
@@ -571,7 +679,9 @@ class LindiH5pyGroup(h5py.Group):
         node = root._link_node(src_path)
         if node is None:
             raise LindiNotFoundError(f"{where}: Unable to move link (no object named {src_path!r})")
-        if root._link_node(dst_path) is not None:
+        taken = root._link_node(dst_path)
+        if taken is not None:
+            self._refuse_link_cycle(taken)
             raise LindiExistsError(
                 f"{where}: Unable to move link (an object named {dst_path!r} already exists)"
             )
@@ -644,10 +754,10 @@ def _copy_object(
                 member = copied.create_group(child)
                 if not without_attrs:
                     for key, value in source[child].attrs.items():
-                        member.attrs[key] = value
+                        member.attrs[key] = surrogates_as_bytes(value)
     if not without_attrs:
         for key, value in source.attrs.items():
-            copied.attrs[key] = value
+            copied.attrs[key] = surrogates_as_bytes(value)
 
 
 def _has_fillvalue(dataset: h5py.Dataset) -> bool:
@@ -685,7 +795,6 @@ def _copy_tree(
     shallow: bool = False,
     without_attrs: bool = False,
     copy_linked_objects: bool = False,
-    copied: dict[str, str] | None = None,
     nodes: list[Node] | None = None,
 ) -> None:
     """Copy the object at ``source_root`` of ``source`` (links resolved) to ``dest_root`` of
@@ -694,23 +803,72 @@ def _copy_tree(
     object point into the copy.
 
     ``copy_linked_objects``: a second name of an object outside ``source_root`` (a hard link
-    in HDF5) is copied as the object, as ``H5Ocopy`` does (once per object: its other names
-    in the copy link to that copy); otherwise it stays a link to the object (a move).
-    ``copied`` maps the source paths copied so far to their copies. ``nodes``: the source's
-    nodes, walked before the destination's parent groups were made."""
+    in HDF5) is copied as the object, as ``H5Ocopy`` does: once per object, its other names
+    in the copy (cycles included) link to that copy; otherwise it stays a link to the object
+    (a move). ``nodes``: the source's nodes, walked before the destination's parent groups
+    were made. Everything copied is read before anything is written, so a copy into the
+    source, or into an object it reaches, copies the source as it was."""
+    source_hierarchy = source._hierarchy
+    snapshots = {
+        source_root: nodes if nodes is not None else list(source_hierarchy.walk(source_root))
+    }
+    if copy_linked_objects:
+        pending = [source_root]
+        while pending:
+            for node in snapshots[pending.pop()]:
+                link = node.link
+                if (
+                    node.kind is NodeKind.SOFT_LINK
+                    and isinstance(link, SoftLink)
+                    and link.hard
+                    and link.path not in snapshots
+                ):
+                    snapshots[link.path] = list(source_hierarchy.walk(link.path))
+                    pending.append(link.path)
+    _write_copy(
+        source,
+        source_root,
+        dest,
+        dest_root,
+        snapshots,
+        copied={},
+        shallow=shallow,
+        without_attrs=without_attrs,
+        copy_linked_objects=copy_linked_objects,
+    )
+
+
+def _write_copy(
+    source: LindiH5pyFile,
+    source_root: str,
+    dest: LindiH5pyFile,
+    dest_root: str,
+    snapshots: dict[str, list[Node]],
+    *,
+    copied: dict[str, str],
+    shallow: bool,
+    without_attrs: bool,
+    copy_linked_objects: bool,
+) -> None:
+    """Write the copy :func:`_copy_tree` planned: ``snapshots[source_root]`` to
+    ``dest_root``; ``copied`` maps the source objects copied so far to their copies."""
     source_hierarchy = source._hierarchy
     dest_hierarchy = dest._hierarchy
-    if copied is None:
-        copied = {}
     copied[source_root] = dest_root
     prefix_length = len(source_root.rstrip("/")) + 1
-    if nodes is None:
-        nodes = list(source_hierarchy.walk(source_root))
-    for node in nodes:
+    linked_subtree: str | None = None
+    for node in snapshots[source_root]:
+        if linked_subtree is not None and _inside(node.path, linked_subtree):
+            continue
         relative = node.path[prefix_length:] if node.path != source_root else ""
         if shallow and "/" in relative:
             continue
         path = join_path(dest_root, relative) if relative else dest_root
+        if relative and node.path in copied:
+            # an object this copy holds again (a hard link cycle): a second name of its copy
+            dest_hierarchy.create_soft_link(path, copied[node.path], hard=True)
+            linked_subtree = node.path
+            continue
         attrs = {} if without_attrs else dict(node.attrs)
         if node.kind is NodeKind.GROUP:
             dest_hierarchy.create_group(path, attrs)
@@ -720,15 +878,17 @@ def _copy_tree(
             moved = _moved(target, list(copied.items()) if hard else [(source_root, dest_root)])
             if moved is not None:
                 dest_hierarchy.create_soft_link(path, moved, hard=hard)
-            elif hard and copy_linked_objects and not _inside(source_root, target):
-                _copy_tree(
+            elif hard and copy_linked_objects and target in snapshots:
+                _write_copy(
                     source,
                     target,
                     dest,
                     path,
+                    snapshots,
+                    copied=copied,
+                    shallow=False,
                     without_attrs=without_attrs,
                     copy_linked_objects=True,
-                    copied=copied,
                 )
             else:
                 dest_hierarchy.create_soft_link(path, target, hard=hard)

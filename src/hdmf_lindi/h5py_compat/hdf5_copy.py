@@ -21,6 +21,7 @@ import numpy as np
 
 from hdmf_lindi._row_blocks import block_rows
 from hdmf_lindi.errors import LindiUnsupportedError
+from hdmf_lindi.h5py_compat.attributes import surrogates_as_bytes
 from hdmf_lindi.h5py_compat.objectid import LindiObjectId
 
 __all__ = ["install"]
@@ -97,7 +98,7 @@ def _copy_by_value(
             copied[block] = view[block]
     if not without_attrs:
         for key, value in view.attrs.items():
-            copied.attrs[key] = value
+            copied.attrs[key] = surrogates_as_bytes(value)
 
 
 def _has_references(dtype: np.dtype[Any]) -> bool:
