@@ -188,22 +188,28 @@ def _modified_as_h5py(
 def surrogates_as_bytes(value: Any) -> Any:
     """An attribute value read from one file as a value to write to another (a copy): strings
     holding lone surrogates, as h5py reads bytes that are not valid UTF-8, as those bytes
-    (h5py refuses such strings, not the bytes, which read back as the same strings)."""
+    (h5py refuses such strings, not the bytes, which read back as the same strings); in an
+    array, every string then (h5py refuses an array mixing strings and bytes)."""
 
-    def item_bytes(item: Any) -> Any:
+    def needs_bytes(item: Any) -> bool:
         if isinstance(item, str) and not item.isascii():
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                return item.encode("utf-8", errors="surrogateescape")
-        return item
+                return True
+        return False
 
     if isinstance(value, np.ndarray) and value.dtype.kind == "O":
+        if not any(needs_bytes(item) for item in value.flat):
+            return value
         out = np.empty(value.shape, dtype=object)
         for index in np.ndindex(value.shape):
-            out[index] = item_bytes(value[index])
+            item = value[index]
+            out[index] = (
+                item.encode("utf-8", errors="surrogateescape") if isinstance(item, str) else item
+            )
         return out
-    return item_bytes(value)
+    return value.encode("utf-8", errors="surrogateescape") if needs_bytes(value) else value
 
 
 def _refuse_items_without_hdf5_type(data: Any, *, where: str) -> None:
