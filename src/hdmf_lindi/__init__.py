@@ -40,6 +40,7 @@ from hdmf_lindi.errors import (
     LindiShapeError,
     LindiSourceError,
     LindiTextEncodeError,
+    LindiTooManyLinksError,
     LindiUnsupportedError,
 )
 from hdmf_lindi.storage.reference_map import ReferenceMap
@@ -123,6 +124,7 @@ __all__ = [
     "LindiSourceError",
     "LindiStore",
     "LindiTextEncodeError",
+    "LindiTooManyLinksError",
     "LindiUnsupportedError",
     "LocalCache",
     "ReferenceMap",

@@ -13,6 +13,7 @@ soft links in every component of a path.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import threading
 from collections import OrderedDict
@@ -42,6 +43,7 @@ from hdmf_lindi.errors import (
     LindiReadOnlyError,
     LindiSecurityError,
     LindiShapeError,
+    LindiTooManyLinksError,
     LindiUnsupportedError,
 )
 
@@ -61,9 +63,24 @@ type Selection = Any
 """Anything numpy basic indexing accepts (ints, slices, Ellipsis, tuples of those), plus
 integer lists/arrays along axes (orthogonal, as h5py) and a boolean mask of the full shape."""
 
+_MAX_SOFT_LINKS = 16
+"""Soft links one traversal of a path follows at most (HDF5's ``H5L_NUM_LINKS``)."""
 _MAX_LINK_DEPTH = 40
+"""Links (hard-link marks included) followed one inside the other at most (a malformed cycle)."""
 _INLINE_READ_MAX_BYTES = 4 << 20
 _ZARR_READ_CONCURRENCY = 64
+
+
+@dataclasses.dataclass
+class _Traversal:
+    """Links followed so far while resolving one path."""
+
+    followed: int = 0
+    """Soft links followed (HDF5 counts every one)."""
+    soft_depth: int = 0
+    """Soft links being followed, one inside the other."""
+    depth: int = 0
+    """Links being followed, one inside the other (hard-link marks included)."""
 
 
 class Hierarchy:
@@ -171,14 +188,12 @@ class Hierarchy:
 
     def resolve(self, path: str) -> Node | None:
         """The node at ``path`` with soft links followed (in every component of the path);
-        ``None`` when nothing is there. A dangling soft link raises ``KeyError`` naming it."""
-        return self._resolve(normalize_path(path), 0)
+        ``None`` when nothing is there. A dangling soft link raises ``KeyError`` naming it;
+        more soft links than HDF5 follows in one traversal (16: a cycle, or a long chain)
+        raise :class:`~hdmf_lindi.errors.LindiLinkCycleError`."""
+        return self._resolve(normalize_path(path), _Traversal())
 
-    def _resolve(self, path: str, depth: int) -> Node | None:
-        if depth > _MAX_LINK_DEPTH:
-            raise LindiLinkCycleError(
-                f"{self._meta.source}: {path}: too many levels of soft links (a cycle)"
-            )
+    def _resolve(self, path: str, traversal: _Traversal) -> Node | None:
         current = "/"
         node = self.node("/")
         for name in path.strip("/").split("/") if path != "/" else []:
@@ -193,7 +208,7 @@ class Hierarchy:
                 return None
             if node.kind is NodeKind.SOFT_LINK:
                 assert isinstance(node.link, SoftLink)
-                target = self._resolve(normalize_path(node.link.path), depth + 1)
+                target = self._follow(candidate, node.link, traversal)
                 if target is None:
                     raise LindiDanglingLinkError(
                         f"{self._meta.source}: {candidate}: dangling soft link to {node.link.path}"
@@ -203,6 +218,30 @@ class Hierarchy:
             else:
                 current = candidate
         return node
+
+    def _follow(self, path: str, link: SoftLink, traversal: _Traversal) -> Node | None:
+        """The target of the link at ``path``, counted as HDF5 counts soft links (a link
+        marked hard stands for a second name, which HDF5 does not count)."""
+        if not link.hard:
+            traversal.followed += 1
+            if traversal.followed > _MAX_SOFT_LINKS:
+                # HDF5 (and h5py's exception type) tells links followed one inside the other
+                # from links followed one after the other
+                nested = traversal.followed == traversal.soft_depth + 1
+                error = LindiLinkCycleError if nested else LindiTooManyLinksError
+                raise error(
+                    f"{self._meta.source}: {path}: too many soft links to follow (more than "
+                    f"{_MAX_SOFT_LINKS}: a cycle?)"
+                )
+        if traversal.depth >= _MAX_LINK_DEPTH:
+            raise LindiLinkCycleError(f"{self._meta.source}: {path}: the links form a cycle")
+        traversal.depth += 1
+        traversal.soft_depth += 0 if link.hard else 1
+        try:
+            return self._resolve(normalize_path(link.path), traversal)
+        finally:
+            traversal.depth -= 1
+            traversal.soft_depth -= 0 if link.hard else 1
 
     def children(self, path: str) -> list[str]:
         """Sorted names of the children of the group at ``path`` (links not followed)."""

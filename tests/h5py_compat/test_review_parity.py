@@ -1201,3 +1201,54 @@ def test_visit_from_a_group_a_cycle_leads_back_to(
     assert_same(*files, lambda f: _visited(f["c/a/a/b"]))
     assert_same(*files, lambda f: _visited(f["c"]))
     assert_same(*files, _visited)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("x", id="self-link"),
+        pytest.param("x/y", id="through-self-link"),
+        pytest.param("m", id="two-link-cycle"),
+        pytest.param("p/z", id="link-through-itself"),
+        pytest.param("g/l", id="cycle-through-group-link"),
+        pytest.param("a/b", id="into-cycle-through-group-link"),
+        pytest.param("h/u", id="many-group-links"),
+        pytest.param("g/" + "/".join(["s"] * 16) + "/t", id="16-links-in-a-row"),
+        pytest.param("g/" + "/".join(["s"] * 17) + "/t", id="17-links-in-a-row"),
+        pytest.param("c16", id="16-links-one-inside-the-other"),
+        pytest.param("c17", id="17-links-one-inside-the-other"),
+        pytest.param(
+            "g/hard/hard/hard/hard/hard/hard/hard/hard/hard/hard/hard/hard/hard/hard/hard/t"
+        ),
+    ],
+)
+def test_soft_link_limits_and_cycles_raise_as_h5py(
+    files: tuple[h5py.File, LindiH5pyFile], path: str
+) -> None:
+    """HDF5 follows at most 16 soft links in one traversal of a path: h5py raises
+    ``RuntimeError`` when they are followed one inside the other (a cycle of links) and
+    ``KeyError`` when some are followed one after the other (a soft link standing for a group on
+    the way), so ``get`` returns its default then (found by the fuzzer: LINDI raised the
+    cycle's error for ``get``, and followed a chain of 17 links); second (hard link) names do
+    not count."""
+    for f in files:
+        f.create_group("g/t")
+        f["g/s"] = h5py.SoftLink("/g")
+        f["g/hard"] = f["g"]
+        f["g/l"] = h5py.SoftLink("/g/s/l")
+        f["a/b"] = h5py.SoftLink("/g/l")
+        f["x"] = h5py.SoftLink("/x")
+        f["m"] = h5py.SoftLink("/n")
+        f["n"] = h5py.SoftLink("/m")
+        f["p"] = h5py.SoftLink("/p/q")
+        f.create_group("h")
+        f["h/t"] = h5py.SoftLink("/h")
+        f["h/u"] = h5py.SoftLink("/h/t/t/t/u")
+        for length in (16, 17):
+            for i in range(length):
+                f[f"c{length}_{i}" if i else f"c{length}"] = h5py.SoftLink(
+                    f"/c{length}_{i + 1}" if i + 1 < length else "/g/t"
+                )
+    assert_same(*files, lambda f: f[path].name)
+    assert_same(*files, lambda f: f.get(path) is None)
+    assert_same(*files, lambda f: path in f)
