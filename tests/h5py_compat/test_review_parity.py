@@ -1252,3 +1252,26 @@ def test_soft_link_limits_and_cycles_raise_as_h5py(
     assert_same(*files, lambda f: f[path].name)
     assert_same(*files, lambda f: f.get(path) is None)
     assert_same(*files, lambda f: path in f)
+
+
+@pytest.mark.parametrize("link", ["l1", "l2", "l3", "l4", "l5"])
+def test_names_through_a_link_to_a_dangling_link(
+    files: tuple[h5py.File, LindiH5pyFile], link: str
+) -> None:
+    """``name in group`` and ``get(name, getlink=True)`` through a soft link to another soft
+    link follow the chain: h5py raises ``RuntimeError`` when a target on the way is in no
+    group, else says the name is not there (found by the fuzzer: LINDI said not there)."""
+    for f in files:
+        f.create_group("b")
+        f.create_group("g")
+        f["b/c"] = h5py.SoftLink("/a/c")
+        f["b/d"] = h5py.SoftLink("/g/missing")
+        f["b/e"] = h5py.SoftLink("/b/d")
+        f["b/f"] = h5py.SoftLink("/b/c")
+        for name, target in zip(
+            ["l1", "l2", "l3", "l4", "l5"], ["c", "d", "e", "f", "/g"], strict=True
+        ):
+            f[name] = h5py.SoftLink(target if target.startswith("/") else f"/b/{target}")
+    assert_same(*files, lambda f: f"{link}/x" in f)
+    assert_same(*files, lambda f: f.get(f"{link}/x", getlink=True) is None)
+    assert_same(*files, lambda f: link in f)

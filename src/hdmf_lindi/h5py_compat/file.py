@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from types import TracebackType
@@ -609,18 +610,26 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             if index == len(parts) - 1:
                 return True
             if node.kind is NodeKind.SOFT_LINK and isinstance(node.link, SoftLink):
-                target = node.link.path
+                followed = node
+                while followed.kind is NodeKind.SOFT_LINK and isinstance(followed.link, SoftLink):
+                    target = followed.link.path
+                    try:
+                        group = hierarchy.resolve(parent_path(target))
+                    except LindiDanglingLinkError:
+                        group = None
+                    if group is None or group.kind is not NodeKind.GROUP:
+                        raise LindiDanglingLinkError(
+                            f"{self._filename}: Unable to determine if {candidate!r} exists "
+                            f"(the target {target!r} of a link on the way is in no group)"
+                        )
+                    linked = hierarchy.node(join_path(group.path, basename(target)))
+                    if linked is None:
+                        return False
+                    with contextlib.suppress(LindiDanglingLinkError):
+                        hierarchy.resolve(linked.path)  # a cycle raises
+                    followed = linked
                 try:
-                    group = hierarchy.resolve(parent_path(target))
-                except LindiDanglingLinkError:
-                    group = None
-                if group is None or group.kind is not NodeKind.GROUP:
-                    raise LindiDanglingLinkError(
-                        f"{self._filename}: Unable to determine if {candidate!r} exists (its "
-                        f"target {target!r} is in no group)"
-                    )
-                try:
-                    node = hierarchy.resolve(target)
+                    node = hierarchy.resolve(followed.path)
                 except LindiDanglingLinkError:
                     return False
                 if node is None:
