@@ -10,6 +10,7 @@ __all__ = [
     "LindiCopyExistsError",
     "LindiCopyNotFoundError",
     "LindiDanglingLinkError",
+    "LindiDtypeError",
     "LindiError",
     "LindiExistsError",
     "LindiExtentError",
@@ -148,6 +149,11 @@ class LindiCopyNotFoundError(LindiNotFoundError, RuntimeError):
 class LindiLinkError(LindiError, ValueError):
     """A link operation cannot be done (moving a group into itself; h5py raises
     ``ValueError``)."""
+
+
+class LindiDtypeError(LindiError, TypeError):
+    """A value has no HDF5 type (an object array of other items than strings or references, a
+    list mixing strings with other items): h5py raises ``TypeError``."""
 
 
 class LindiIndexError(LindiError, IndexError):

@@ -1275,3 +1275,29 @@ def test_names_through_a_link_to_a_dangling_link(
     assert_same(*files, lambda f: f"{link}/x" in f)
     assert_same(*files, lambda f: f.get(f"{link}/x", getlink=True) is None)
     assert_same(*files, lambda f: link in f)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(object(), id="object"),
+        pytest.param({"a": 1}, id="dict"),
+        pytest.param(np.array([object()]), id="object-array"),
+        pytest.param(np.array([1, "a"], dtype=object), id="object-array-mixed"),
+        pytest.param(np.array([], dtype=object), id="empty-object-array"),
+        pytest.param([1, "a"], id="list-mixed"),
+        pytest.param([b"a", "b"], id="list-str-bytes"),
+        pytest.param(np.array(["a", "b"], dtype=object), id="object-array-of-str"),
+        pytest.param(["a", "b"], id="list-of-str"),
+    ],
+)
+def test_create_dataset_refuses_values_without_an_hdf5_type_as_h5py(
+    files: tuple[h5py.File, LindiH5pyFile], data: Any
+) -> None:
+    """h5py raises ``TypeError`` for data without an HDF5 type; LINDI raised
+    ``LindiUnsupportedError`` (a ``NotImplementedError``) or ``LindiFormatError``."""
+    assert_same(*files, lambda f: f.create_dataset("x", data=data).shape)
+    assert_same(*files, lambda f: sorted(f))
+    if outcome(files[0], lambda f: f.create_dataset("y", data=data))[0] == "raises":
+        with pytest.raises(LindiError, match="actual"):
+            files[1].create_dataset("y", data=data)

@@ -11,7 +11,11 @@ from hdmf_lindi.conventions.datasets import data_kind_of
 from hdmf_lindi.conventions.model import DatasetInfo, HDF5Layout, Reference
 from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat._filters import h5py_filter_codecs
-from hdmf_lindi.h5py_compat._values import coerce_values, hdf5_converted
+from hdmf_lindi.h5py_compat._values import (
+    coerce_values,
+    hdf5_converted,
+    refuse_items_without_hdf5_type,
+)
 from hdmf_lindi.h5py_compat.reference import to_model_values
 
 __all__ = ["dataset_info_for", "nonzero_compound_fill", "normalized_dtype"]
@@ -140,6 +144,8 @@ def dataset_info_for(
         raise TypeError(f"{where}: unsupported create_dataset arguments {sorted(unknown)}")
     if isinstance(data, h5py.Empty):
         raise LindiUnsupportedError(f"{where}: HDF5 null dataspaces (h5py.Empty) are not supported")
+    if dtype is None and data is not None:
+        refuse_items_without_hdf5_type(data, where=where)
     data = to_model_values(data)
     if dtype is not None:
         dt = normalized_dtype(dtype)

@@ -9,9 +9,9 @@ from typing import Any
 import h5py
 import numpy as np
 
-from hdmf_lindi.conventions.model import DataKind, DatasetInfo
+from hdmf_lindi.conventions.model import DataKind, DatasetInfo, Reference
 from hdmf_lindi.conventions.values import refuse_embedded_nul
-from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
+from hdmf_lindi.errors import LindiDtypeError, LindiShapeError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat.reference import to_model_values
 
 __all__ = [
@@ -196,3 +196,52 @@ def compound_array(val: Any, dtype: np.dtype[Any]) -> np.ndarray:
     for i, row in enumerate(rows):
         out[i] = row
     return out
+
+
+def refuse_items_without_hdf5_type(data: Any, *, where: str) -> None:
+    """Raise :class:`~hdmf_lindi.errors.LindiDtypeError` (a ``TypeError``; or numpy's
+    ``UnicodeDecodeError``), as h5py, for a value without an HDF5 type: an object array (not
+    tagged with an h5py dtype) whose items are not all ``str``, all ``bytes`` or all references
+    (an empty one included), a list mixing strings with other items (numpy makes it a ``<U``
+    array), or another object numpy can only hold as an object (a ``dict``)."""
+    if isinstance(data, np.ndarray):
+        if data.dtype.kind != "O" or any(
+            check(data.dtype) is not None
+            for check in (h5py.check_string_dtype, h5py.check_vlen_dtype, h5py.check_ref_dtype)
+        ):
+            return
+        types = {type(item) for item in data.flat}
+        if types in ({str}, {bytes}):
+            return
+        references = {t for t in types if issubclass(t, h5py.Reference | Reference)}
+        if references and types <= references | {type(None)}:
+            return  # None: a null reference
+        raise LindiDtypeError(f"{where}: object dtype {data.dtype} has no native HDF5 equivalent")
+    if not isinstance(data, list | tuple):
+        # an array-like with a dtype (h5py, zarr, dask) is not read here
+        if (
+            data is not None
+            and not hasattr(data, "dtype")
+            and not isinstance(data, str | bytes | int | float | complex)
+            and not isinstance(data, h5py.Reference | Reference)
+            and np.asarray(data).dtype.kind == "O"
+        ):
+            raise LindiDtypeError(f"{where}: {type(data).__name__} has no HDF5 equivalent")
+        return
+    leaves = _leaves(data)
+    if (
+        any(isinstance(leaf, str | bytes) for leaf in leaves)
+        and len({type(leaf) for leaf in leaves}) > 1
+    ):
+        kind = np.asarray(data).dtype  # raises numpy's error for bytes that are not ASCII
+        raise LindiDtypeError(f"{where}: no HDF5 type for a list of mixed items ({kind})")
+
+
+def _leaves(items: list[Any] | tuple[Any, ...]) -> list[Any]:
+    found: list[Any] = []
+    for item in items:
+        if isinstance(item, list | tuple):
+            found.extend(_leaves(item))
+        else:
+            found.append(item)
+    return found

@@ -16,6 +16,7 @@ from hdmf_lindi.errors import (
     LindiTextEncodeError,
     LindiUnsupportedError,
 )
+from hdmf_lindi.h5py_compat._values import refuse_items_without_hdf5_type
 from hdmf_lindi.h5py_compat.reference import to_h5py_values, to_model_values
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class LindiH5pyAttributes(h5py.AttributeManager):
         self._file._check_writable(f"set attribute {name!r} of {self._path!r}")
         where = f"{self._file.filename}: {self._path}: attribute {name!r}"
         if dtype is None:
-            _refuse_items_without_hdf5_type(data, where=where)
+            refuse_items_without_hdf5_type(data, where=where)
         value = _normalized_attr_value(data, shape=shape, dtype=dtype)
         _refuse_invalid_text(value, where=where)
         refuse_embedded_nul(value, where=where)
@@ -210,43 +211,6 @@ def surrogates_as_bytes(value: Any) -> Any:
             )
         return out
     return value.encode("utf-8", errors="surrogateescape") if needs_bytes(value) else value
-
-
-def _refuse_items_without_hdf5_type(data: Any, *, where: str) -> None:
-    """Raise ``TypeError`` (or numpy's ``UnicodeDecodeError``), as h5py, for a value without
-    an HDF5 type: an object array (not tagged with an h5py dtype) whose items are not all
-    ``str``, all ``bytes`` or all references (an empty one included), or a list mixing strings
-    with other items (numpy makes it a ``<U`` array)."""
-    if isinstance(data, np.ndarray):
-        if data.dtype.kind != "O" or any(
-            check(data.dtype) is not None
-            for check in (h5py.check_string_dtype, h5py.check_vlen_dtype, h5py.check_ref_dtype)
-        ):
-            return
-        types = {type(item) for item in data.flat}
-        if len(types) == 1 and (
-            types <= {str, bytes} or issubclass(next(iter(types)), h5py.Reference)
-        ):
-            return
-        raise TypeError(f"{where}: object dtype {data.dtype} has no native HDF5 equivalent")
-    if isinstance(data, list | tuple):
-        leaves = _leaves(data)
-        if (
-            any(isinstance(leaf, str | bytes) for leaf in leaves)
-            and len({type(leaf) for leaf in leaves}) > 1
-        ):
-            kind = np.asarray(data).dtype  # raises numpy's error for bytes that are not ASCII
-            raise TypeError(f"{where}: no HDF5 type for a list of mixed items ({kind})")
-
-
-def _leaves(items: list[Any] | tuple[Any, ...]) -> list[Any]:
-    found: list[Any] = []
-    for item in items:
-        if isinstance(item, list | tuple):
-            found.extend(_leaves(item))
-        else:
-            found.append(item)
-    return found
 
 
 def _refuse_invalid_text(value: Any, *, where: str) -> None:
