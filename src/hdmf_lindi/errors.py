@@ -127,16 +127,17 @@ class LindiDanglingLinkError(LindiNotFoundError, OSError, RuntimeError):
 
 
 class LindiLinkCycleError(LindiError, RuntimeError, OSError):
-    """Soft links that lead back to themselves: a path's traversal would follow more than
-    HDF5's 16 soft links, one inside the other (h5py raises ``RuntimeError``, "too many
-    links"; ``OSError`` to create a dataset at such a name)."""
+    """Soft links that lead back to themselves (or a chain of them): a path's traversal would
+    follow more than HDF5's 16 soft links, the last of them 11 or more deep, each followed
+    inside the one before (h5py raises ``RuntimeError``, "too many links"; ``OSError`` to
+    create a dataset at such a name)."""
 
 
 class LindiTooManyLinksError(LindiLinkCycleError, KeyError):
-    """A path's traversal would follow more than HDF5's 16 soft links in all, some of them one
-    after the other (soft links standing for groups on the way, as in a cycle through such a
-    link: ``/g/l`` -> ``/g/s/l`` with ``/g/s`` -> ``/g``): HDF5 reports the object as not
-    found and h5py raises ``KeyError``, so ``get`` gives its default."""
+    """A path's traversal would follow more than HDF5's 16 soft links, the last of them fewer
+    than 11 deep (soft links standing for groups on the way, followed one after the other, as
+    in a cycle ``/g/l`` -> ``/g/s/l`` with ``/g/s`` -> ``/g``): h5py raises ``KeyError``, so
+    ``get`` gives its default."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

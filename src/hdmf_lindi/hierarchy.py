@@ -65,6 +65,10 @@ integer lists/arrays along axes (orthogonal, as h5py) and a boolean mask of the 
 
 _MAX_SOFT_LINKS = 16
 """Soft links one traversal of a path follows at most (HDF5's ``H5L_NUM_LINKS``)."""
+_DEEP_LINK_ERROR_DEPTH = 11
+"""h5py raises ``RuntimeError`` for the link HDF5 cannot follow when it is this many soft links
+deep (each followed inside the one before) or deeper, ``KeyError`` otherwise: HDF5's error
+stack (32 entries) then no longer holds the "not found" error h5py turns into ``KeyError``."""
 _MAX_LINK_DEPTH = 40
 """Links (hard-link marks included) followed one inside the other at most (a malformed cycle)."""
 _INLINE_READ_MAX_BYTES = 4 << 20
@@ -225,9 +229,7 @@ class Hierarchy:
         if not link.hard:
             traversal.followed += 1
             if traversal.followed > _MAX_SOFT_LINKS:
-                # HDF5 (and h5py's exception type) tells links followed one inside the other
-                # from links followed one after the other
-                nested = traversal.followed == traversal.soft_depth + 1
+                nested = traversal.soft_depth + 1 >= _DEEP_LINK_ERROR_DEPTH
                 error = LindiLinkCycleError if nested else LindiTooManyLinksError
                 raise error(
                     f"{self._meta.source}: {path}: too many soft links to follow (more than "

@@ -1215,6 +1215,13 @@ def test_visit_from_a_group_a_cycle_leads_back_to(
         pytest.param("h/u", id="many-group-links"),
         pytest.param("g/" + "/".join(["s"] * 16) + "/t", id="16-links-in-a-row"),
         pytest.param("g/" + "/".join(["s"] * 17) + "/t", id="17-links-in-a-row"),
+        *(
+            pytest.param("g/" + "s/" * k + "x", id=f"{k}-links-then-a-cycle")
+            for k in (0, 5, 6, 7, 8, 14)
+        ),
+        pytest.param("g/y", id="cycle-completing-a-link-each-time"),
+        pytest.param("g/z", id="cycle-of-two-completing-a-link-each-time"),
+        pytest.param("c/a/b/a", id="link-then-link-through-itself"),
         pytest.param("c16", id="16-links-one-inside-the-other"),
         pytest.param("c17", id="17-links-one-inside-the-other"),
         pytest.param(
@@ -1226,16 +1233,22 @@ def test_soft_link_limits_and_cycles_raise_as_h5py(
     files: tuple[h5py.File, LindiH5pyFile], path: str
 ) -> None:
     """HDF5 follows at most 16 soft links in one traversal of a path: h5py raises
-    ``RuntimeError`` when they are followed one inside the other (a cycle of links) and
-    ``KeyError`` when some are followed one after the other (a soft link standing for a group on
-    the way), so ``get`` returns its default then (found by the fuzzer: LINDI raised the
-    cycle's error for ``get``, and followed a chain of 17 links); second (hard link) names do
-    not count."""
+    ``RuntimeError`` when the 17th is 11 or more links deep (each followed inside the one
+    before: a cycle of links) and ``KeyError`` otherwise (soft links standing for groups on the
+    way, followed one after the other), so ``get`` returns its default then (found by the
+    fuzzer: LINDI raised the cycle's error for ``get``, and followed a chain of 17 links);
+    second (hard link) names do not count."""
     for f in files:
         f.create_group("g/t")
         f["g/s"] = h5py.SoftLink("/g")
         f["g/hard"] = f["g"]
         f["g/l"] = h5py.SoftLink("/g/s/l")
+        f["g/x"] = h5py.SoftLink("/g/x")
+        f["g/y"] = h5py.SoftLink("/g/s/y")
+        f["g/z"] = h5py.SoftLink("/g/z2")
+        f["g/z2"] = h5py.SoftLink("/g/s/z")
+        f.create_group("c/a/b")
+        f["c/a/b/a"] = h5py.SoftLink("/c/a/b/a/a")
         f["a/b"] = h5py.SoftLink("/g/l")
         f["x"] = h5py.SoftLink("/x")
         f["m"] = h5py.SoftLink("/n")
