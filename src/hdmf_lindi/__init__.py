@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from hdmf_lindi._version import __version__
 from hdmf_lindi.conventions.zarr_dtypes import register_zarr_dtypes
 from hdmf_lindi.errors import (
+    LindiArgumentError,
     LindiConversionError,
     LindiCopyExistsError,
     LindiCopyNotFoundError,
@@ -35,6 +36,7 @@ from hdmf_lindi.errors import (
     LindiMaxshapeError,
     LindiNotAGroupError,
     LindiNotFoundError,
+    LindiOverflowError,
     LindiReadOnlyDeleteError,
     LindiReadOnlyError,
     LindiSecurityError,
@@ -90,6 +92,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "LindiArgumentError",
     "LindiConversionError",
     "LindiCopyExistsError",
     "LindiCopyNotFoundError",
@@ -119,6 +122,7 @@ __all__ = [
     "LindiMaxshapeError",
     "LindiNotAGroupError",
     "LindiNotFoundError",
+    "LindiOverflowError",
     "LindiReadOnlyDeleteError",
     "LindiReadOnlyError",
     "LindiSecurityError",

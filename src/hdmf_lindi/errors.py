@@ -157,6 +157,17 @@ class LindiDtypeError(LindiError, TypeError):
     list mixing strings with other items): h5py raises ``TypeError``."""
 
 
+class LindiArgumentError(LindiError, ValueError, TypeError):
+    """An argument h5py refuses: a gzip level outside 0-9, ``compression_opts`` without a
+    compression, a field name that the dataset's compound type does not have or on a dataset
+    that is not compound (h5py raises ``ValueError`` for some, ``TypeError`` for others)."""
+
+
+class LindiOverflowError(LindiError, OverflowError):
+    """A number does not fit the integer type it is written to (a Python integer of 1000 to an
+    ``int8`` attribute or dataset): h5py raises numpy's ``OverflowError``."""
+
+
 class LindiIndexError(LindiError, IndexError):
     """An index is out of range for a dataset's shape (h5py raises ``IndexError``)."""
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from hdmf_lindi.conventions import keys
-from hdmf_lindi.conventions.attribute_dtypes import attribute_dtype, exact_cast
+from hdmf_lindi.conventions.attribute_dtypes import attribute_dtype, exact_cast, user_value
 from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
 from hdmf_lindi.conventions.model import DatasetInfo, Node, Reference
 from hdmf_lindi.errors import LindiFormatError
@@ -79,8 +79,17 @@ def test_numpy_attributes_read_back_with_their_dtype(value: Any, dtype: str) -> 
     CONV.write_group(meta, "/g", {"a": value})
     assert meta.get_json("g/.zattrs")[keys.ATTRIBUTE_DTYPES] == [["a", dtype]]
     node = reread(meta)
-    assert same(node.attrs["a"], value), (node.attrs["a"], value)
+    assert same(user_value(node.attrs["a"]), value), (node.attrs["a"], value)
     assert node.inferred_dtypes == frozenset()
+
+
+def test_a_scalar_bytes_attribute_keeps_its_recorded_width() -> None:
+    meta = ReferenceMap()
+    CONV.write_group(meta, "/g", {"a": np.array(b"a", dtype="S3")})
+    node = reread(meta)
+    assert node.attrs["a"].dtype == np.dtype("S3")
+    assert node.attrs["a"].shape == ()
+    assert user_value(node.attrs["a"]) == np.bytes_(b"a")
 
 
 @pytest.mark.parametrize(
@@ -169,7 +178,7 @@ def test_a_record_applies_only_where_exact(stored: Any, dtype: str, expected: An
     meta.set_json("g/.zgroup", {"zarr_format": 2})
     meta.set_json("g/.zattrs", {"a": stored, keys.ATTRIBUTE_DTYPES: [["a", dtype]]})
     node = reread(meta)
-    assert same(node.attrs["a"], expected), (node.attrs["a"], expected)
+    assert same(user_value(node.attrs["a"]), expected), (node.attrs["a"], expected)
     numeric = isinstance(expected, np.generic | np.ndarray) and expected.dtype.kind in "biuf"
     applied = np.dtype(dtype.split(":")[0]) == getattr(expected, "dtype", None)
     assert (node.inferred_dtypes == {"a"}) == (numeric and not applied)
@@ -265,7 +274,8 @@ def numpy_attributes(draw: st.DrawFn) -> Any:
         array = draw(hnp.arrays(np.dtype(f"S{width}"), shape, elements=elements))
     else:
         array = draw(hnp.arrays(np.dtype(draw(_numeric_dtypes)), shape))
-    return array[()] if shape == () else array
+    # a scalar fixed-width bytes value stays a 0-d array, which holds its width
+    return array[()] if shape == () and array.dtype.kind != "S" else array
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])

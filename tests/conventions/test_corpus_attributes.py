@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from hdmf_lindi import _json
+from hdmf_lindi.conventions.attribute_dtypes import user_value
 from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
 from hdmf_lindi.conventions.model import Reference
 from hdmf_lindi.conventions.values import bytes_to_text, decode_attr_value, encode_attr_value
@@ -151,7 +152,7 @@ def test_every_corpus_number_and_fixed_bytes_attribute_keeps_its_dtype() -> None
                 assert node is not None
                 for key, value in attrs.items():
                     where = f"{path.name}:{name}:{key}"
-                    actual = node.attrs[key]
+                    actual = user_value(node.attrs[key])
                     assert type(actual) is type(value), where
                     assert actual.dtype == value.dtype, where
                     if value.dtype.kind == "f":

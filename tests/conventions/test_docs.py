@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from hdmf_lindi.conventions.attribute_dtypes import user_value
 from hdmf_lindi.conventions.lindi_v1 import LindiV1Conventions
 from hdmf_lindi.conventions.model import ExternalLink, NodeKind, Reference, SoftLink
 from hdmf_lindi.conventions.unified_v3 import UnifiedZarrV3Conventions
@@ -128,7 +129,7 @@ def test_example_attributes() -> None:
 def test_example_attribute_dtypes() -> None:
     node = CONVENTIONS.read_node(_read_example("attribute_dtypes"), "/obj")
     assert node is not None and node.kind == NodeKind.GROUP
-    attrs = dict(node.attrs)
+    attrs = {name: user_value(value) for name, value in node.attrs.items()}
     expected = {
         "conversion": np.float32(0.077),
         "id": np.uint8(5),

@@ -16,6 +16,7 @@ import zarr
 
 import hdmf_lindi
 from hdmf_lindi.conventions import keys
+from hdmf_lindi.conventions.attribute_dtypes import user_value
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, Node
 from hdmf_lindi.conventions.unified_v3 import UnifiedZarrV3Conventions
 from hdmf_lindi.errors import LindiFormatError
@@ -82,7 +83,8 @@ def test_v3_attributes_read_back_as_h5py_reads_them() -> None:
     node = _reread(meta)
     expected = _h5py_attrs(VALUES)
     for name in VALUES:
-        assert _same(node.attrs[name], expected[name]), (name, node.attrs[name], expected[name])
+        actual = user_value(node.attrs[name])
+        assert _same(actual, expected[name]), (name, actual, expected[name])
     assert keys.ATTRIBUTE_DTYPES not in node.attrs  # hidden
     assert node.inferred_dtypes == frozenset()
     record = dict(_attributes(meta)[keys.ATTRIBUTE_DTYPES])
@@ -167,7 +169,7 @@ def _typed_attrs(path: Path) -> tuple[str, dict[str, dict[str, Any]]]:
         for where in ("/g", "/g/d"):
             node = hierarchy.node(where)
             assert node is not None and not node.inferred_dtypes
-            out[where] = dict(node.attrs)
+            out[where] = {name: user_value(value) for name, value in node.attrs.items()}
         return hierarchy.conventions.name, out
     finally:
         opened.close(commit=False)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from hdmf_lindi import LindiH5pyFile
 from hdmf_lindi.errors import LindiError
+from hdmf_lindi.hdf5 import convert
 from tests.h5py_compat.test_review_parity import assert_same, files, outcome
 
 __all__ = ["files"]  # the fixture, imported to be used here
@@ -288,3 +289,37 @@ def test_values_without_an_hdf5_type_are_refused_as_h5py_refuses_them(
     ``UnicodeDecodeError`` for non-ASCII bytes among strings); LINDI stored them."""
     assert_same(*files, lambda f: f.attrs.__setitem__("x", data))
     assert_same(*files, lambda f: sorted(f.attrs))
+
+
+@pytest.mark.parametrize("reopen", [False, True])
+def test_a_scalar_fixed_width_attribute_keeps_its_width(
+    files: tuple[h5py.File, LindiH5pyFile], reopen: bool, tmp_path: Path
+) -> None:
+    """``attrs.create("s", b"a", dtype="S3")`` reads back ``b"a"`` as in h5py and keeps the
+    width: a later ``modify("s", b"abc")`` stores ``b"abc"`` (it was cut to ``b"a"``)."""
+    h5, lindi = files
+    for f in files:
+        f.attrs.create("s", b"a", dtype="S3")
+        f.attrs["t"] = np.bytes_(b"ab")
+    if reopen:
+        name = lindi.filename
+        lindi.close()
+        lindi = LindiH5pyFile.from_lindi_file(name, mode="r+")
+    for f in (h5, lindi):
+        f.attrs.modify("s", b"abc")
+        f.attrs.modify("t", 10)
+    assert_same(h5, lindi, lambda f: f.attrs["s"])
+    assert_same(h5, lindi, lambda f: f.attrs["t"])
+    assert_same(h5, lindi, lambda f: f.attrs.get("s"))
+    assert_same(h5, lindi, lambda f: dict(f.attrs.items())["s"])
+    lindi.close()
+
+
+def test_a_converted_scalar_fixed_width_attribute_keeps_its_width(tmp_path: Path) -> None:
+    with h5py.File(tmp_path / "w.h5", "w") as f:
+        f.attrs.create("s", b"a", dtype="S3")
+    convert(tmp_path / "w.h5", tmp_path / "w.lindi.json")
+    with LindiH5pyFile.from_lindi_file(tmp_path / "w.lindi.json", mode="r+") as f:
+        assert f.attrs["s"] == b"a" and isinstance(f.attrs["s"], np.bytes_)
+        f.attrs.modify("s", b"abc")
+        assert f.attrs["s"] == b"abc"

@@ -182,6 +182,10 @@ CREATES: dict[str, Action] = {
         f.create_dataset("x", shape=(3,), dtype="i1", compression=True).compression_opts
     ),
     "gzip-level-and-opts": _create(shape=(3,), dtype="i1", compression=3, compression_opts=3),
+    "gzip-level-12": _create(shape=(3,), dtype="i1", compression="gzip", compression_opts=12),
+    "opts-without-compression": _create(shape=(3,), dtype="i1", compression_opts=1),
+    "contiguous-scaleoffset-0": _create(data=np.arange(3.0), chunks=False, scaleoffset=0),
+    "python-int-out-of-range": _create(data=[1000], dtype="i1"),
 }
 
 
@@ -192,3 +196,137 @@ def test_create_dataset_storage_options_as_h5py(
     h5, lindi = files
     _assert_same(h5, lindi, action)
     assert ("x" in lindi) == ("x" in h5)
+
+
+MB = h5py.MultiBlockSlice
+
+MULTI_BLOCK_SLICES: dict[str, Action] = {
+    "blocks": _read("m", (slice(None), MB(start=0, stride=2, count=2, block=1))),
+    "blocks-of-two": _read("x", MB(start=1, stride=5, count=3, block=2)),
+    "count-from-length": _read("x", MB(start=1, stride=3, block=2)),
+    "default-is-everything": _read("m", MB()),
+    "touching-blocks": _read("x", MB(start=2, stride=3, count=4, block=3)),
+    "one-block": _read("x", MB(start=4, stride=5, count=1, block=5)),
+    "start-past-the-end": _read("x", MB(start=25)),
+    "block-past-the-end": _read("x", MB(start=18, stride=3, block=3)),
+    "on-both-axes": _read("mx", (MB(start=0, stride=2, count=2), MB(start=1, stride=4, block=2))),
+    "with-index-list": _read("mx", ([0, 2], MB(start=1, stride=4, count=2, block=2))),
+    "with-integer": _read("mx", (1, MB(start=1, stride=4, count=2, block=2))),
+    "after-ellipsis": _read("mx", (Ellipsis, MB(start=4, stride=5))),
+    "past-the-end": _read("x", MB(start=1, stride=5, count=4, block=2)),
+    "on-a-scalar": _read("s", MB()),
+    "write": _write("x", MB(start=0, stride=4, count=3, block=2), np.arange(6.0)),
+    "write-broadcast": _write("x", MB(start=1, stride=4, count=2, block=2), 7),
+    "write-row-broadcast": _write("mx", (slice(None), MB(start=1, stride=4, block=2)), [1, 2] * 2),
+    "write-wrong-shape": _write("x", MB(start=0, stride=4, count=3, block=2), [1.0, 2.0]),
+}
+
+
+@pytest.mark.parametrize("action", list(MULTI_BLOCK_SLICES.values()), ids=list(MULTI_BLOCK_SLICES))
+def test_multi_block_slices_select_as_h5py(
+    files: tuple[h5py.File, LindiH5pyFile], action: Action
+) -> None:
+    h5, lindi = files
+    for f in files:
+        _datasets(f)
+        f.create_dataset("x", data=np.arange(20.0), chunks=(3,))
+        f.create_dataset("mx", data=np.arange(60).reshape((4, 15)))
+    _assert_same(h5, lindi, action)
+
+
+def test_a_value_broadcast_to_blocks_lands_in_the_blocks(tmp_path: Any) -> None:
+    """h5py 3.x writes a scalar broadcast to blocks on the second axis of a 2-D dataset at
+    ``start + stride * i`` for every ``i`` that fits (columns 1, 5, 9, 13 of 15 below, outside
+    the selection); LINDI writes the selected elements, as numpy would."""
+    with LindiH5pyFile.from_lindi_file(tmp_path / "b.lindi.json", mode="w") as f:
+        ds = f.create_dataset("mx", data=np.zeros((2, 15), dtype="i4"))
+        ds[:, MB(start=1, stride=4, count=2, block=2)] = 7
+        expected = np.zeros((2, 15), dtype="i4")
+        expected[:, [1, 2, 5, 6]] = 7
+        np.testing.assert_array_equal(ds[()], expected)
+
+
+def _compound(f: Any) -> None:
+    rows = [(1, 2.0, b"x"), (3, 4.0, b"y")]
+    f.create_dataset("c", data=np.array(rows, dtype=[("a", "i4"), ("b", "f8"), ("s", "S3")]))
+    f.create_dataset("c2", data=np.zeros((2, 3), dtype=[("a", "i2"), ("b", "f4")]))
+    f.create_dataset("sc", data=np.array((5, 0.5), dtype=[("a", "i4"), ("b", "f8")]))
+
+
+AB = np.dtype([("a", "i4"), ("b", "f8")])
+
+FIELDS: dict[str, Action] = {
+    "read-field": _read("c", "a"),
+    "read-fields": _read("c", ("b", "a")),
+    "read-field-and-index": _read("c", ("s", 1)),
+    "read-missing-field": _read("c", "nope"),
+    "read-field-of-plain-dataset": _read("v", "a"),
+    "write-field": _write("c", "a", 5),
+    "write-field-row": _write("c", ("b", 0), 7.5),
+    "write-index-then-field": _write("c", (0, "a"), [9]),
+    "write-field-slice": _write("c", ("a", slice(0, 1)), [11]),
+    "write-field-list": _write("c", ("a", [0, 1]), [11, 12]),
+    "write-field-float-to-int": _write("c", ("a", 0), 1000.7),
+    "write-field-bytes": _write("c", "s", "zz"),
+    "write-fields-scalar": _write("c", ("a", "b"), 1),
+    "write-fields-compound": _write("c", ("a", "b"), np.array([(7, 7.5)], dtype=AB)),
+    "write-fields-by-name": _write(
+        "c", ("b", "a"), np.array([(7, 7.5), (8, 8.5)], dtype=[("b", "f8"), ("a", "i4")])
+    ),
+    "write-field-2d": _write("c2", ("b", slice(None), 1), [0.25, 0.5]),
+    "write-field-2d-broadcast": _write("c2", "a", [1, 2, 3]),
+    "write-field-of-scalar": _write("sc", "b", 2.5),
+    "write-missing-field": _write("c", "nope", 1),
+    "write-field-of-plain-dataset": _write("v", "a", 1),
+    "write-field-overflow": _write("c", ("a", 0), 2**40),
+    "write-field-out-of-range": _write("c", ("a", 5), 1),
+    "write-field-wrong-shape": _write("c", "a", [1, 2, 3]),
+}
+
+
+@pytest.mark.parametrize("action", list(FIELDS.values()), ids=list(FIELDS))
+def test_compound_fields_read_and_write_as_h5py(
+    files: tuple[h5py.File, LindiH5pyFile], action: Action
+) -> None:
+    h5, lindi = files
+    for f in files:
+        _datasets(f)
+        _compound(f)
+    _assert_same(h5, lindi, action)
+
+
+@pytest.mark.parametrize("conventions", ["lindi-v1", "unified-zarr-v3"])
+def test_compound_fields_written_by_name_persist(tmp_path: Any, conventions: str) -> None:
+    """Fields written by name keep the other fields; a variable-length string field, which
+    h5py 3.x refuses to write by name (``TypeError``), is written."""
+    path = tmp_path / "c.lindi.json"
+    text = np.dtype([("a", "i4"), ("s", h5py.string_dtype())])
+    with LindiH5pyFile.from_lindi_file(path, mode="w", conventions=conventions) as f:
+        _compound(f)
+        f["c"]["a", 1] = 42
+        f.create_dataset("v", data=np.array([(1, "x"), (3, "y")], dtype=text))
+        f["v"]["s", 1] = "q"
+    with LindiH5pyFile.from_lindi_file(path) as f:
+        assert f["c"]["a"].tolist() == [1, 42]
+        assert f["c"]["s"].tolist() == [b"x", b"y"]
+        assert f["v"]["s"].tolist() == [b"x", b"q"]
+        assert f["v"]["a"].tolist() == [1, 3]
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda f: f.attrs.create("n", 1000, dtype="i1"),
+        lambda f: f.attrs.modify("i8", 1000),
+        lambda f: f["a"].__setitem__(0, 1000),
+    ],
+    ids=["attrs-create", "attrs-modify", "dataset-write"],
+)
+def test_python_integers_out_of_range_raise_overflow_error_as_h5py(
+    files: tuple[h5py.File, LindiH5pyFile], action: Action
+) -> None:
+    h5, lindi = files
+    for f in files:
+        _datasets(f)
+        f.attrs["i8"] = np.int8(1)
+    _assert_same(h5, lindi, action)

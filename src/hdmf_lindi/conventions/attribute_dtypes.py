@@ -61,6 +61,7 @@ __all__ = [
     "record_json",
     "recorded_dtypes",
     "typed_attribute",
+    "user_value",
     "with_record",
 ]
 
@@ -349,7 +350,8 @@ def _is_numeric(value: Any) -> bool:
 
 def typed_attribute(json_value: Any, decoded: Any, dtype: str, *, where: str = "?") -> Any:
     """An attribute with its recorded dtype, or ``None`` when the record does not apply exactly
-    (the value does not fit the dtype, or is of another kind).
+    (the value does not fit the dtype, or is of another kind). A scalar fixed-width bytes
+    attribute is a 0-d array, which keeps its width (:func:`user_value` gives the scalar).
 
     Parameters
     ----------
@@ -455,7 +457,8 @@ def _surrogate_text(json_value: Any) -> Any:
 def _fixed_bytes(json_value: Any, dtype: np.dtype[Any], encoding: str) -> Any:
     if isinstance(json_value, str):
         data = _encoded(json_value, dtype, encoding)
-        return None if data is None else np.array(data, dtype=dtype)[()]
+        # a 0-d array: a numpy bytes scalar would lose the width (b"a" of "|S3" is "|S1")
+        return None if data is None else np.array(data, dtype=dtype)
     if not isinstance(json_value, list):
         return None
     try:
@@ -476,3 +479,11 @@ def _encoded(text: Any, dtype: np.dtype[Any], encoding: str) -> bytes | None:
     except UnicodeEncodeError:
         return None
     return data if len(data) <= dtype.itemsize else None
+
+
+def user_value(value: Any) -> Any:
+    """An attribute value of :attr:`~hdmf_lindi.conventions.model.Node.attrs` as h5py returns
+    it: a 0-d fixed-width bytes array (kept so to hold its width) as a numpy bytes scalar."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind == "S":
+        return value[()]
+    return value

@@ -163,9 +163,11 @@ class Node:
     """One object of the hierarchy as read from the metadata.
 
     ``attrs`` are the user's attributes, decoded (special ``_``-prefixed LINDI keys removed),
-    with the dtypes the file records for them. ``inferred_dtypes`` names the numeric and
-    boolean attributes whose dtype the file does not record (files of lindi 0.4.6): theirs is
-    JSON's natural one (``int64``, ``float64``), maybe wider than the one they were written with.
+    with the dtypes the file records for them (a scalar fixed-width bytes attribute as a 0-d
+    array, which keeps its width; :func:`~.attribute_dtypes.user_value` gives h5py's scalar).
+    ``inferred_dtypes`` names the numeric and boolean attributes whose dtype the file does not
+    record (files of lindi 0.4.6): theirs is JSON's natural one (``int64``, ``float64``), maybe
+    wider than the one they were written with.
     """
 
     path: str

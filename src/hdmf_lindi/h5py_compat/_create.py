@@ -9,7 +9,7 @@ import numpy as np
 
 from hdmf_lindi.conventions.datasets import data_kind_of
 from hdmf_lindi.conventions.model import DatasetInfo, HDF5Layout, Reference
-from hdmf_lindi.errors import LindiShapeError, LindiUnsupportedError
+from hdmf_lindi.errors import LindiArgumentError, LindiShapeError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat._filters import h5py_filter_codecs
 from hdmf_lindi.h5py_compat._values import (
     coerce_values,
@@ -104,16 +104,20 @@ def _as_shape(shape: Any) -> tuple[int, ...]:
 def _compression(compression: Any, compression_opts: Any, where: str) -> tuple[str | None, Any]:
     if compression is None or compression is False:
         if compression_opts is not None:
-            raise ValueError(f"{where}: compression_opts given without compression")
+            raise LindiArgumentError(f"{where}: Compression method must be specified")
         return None, None
     if isinstance(compression, (int, np.integer)) and not isinstance(compression, bool):
         if not 0 <= int(compression) <= 9:
-            raise ValueError(f"{where}: gzip level {compression} is not within 0-9")
+            raise LindiArgumentError(
+                f"{where}: GZIP setting must be an integer from 0-9, not {compression}"
+            )
         return "gzip", int(compression)
     if compression == "gzip":
         level = _DEFAULT_GZIP_LEVEL if compression_opts is None else int(compression_opts)
         if not 0 <= level <= 9:
-            raise ValueError(f"{where}: gzip level {level} is not within 0-9")
+            raise LindiArgumentError(
+                f"{where}: GZIP setting must be an integer from 0-9, not {level}"
+            )
         return "gzip", level
     raise LindiUnsupportedError(
         f"{where}: compression {compression!r} is not supported by LINDI datasets "
@@ -185,6 +189,9 @@ def dataset_info_for(
             f"{where}: Chunked format required for given storage options ({given}), but "
             "chunks=False"
         )
+    if chunks is False and scaleoffset is not None:
+        # h5py's check above misses scaleoffset=0; HDF5's chunk setting then refuses False
+        raise LindiArgumentError(f"{where}: 'chunks' argument must be None or a sequence object")
     # h5py's legacy spellings of gzip: True (level 4) and a level 0-9 (False counts as 0)
     if compression is True:
         compression, compression_opts = "gzip", 4 if compression_opts is None else compression_opts

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hdmf_lindi.errors import LindiUnsupportedError
+from hdmf_lindi.errors import LindiArgumentError, LindiUnsupportedError
 from hdmf_lindi.hdf5.filters import FilterSpec, pipeline_to_codecs
 
 __all__ = ["h5py_filter_codecs"]
@@ -67,5 +67,5 @@ def _compression_filter(compression: Any, compression_opts: Any, where: str) -> 
         return (filter_id, (), str(compression))
     level = _H5PY_DEFAULT_GZIP_LEVEL if compression_opts is None else int(compression_opts)
     if not 0 <= level <= 9:
-        raise ValueError(f"{where}: gzip level {level} is not within 0-9")
+        raise LindiArgumentError(f"{where}: GZIP setting must be an integer from 0-9, not {level}")
     return (1, (level,), "deflate")

@@ -8,6 +8,7 @@ import operator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import h5py
 import numpy as np
 
 from hdmf_lindi.errors import LindiIndexError, LindiShapeError
@@ -23,7 +24,8 @@ class H5Selection:
     index list or per-axis mask) or ``"points"`` (a boolean mask of the dataset's shape).
     ``selection`` is what the hierarchy reads or writes: ``Ellipsis`` for everything, ``()``
     for the value of a scalar dataset, a full-shape boolean mask (more than one axis), or one
-    entry per axis (integers, step-1-or-more slices, at most one increasing index array).
+    entry per axis (integers, step-1-or-more slices, increasing index arrays: at most one from
+    an index list, any from ``MultiBlockSlice`` blocks).
     ``counts`` and ``scalar`` are, per axis, the number of elements selected and whether the
     axis is indexed by an integer (and so dropped from the result); ``outside`` is whether an
     index list names an axis length, which h5py lets through and HDF5 refuses once elements
@@ -112,6 +114,14 @@ def _apply_args(args: tuple[Any, ...], shape: tuple[int, ...], where: str) -> H5
         if axis >= rank:
             raise LindiShapeError(f"{where}: {nargs} indexing arguments for {rank} dimensions")
         length = shape[axis]
+        if isinstance(arg, h5py.MultiBlockSlice):
+            try:
+                start, stride, count, block = arg.indices(length)
+            except ValueError as exc:
+                raise LindiShapeError(f"{where}: {exc}") from None
+            items[axis] = _blocks(start, stride, count, block)
+            counts[axis] = count * block
+            continue
         if isinstance(arg, slice):
             try:
                 start, stop, step = arg.indices(length)
@@ -167,6 +177,17 @@ def _apply_args(args: tuple[Any, ...], shape: tuple[int, ...], where: str) -> H5
         tuple(scalar),
         outside,
     )
+
+
+def _blocks(start: int, stride: int, count: int, block: int) -> slice | np.ndarray:
+    """The elements of a checked ``MultiBlockSlice`` (``count`` blocks of ``block`` elements,
+    ``stride`` apart): a slice where one says it, else their indices."""
+    if block == 1:
+        return slice(start, start + (count - 1) * stride + 1, stride)
+    if count == 1 or stride == block:
+        return slice(start, start + (count - 1) * stride + block)
+    firsts = start + stride * np.arange(count, dtype=np.intp)
+    return (firsts[:, np.newaxis] + np.arange(block, dtype=np.intp)).reshape(-1)
 
 
 def _index_list(arg: Any, rank: int, length: int, where: str) -> np.ndarray:

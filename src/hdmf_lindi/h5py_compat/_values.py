@@ -11,7 +11,12 @@ import numpy as np
 
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, Reference
 from hdmf_lindi.conventions.values import refuse_embedded_nul
-from hdmf_lindi.errors import LindiDtypeError, LindiShapeError, LindiUnsupportedError
+from hdmf_lindi.errors import (
+    LindiDtypeError,
+    LindiOverflowError,
+    LindiShapeError,
+    LindiUnsupportedError,
+)
 from hdmf_lindi.h5py_compat.reference import to_model_values
 
 __all__ = [
@@ -116,7 +121,21 @@ def chunk_slices(
 def coerce_values(val: Any, info: DatasetInfo, *, where: str = "?") -> np.ndarray:
     """``val`` (numpy array, list, scalar, list of row tuples, h5py references) as a numpy
     array that the conventions can store for a dataset described by ``info`` (``where`` names
-    it in errors)."""
+    it in errors).
+
+    Raises
+    ------
+    LindiOverflowError
+        A Python integer out of the range of an integer type of ``info`` (numpy's
+        ``OverflowError``, which h5py raises).
+    """
+    try:
+        return _coerced(val, info, where=where)
+    except OverflowError as exc:
+        raise LindiOverflowError(f"{where}: {exc}") from None
+
+
+def _coerced(val: Any, info: DatasetInfo, *, where: str) -> np.ndarray:
     if isinstance(val, h5py.Dataset):
         val = val[()]
     val = to_model_values(val)

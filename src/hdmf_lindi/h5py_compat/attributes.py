@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
+from hdmf_lindi.conventions.attribute_dtypes import user_value
 from hdmf_lindi.conventions.values import refuse_embedded_nul
 from hdmf_lindi.errors import (
     LindiConversionError,
+    LindiOverflowError,
     LindiShapeError,
     LindiTextEncodeError,
     LindiUnsupportedError,
@@ -54,14 +56,14 @@ class LindiH5pyAttributes(h5py.AttributeManager):
             raise KeyError(
                 f"{self._file.filename}: object {self._path!r} has no attribute {name!r}"
             )
-        return to_h5py_values(attrs[name])
+        return to_h5py_values(user_value(attrs[name]))
 
     def get(self, name: str, default: Any = None) -> Any:
         """The attribute ``name``, or ``default`` when absent."""
         attrs = self._current()
         if name not in attrs:
             return default
-        return to_h5py_values(attrs[name])
+        return to_h5py_values(user_value(attrs[name]))
 
     def __contains__(self, name: object) -> bool:
         return name in self._current()
@@ -83,7 +85,10 @@ class LindiH5pyAttributes(h5py.AttributeManager):
         where = f"{self._file.filename}: {self._path}: attribute {name!r}"
         if dtype is None:
             refuse_items_without_hdf5_type(data, where=where)
-        value = _normalized_attr_value(data, shape=shape, dtype=dtype)
+        try:
+            value = _normalized_attr_value(data, shape=shape, dtype=dtype)
+        except OverflowError as exc:
+            raise LindiOverflowError(f"{where}: {exc}") from None
         _refuse_invalid_text(value, where=where)
         refuse_embedded_nul(value, where=where)
         self._file._set_attrs(self._path, {name: value})
@@ -92,9 +97,10 @@ class LindiH5pyAttributes(h5py.AttributeManager):
         """Change the value of ``name`` keeping its type and shape, as h5py: a numpy array is
         converted by HDF5 from its own dtype (``OSError``, here
         :class:`~hdmf_lindi.errors.LindiConversionError`, when HDF5 has no conversion path),
-        anything else by numpy to the attribute's dtype (``OverflowError`` for a Python
-        integer out of its range); a value of another shape raises ``TypeError`` (a 1-element
-        value fits a 1-element attribute of any shape). An absent attribute is created.
+        anything else by numpy to the attribute's dtype (``OverflowError``, here
+        :class:`~hdmf_lindi.errors.LindiOverflowError`, for a Python integer out of its
+        range); a value of another shape raises ``TypeError`` (a 1-element value fits a
+        1-element attribute of any shape). An absent attribute is created.
 
         The conversion is h5py's own, made on a copy of the attribute in an in-memory HDF5
         file, so that the stored value is the one h5py would store.
@@ -180,10 +186,11 @@ def _modified_as_h5py(
                 exc.add_note(where)
                 raise
             raise LindiShapeError(f"{where}: cannot store {value!r:.100}: {exc}") from None
-        except OverflowError as exc:  # numpy's, as h5py raises it (no LindiError of its type)
-            exc.add_note(where)
-            raise
-        return scratch.attrs["a"]
+        except OverflowError as exc:
+            raise LindiOverflowError(f"{where}: {exc}") from None
+        modified = scratch.attrs["a"]
+        # h5py reads a fixed-width scalar with its content's width; the attribute keeps its own
+        return np.array(modified, dtype=dtype) if dtype.kind == "S" and not shape else modified
 
 
 def surrogates_as_bytes(value: Any) -> Any:

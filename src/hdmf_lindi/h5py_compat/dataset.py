@@ -8,11 +8,19 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 from h5py._hl.dataset import AsStrView
+from numpy.lib.recfunctions import repack_fields
 
 from hdmf_lindi._paths import parent_path
 from hdmf_lindi._row_blocks import block_rows, iter_rows
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo
-from hdmf_lindi.errors import LindiExtentError, LindiUnsupportedError
+from hdmf_lindi.errors import (
+    LindiArgumentError,
+    LindiError,
+    LindiExtentError,
+    LindiOverflowError,
+    LindiShapeError,
+    LindiUnsupportedError,
+)
 from hdmf_lindi.h5py_compat._selection import select, values_for_selection
 from hdmf_lindi.h5py_compat._values import (
     chunk_slices,
@@ -262,14 +270,17 @@ class LindiH5pyDataset(h5py.Dataset):
     def __getitem__(self, args: Any, new_dtype: Any = None) -> Any:
         info = self.info
         names, selection = split_field_names(args)
-        values = self._read(info, selection)
+        where = f"{self._file.filename}: {self._name}"
         if names:
             if info.dtype.names is None:
-                raise ValueError(
-                    f"{self._file.filename}: field names {names!r} given for dataset "
-                    f"{self._name!r}, which is not compound"
-                )
-            values = values[names[0]] if len(names) == 1 else values[list(names)]
+                raise LindiArgumentError(f"{where}: Field names only allowed for compound types")
+            for name in names:
+                if name not in info.dtype.names:
+                    raise LindiArgumentError(f"{where}: Field {name} does not appear in this type.")
+        values = self._read(info, selection)
+        if names:
+            # several fields: packed, in the order named, as h5py reads them
+            values = values[names[0]] if len(names) == 1 else repack_fields(values[list(names)])
         if new_dtype is not None:
             values = values_as_dtype(values, np.dtype(new_dtype))
         return values
@@ -376,13 +387,10 @@ class LindiH5pyDataset(h5py.Dataset):
     def __setitem__(self, args: Any, val: Any) -> None:
         self._file._check_writable(f"write to dataset {self._name!r}")
         names, index = split_field_names(args)
-        if names:
-            raise LindiUnsupportedError(
-                f"{self._file.filename}: writing single fields of compound dataset "
-                f"{self._name!r} is not supported; write whole rows"
-            )
         info = self.info
         where = f"{self._file.filename}: {self._name}"
+        if names:
+            val = self._rows_with_fields(info, names, index, val, where)
         # h5py converts anything but a numpy array before looking at the selection
         early = None if isinstance(val, np.ndarray) else coerce_values(val, info, where=where)
         selection = select(index, info.shape, where=where, reading=False)
@@ -394,6 +402,41 @@ class LindiH5pyDataset(h5py.Dataset):
             raise _outside(where, index)
         self._file._hierarchy.write(self._target, selection.selection, values)
         self._file._changed()
+
+    def _rows_with_fields(
+        self, info: DatasetInfo, names: tuple[str, ...], index: Any, val: Any, where: str
+    ) -> np.ndarray:
+        """The selected rows with the fields ``names`` set to ``val``, as h5py writes
+        ``ds[names, index] = val`` (one field: ``val`` broadcast to it; several: the fields of
+        a compound ``val`` by name, or ``val`` converted to each)."""
+        fields = info.dtype.names
+        if fields is None:
+            raise LindiArgumentError(f"{where}: Illegal slicing argument (not a compound dataset)")
+        for name in names:
+            if name not in fields:
+                raise LindiArgumentError(f"{where}: No such field for indexing: {name}")
+        selection = select(index, info.shape, where=where, reading=False)
+        rows = np.array(self._read(info, index), copy=True)
+        try:
+            if len(names) == 1:
+                given = np.asarray(val, dtype=info.dtype[names[0]])
+            elif isinstance(val, np.ndarray) and val.dtype.names is not None:
+                given = val
+            else:
+                given = np.asarray(val, dtype=np.dtype([(n, info.dtype[n]) for n in names]))
+            given = values_for_selection(given, selection, self.chunks, where=where)
+            if len(names) == 1:
+                rows[names[0]] = given
+            else:
+                for name in names:
+                    rows[name] = given[name]
+        except OverflowError as exc:
+            raise LindiOverflowError(f"{where}: {exc}") from None
+        except LindiError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise LindiShapeError(f"{where}: cannot write {val!r:.100} to {names}: {exc}") from None
+        return rows
 
     def resize(self, size: Any, axis: int | None = None) -> None:
         """Change the shape (within ``maxshape``): ``resize((n, m))`` or ``resize(n, axis=0)``."""

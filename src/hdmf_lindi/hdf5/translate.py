@@ -150,6 +150,9 @@ class _Translator:
                 raw = obj.attrs[name]
             except (OSError, TypeError, ValueError) as exc:
                 raise LindiUnsupportedError(f"{where}: h5py cannot read it ({exc})") from exc
+            if isinstance(raw, np.bytes_):
+                # h5py's scalar has the content's width; the attribute's own is kept
+                raw = np.array(raw, dtype=obj.attrs.get_id(name).dtype)
             attrs[name] = attribute_value(raw, self.resolver, where=where)
         return attrs
 

@@ -18,7 +18,7 @@ from hdmf.backends.warnings import BrokenLinkWarning
 from hdmf.build import Builder, DatasetBuilder, GroupBuilder, LinkBuilder, ReferenceBuilder
 
 from hdmf_lindi._paths import basename, normalize_path, parent_path
-from hdmf_lindi.conventions.attribute_dtypes import exact_cast
+from hdmf_lindi.conventions.attribute_dtypes import exact_cast, user_value
 from hdmf_lindi.conventions.model import DataKind, ExternalLink, Node, NodeKind, Reference
 from hdmf_lindi.errors import LindiFormatError
 from hdmf_lindi.io.datasets import (
@@ -231,6 +231,7 @@ class BuilderReader:
         return attributes
 
     def _attr_value(self, value: Any, path: str, key: str) -> Any:
+        value = user_value(value)
         if isinstance(value, bytes):
             return value.decode("utf-8")
         if isinstance(value, Reference):

@@ -16,6 +16,7 @@ import numpy as np
 from hdmf.backends.utils import NamespaceToBuilderHelper
 from hdmf.spec import NamespaceCatalog, SpecReader, SpecWriter
 
+from hdmf_lindi.conventions.attribute_dtypes import user_value
 from hdmf_lindi.conventions.model import DataKind, DatasetInfo, NodeKind, Reference
 from hdmf_lindi.errors import LindiFormatError
 
@@ -44,7 +45,7 @@ def spec_location(hierarchy: Hierarchy) -> str | None:
     root = hierarchy.node("/")
     if root is None:
         return None
-    location = root.attrs.get(SPEC_LOC_ATTR)
+    location = user_value(root.attrs.get(SPEC_LOC_ATTR))
     if location is None:
         return None
     if isinstance(location, Reference):
