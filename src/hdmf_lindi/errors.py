@@ -63,10 +63,11 @@ class LindiLockedError(LindiError, BlockingIOError):
     one): a second writer is refused rather than allowed to corrupt the file or lose updates."""
 
 
-class LindiReadOnlyError(LindiError, PermissionError, ValueError):
+class LindiReadOnlyError(LindiError, PermissionError, ValueError, RuntimeError):
     """A write was attempted on something opened read-only. h5py raises ``OSError`` for some
-    writes to a read-only file (dataset values, attributes, links) and ``ValueError`` for
-    others (creating groups and datasets, moving): this is both."""
+    writes to a read-only file (dataset values, attributes, soft links), ``ValueError`` for
+    others (creating groups and datasets, moving) and ``RuntimeError`` for the rest (resizing,
+    copying, external links): this is all three."""
 
 
 class LindiReadOnlyDeleteError(LindiReadOnlyError, KeyError):

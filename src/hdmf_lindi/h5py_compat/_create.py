@@ -125,6 +125,38 @@ def _compression(compression: Any, compression_opts: Any, where: str) -> tuple[s
     )
 
 
+def _refuse_scaleoffset_and_external(
+    scaleoffset: Any, external: Any, dtype: np.dtype[Any], fletcher32: bool, where: str
+) -> None:
+    """Check ``scaleoffset`` as h5py does, then refuse it and HDF5 external storage, which
+    LINDI cannot represent (silently storing the values otherwise would not give what h5py
+    gives: the scale-offset filter is lossy for floats)."""
+    if scaleoffset is not None:
+        if scaleoffset < 0:
+            raise LindiArgumentError(f"{where}: scale factor must be >= 0")
+        if dtype.kind == "f" and scaleoffset is True:
+            raise LindiArgumentError(
+                f"{where}: integer scaleoffset must be provided for floating point types"
+            )
+        if dtype.kind not in "fiu":
+            raise LindiArgumentError(
+                f"{where}: scale/offset filter only supported for integer and floating-point types"
+            )
+        if fletcher32:
+            raise LindiArgumentError(
+                f"{where}: fletcher32 cannot be used with potentially lossy scale/offset filter"
+            )
+        raise LindiUnsupportedError(
+            f"{where}: the HDF5 scale-offset filter (scaleoffset={scaleoffset!r}) is not "
+            "supported by LINDI datasets"
+        )
+    if external:
+        raise LindiUnsupportedError(
+            f"{where}: HDF5 external storage (external={external!r}) is not supported by LINDI "
+            "datasets"
+        )
+
+
 def dataset_info_for(
     *,
     shape: Any,
@@ -172,7 +204,12 @@ def dataset_info_for(
                 )
             values = values.reshape(shape)
     elif shape is None:
-        raise TypeError(f"{where}: one of data, shape must be given")
+        if dtype is not None:
+            # h5py makes a dataset with a null dataspace (no shape, no values)
+            raise LindiUnsupportedError(
+                f"{where}: HDF5 null dataspaces (a dtype without shape or data) are not supported"
+            )
+        raise LindiArgumentError(f"{where}: One of data, shape or dtype must be specified")
     else:
         shape = _as_shape(shape)
     scaleoffset = kwds.get("scaleoffset")
@@ -219,6 +256,7 @@ def dataset_info_for(
             if m is not None and m < n:
                 raise LindiShapeError(f"{where}: maxshape {maxshape} is smaller than shape {shape}")
     comp, comp_opts = _compression(compression, compression_opts, where)
+    _refuse_scaleoffset_and_external(scaleoffset, kwds.get("external"), dt, fletcher32, where)
 
     if chunks is False:
         chunk_shape = None

@@ -9,10 +9,29 @@ from typing import Any
 from hdmf_lindi.errors import LindiArgumentError, LindiUnsupportedError
 from hdmf_lindi.hdf5.filters import FilterSpec, pipeline_to_codecs
 
-__all__ = ["h5py_filter_codecs"]
+__all__ = ["h5py_filter_codecs", "hdf5_filters"]
 
 _H5PY_COMPRESSION_FILTERS = {"gzip": 1, "lzf": 32000, "szip": 4}
 _H5PY_DEFAULT_GZIP_LEVEL = 4
+# HDF5's filter ids and the names it stores for them, as h5py's ``filter_ids``/``filter_names``
+_HDF5_FILTER_NAMES = {"gzip": (1, "deflate"), "lzf": (32000, "lzf"), "szip": (4, "szip")}
+
+
+def hdf5_filters(
+    *, scaleoffset: int | None, shuffle: bool, compression: str | None, fletcher32: bool
+) -> list[tuple[int, str]]:
+    """``(id, name)`` of the HDF5 filters a dataset with these h5py properties has, in the
+    order h5py sets them up (scale-offset, shuffle, the compression, Fletcher-32)."""
+    filters: list[tuple[int, str]] = []
+    if scaleoffset is not None:
+        filters.append((6, "scaleoffset"))
+    if shuffle:
+        filters.append((2, "shuffle"))
+    if compression is not None and compression in _HDF5_FILTER_NAMES:
+        filters.append(_HDF5_FILTER_NAMES[compression])
+    if fletcher32:
+        filters.append((3, "fletcher32"))
+    return filters
 
 
 def h5py_filter_codecs(

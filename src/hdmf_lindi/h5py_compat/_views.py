@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from h5py._hl.dataset import AbstractView
+from numpy.lib.recfunctions import repack_fields
 
 if TYPE_CHECKING:
     from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
@@ -49,4 +50,5 @@ class LindiFieldsView(AbstractView):
         values = self._dset[idx]
         if isinstance(self._names, str):
             return values[self._names]
-        return values[list(self._names)]
+        # packed, in the order named, as h5py reads several fields
+        return repack_fields(values[list(self._names)])

@@ -12,8 +12,12 @@ import numpy as np
 from hdmf_lindi.conventions.attribute_dtypes import user_value
 from hdmf_lindi.conventions.values import refuse_embedded_nul
 from hdmf_lindi.errors import (
+    LindiArgumentError,
     LindiConversionError,
+    LindiDtypeError,
+    LindiNotFoundError,
     LindiOverflowError,
+    LindiReadOnlyDeleteError,
     LindiShapeError,
     LindiTextEncodeError,
     LindiUnsupportedError,
@@ -50,23 +54,43 @@ class LindiH5pyAttributes(h5py.AttributeManager):
     def _current(self) -> dict[str, Any]:
         return self._file._node_attrs(self._path)
 
-    def __getitem__(self, name: str) -> Any:
+    def _name_of(self, name: object) -> str:
+        """An attribute name as a ``str``: ``bytes`` are UTF-8, as h5py encodes ``str``;
+        anything else raises :class:`~hdmf_lindi.errors.LindiArgumentError` (a ``TypeError``,
+        as h5py's)."""
+        if isinstance(name, bytes):
+            return name.decode("utf-8", errors="surrogateescape")
+        if not isinstance(name, str):
+            raise LindiArgumentError(
+                f"{self._file.filename}: attributes of {self._path!r}: a name should be string "
+                f"or bytes, not {type(name)}"
+            )
+        return name
+
+    def _value(self, stored: Any) -> Any:
+        value = to_h5py_values(user_value(stored))
+        # a new array on every read, as h5py's: changing it changes nothing stored
+        return value.copy() if isinstance(value, np.ndarray) else value
+
+    def __getitem__(self, name: str | bytes) -> Any:
+        name = self._name_of(name)
         attrs = self._current()
         if name not in attrs:
-            raise KeyError(
+            raise LindiNotFoundError(
                 f"{self._file.filename}: object {self._path!r} has no attribute {name!r}"
             )
-        return to_h5py_values(user_value(attrs[name]))
+        return self._value(attrs[name])
 
-    def get(self, name: str, default: Any = None) -> Any:
+    def get(self, name: str | bytes, default: Any = None) -> Any:
         """The attribute ``name``, or ``default`` when absent."""
+        name = self._name_of(name)
         attrs = self._current()
         if name not in attrs:
             return default
-        return to_h5py_values(user_value(attrs[name]))
+        return self._value(attrs[name])
 
     def __contains__(self, name: object) -> bool:
-        return name in self._current()
+        return self._name_of(name) in self._current()
 
     def __len__(self) -> int:
         return len(self._current())
@@ -75,25 +99,36 @@ class LindiH5pyAttributes(h5py.AttributeManager):
         # h5py's default order (no track_order): by name
         yield from sorted(self._current())
 
-    def __setitem__(self, name: str, value: Any) -> None:
+    def __setitem__(self, name: str | bytes, value: Any) -> None:
         self.create(name, value)
 
-    def create(self, name: str, data: Any, shape: Any = None, dtype: Any = None) -> None:
+    def create(self, name: str | bytes, data: Any, shape: Any = None, dtype: Any = None) -> None:
         """Create (or replace) the attribute ``name`` with value ``data``, optionally cast to
         ``dtype`` and reshaped to ``shape``."""
-        self._file._check_writable(f"set attribute {name!r} of {self._path!r}")
+        name = self._name_of(name)
         where = f"{self._file.filename}: {self._path}: attribute {name!r}"
+        if data is None:
+            raise LindiDtypeError(f"{where}: None has no HDF5 type (h5py's object dtype)")
         if dtype is None:
             refuse_items_without_hdf5_type(data, where=where)
         try:
             value = _normalized_attr_value(data, shape=shape, dtype=dtype)
         except OverflowError as exc:
             raise LindiOverflowError(f"{where}: {exc}") from None
+        except ValueError as exc:
+            if shape is None or isinstance(exc, UnicodeError):
+                raise
+            raise LindiShapeError(
+                f"{where}: shape {shape} conflicts with the shape of the data "
+                f"{np.shape(data)}: {exc}"
+            ) from None
         _refuse_invalid_text(value, where=where)
         refuse_embedded_nul(value, where=where)
+        # as h5py: the value is checked before the file's write intent
+        self._file._check_writable(f"set attribute {name!r} of {self._path!r}")
         self._file._set_attrs(self._path, {name: value})
 
-    def modify(self, name: str, value: Any) -> None:
+    def modify(self, name: str | bytes, value: Any) -> None:
         """Change the value of ``name`` keeping its type and shape, as h5py: a numpy array is
         converted by HDF5 from its own dtype (``OSError``, here
         :class:`~hdmf_lindi.errors.LindiConversionError`, when HDF5 has no conversion path),
@@ -105,6 +140,7 @@ class LindiH5pyAttributes(h5py.AttributeManager):
         The conversion is h5py's own, made on a copy of the attribute in an in-memory HDF5
         file, so that the stored value is the one h5py would store.
         """
+        name = self._name_of(name)
         self._file._check_writable(f"modify attribute {name!r} of {self._path!r}")
         attrs = self._current()
         if name not in attrs:
@@ -118,18 +154,19 @@ class LindiH5pyAttributes(h5py.AttributeManager):
         converted = _modified_as_h5py(*hdf5_type, value, where=where)
         self._file._set_attrs(self._path, {name: converted})
 
-    def get_id(self, name: str) -> Any:
+    def get_id(self, name: str | bytes) -> Any:
         """HDF5 attribute identifiers (``h5py.h5a.AttrID``) do not exist in LINDI files.
 
         Raises
         ------
-        KeyError
-            When there is no attribute ``name`` (as h5py).
+        LindiNotFoundError
+            When there is no attribute ``name`` (a ``KeyError``, as h5py's).
         LindiUnsupportedError
             Otherwise.
         """
+        name = self._name_of(name)
         if name not in self._current():
-            raise KeyError(
+            raise LindiNotFoundError(
                 f"{self._file.filename}: Unable to open attribute (can't locate attribute "
                 f"{name!r} of {self._path!r})"
             )
@@ -138,10 +175,17 @@ class LindiH5pyAttributes(h5py.AttributeManager):
             "identifier in a LINDI file"
         )
 
-    def __delitem__(self, name: str) -> None:
+    def __delitem__(self, name: str | bytes) -> None:
+        name = self._name_of(name)
+        if not self._file._writable:
+            # h5py raises KeyError here (so MutableMapping.clear() stops quietly, as h5py's)
+            raise LindiReadOnlyDeleteError(
+                f"{self._file.filename}: opened read-only (mode 'r'); cannot delete attribute "
+                f"{name!r} of {self._path!r}"
+            )
         self._file._check_writable(f"delete attribute {name!r} of {self._path!r}")
         if name not in self._current():
-            raise KeyError(
+            raise LindiNotFoundError(
                 f"{self._file.filename}: object {self._path!r} has no attribute {name!r}"
             )
         self._file._delete_attr(self._path, name)

@@ -21,6 +21,7 @@ from hdmf_lindi.errors import (
     LindiShapeError,
     LindiUnsupportedError,
 )
+from hdmf_lindi.h5py_compat._filters import hdf5_filters
 from hdmf_lindi.h5py_compat._selection import select, values_for_selection
 from hdmf_lindi.h5py_compat._values import (
     chunk_slices,
@@ -200,6 +201,27 @@ class LindiH5pyDataset(h5py.Dataset):
         return layout.scaleoffset if layout is not None else None
 
     @property
+    def filter_ids(self) -> tuple[int, ...]:
+        """Numeric IDs of the HDF5 filters, in pipeline order, as h5py reports them (derived
+        from :attr:`scaleoffset`, :attr:`shuffle`, :attr:`compression` and
+        :attr:`fletcher32`)."""
+        return tuple(filter_id for filter_id, _ in self._hdf5_filters())
+
+    @property
+    def filter_names(self) -> tuple[str, ...]:
+        """Names of the HDF5 filters, in pipeline order, as h5py reports them (see
+        :attr:`filter_ids`)."""
+        return tuple(name for _, name in self._hdf5_filters())
+
+    def _hdf5_filters(self) -> list[tuple[int, str]]:
+        return hdf5_filters(
+            scaleoffset=self.scaleoffset,
+            shuffle=self.shuffle,
+            compression=self.compression,
+            fletcher32=self.fletcher32,
+        )
+
+    @property
     def external(self) -> None:
         """HDF5 external storage (never in LINDI)."""
         return None
@@ -252,7 +274,9 @@ class LindiH5pyDataset(h5py.Dataset):
     def __len__(self) -> int:
         shape = self.shape
         if not shape:
-            raise TypeError(f"Attempt to take len() of scalar dataset {self._name!r}")
+            raise LindiArgumentError(
+                f"{self._file.filename}: Attempt to take len() of scalar dataset {self._name!r}"
+            )
         return int(shape[0])
 
     def len(self) -> int:
@@ -262,7 +286,9 @@ class LindiH5pyDataset(h5py.Dataset):
     def __iter__(self) -> Iterator[Any]:
         shape = self.shape
         if not shape:
-            raise TypeError(f"Can't iterate over a scalar dataset {self._name!r}")
+            raise LindiArgumentError(
+                f"{self._file.filename}: Can't iterate over a scalar dataset {self._name!r}"
+            )
         info = self.info
         rows = block_rows(shape, info.chunks, info.dtype.itemsize)
         yield from iter_rows(int(shape[0]), rows, self.__getitem__)
@@ -329,9 +355,9 @@ class LindiH5pyDataset(h5py.Dataset):
         """A view reading string values as ``str``: ``ds.asstr()[:]``."""
         string_info = h5py.check_string_dtype(self.dtype)
         if string_info is None:
-            raise TypeError(
-                f"dset.asstr() can only be used on datasets with an HDF5 string datatype "
-                f"({self._name!r} has {self.dtype})"
+            raise LindiArgumentError(
+                f"{self._file.filename}: dset.asstr() can only be used on datasets with an HDF5 "
+                f"string datatype ({self._name!r} has {self.dtype})"
             )
         if encoding is None:
             encoding = string_info.encoding
@@ -343,10 +369,15 @@ class LindiH5pyDataset(h5py.Dataset):
 
     def fields(self, names: str | list[str], *, _prior_dtype: Any = None) -> Any:
         """A view reading only some fields of a compound dataset: ``ds.fields("x")[:]``."""
-        if self.dtype.names is None:
-            raise ValueError(
-                f"Field names only allowed for compound types ({self._name!r} has {self.dtype})"
+        where = f"{self._file.filename}: {self._name}"
+        fields = self.dtype.names
+        if fields is None:
+            raise LindiArgumentError(
+                f"{where}: Field names only allowed for compound types (not {self.dtype})"
             )
+        for name in [names] if isinstance(names, str) else names:
+            if name not in fields:
+                raise LindiArgumentError(f"{where}: Field {name} does not appear in this type.")
         return LindiFieldsView(self, names)
 
     def iter_chunks(self, sel: Any = None) -> Iterator[tuple[slice, ...]]:
@@ -354,7 +385,9 @@ class LindiH5pyDataset(h5py.Dataset):
         chunk it touches, as ``h5py.Dataset.iter_chunks``."""
         chunks = self.chunks
         if chunks is None:
-            raise TypeError(f"iter_chunks can only be used on chunked datasets ({self._name!r})")
+            raise LindiArgumentError(
+                f"{self._file.filename}: Chunked dataset required for iter_chunks ({self._name!r})"
+            )
         shape = self.shape
         if sel is None:
             sel = tuple(slice(0, n) for n in shape)
@@ -364,9 +397,15 @@ class LindiH5pyDataset(h5py.Dataset):
         yield from chunk_slices(bounds, chunks, 0, ())
 
     def read_direct(self, dest: np.ndarray, source_sel: Any = None, dest_sel: Any = None) -> None:
-        """Read ``self[source_sel]`` into ``dest[dest_sel]``."""
+        """Read ``self[source_sel]`` into ``dest[dest_sel]`` (broadcast as h5py broadcasts)."""
         values = self[source_sel if source_sel is not None else ()]
-        dest[dest_sel if dest_sel is not None else ...] = values
+        try:
+            dest[dest_sel if dest_sel is not None else ...] = values
+        except ValueError as exc:
+            raise LindiShapeError(
+                f"{self._file.filename}: {self._name}: read_direct cannot put "
+                f"{np.shape(values)} values into {np.shape(dest)}: {exc}"
+            ) from None
 
     def write_direct(
         self, source: np.ndarray, source_sel: Any = None, dest_sel: Any = None
@@ -385,7 +424,6 @@ class LindiH5pyDataset(h5py.Dataset):
 
     # ------------------------------------------------------------------ writing
     def __setitem__(self, args: Any, val: Any) -> None:
-        self._file._check_writable(f"write to dataset {self._name!r}")
         names, index = split_field_names(args)
         info = self.info
         where = f"{self._file.filename}: {self._name}"
@@ -400,6 +438,8 @@ class LindiH5pyDataset(h5py.Dataset):
             return
         if selection.outside:
             raise _outside(where, index)
+        # as h5py: the values and the selection are checked before the file's write intent
+        self._file._check_writable(f"write to dataset {self._name!r}")
         self._file._hierarchy.write(self._target, selection.selection, values)
         self._file._changed()
 
@@ -440,19 +480,28 @@ class LindiH5pyDataset(h5py.Dataset):
 
     def resize(self, size: Any, axis: int | None = None) -> None:
         """Change the shape (within ``maxshape``): ``resize((n, m))`` or ``resize(n, axis=0)``."""
-        self._file._check_writable(f"resize dataset {self._name!r}")
+        where = f"{self._file.filename}: {self._name}"
         if self.chunks is None:
-            raise TypeError(f"Only chunked datasets can be resized ({self._name!r})")
+            raise LindiArgumentError(f"{where}: Only chunked datasets can be resized")
         info = self.info
         if axis is not None:
             if not 0 <= axis < len(info.shape):
-                raise ValueError(f"Invalid axis {axis} for dataset {self._name!r}")
+                raise LindiArgumentError(
+                    f"{where}: Invalid axis {axis} (0 to {len(info.shape) - 1} allowed)"
+                )
             new_shape = list(info.shape)
             new_shape[axis] = int(size)
         else:
             new_shape = (
                 [int(size)] if isinstance(size, (int, np.integer)) else [int(n) for n in size]
             )
+            if len(new_shape) != len(info.shape):
+                raise LindiShapeError(
+                    f"{where}: New shape length ({len(new_shape)}) must match dataset rank "
+                    f"({len(info.shape)})"
+                )
+        # as h5py: the arguments are checked before the file's write intent
+        self._file._check_writable(f"resize dataset {self._name!r}")
         self._file._hierarchy.resize(self._target, tuple(new_shape))
         self._file._changed()
 

@@ -10,13 +10,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 import h5py
+from h5py._hl.files import libver_dict_r
 
 from hdmf_lindi import _json
 from hdmf_lindi._paths import basename, join_path, normalize_path, parent_path
 from hdmf_lindi.conventions.model import NodeKind, Reference, SoftLink
 from hdmf_lindi.errors import (
+    LindiArgumentError,
     LindiDanglingLinkError,
     LindiFormatError,
+    LindiNotFoundError,
     LindiReadOnlyError,
     LindiSourceError,
     LindiUnsupportedError,
@@ -431,8 +434,9 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
 
     @property
     def libver(self) -> tuple[str, str]:
-        """HDF5 library version bounds (not applicable; h5py's default)."""
-        return ("earliest", "latest")
+        """HDF5 library version bounds (not applicable): what h5py reports for a file opened
+        with its default bounds (``("earliest", "v200")`` with HDF5 2.0)."""
+        return ("earliest", libver_dict_r[h5py.h5f.LIBVER_LATEST])
 
     @property
     def userblock_size(self) -> int:
@@ -441,13 +445,39 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
 
     @property
     def meta_block_size(self) -> int:
-        """HDF5 metadata block size (not applicable)."""
-        return 0
+        """HDF5 metadata block size (not applicable): HDF5's default, 2048, as h5py reports
+        for a file opened with default settings."""
+        return 2048
 
     @property
     def swmr_mode(self) -> bool:
         """HDF5 single-writer/multiple-reader mode (never)."""
         return False
+
+    @swmr_mode.setter
+    def swmr_mode(self, value: bool) -> None:
+        if not value:
+            raise LindiArgumentError(
+                f"{self._filename}: It is not possible to forcibly switch SWMR mode off."
+            )
+        raise LindiUnsupportedError(
+            f"{self._filename}: HDF5 SWMR mode is not supported by LINDI files"
+        )
+
+    @classmethod
+    def in_memory(cls, file_image: Any = None, **kwargs: Any) -> LindiH5pyFile:
+        """In-memory HDF5 files are not LINDI files (use ``h5py.File.in_memory``, or
+        :meth:`from_lindi_file` with a ``.lindi.json`` path).
+
+        Raises
+        ------
+        LindiUnsupportedError
+            Always.
+        """
+        raise LindiUnsupportedError(
+            "LindiH5pyFile.in_memory: in-memory HDF5 files are not supported (open a LINDI "
+            "file with LindiH5pyFile.from_lindi_file)"
+        )
 
     @property
     def store(self) -> LindiStore:
@@ -647,7 +677,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             linked = self._open_through_external_link(path)
             if linked is not None:
                 return linked
-            raise KeyError(f"{self._filename}: no object named {path!r}")
+            raise LindiNotFoundError(f"{self._filename}: no object named {path!r}")
         if node.kind is NodeKind.GROUP:
             return LindiH5pyGroup(self, path, node.path)
         if node.kind is NodeKind.DATASET:
@@ -685,7 +715,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
             try:
                 opened = open_linked_file(self._filename, filename, allow_local=self._allow_local)
             except LindiSourceError as exc:
-                raise KeyError(
+                raise LindiDanglingLinkError(
                     f"{self._filename}: external link {path!r} names a file that cannot be "
                     f"opened ({exc})"
                 ) from exc
@@ -696,7 +726,7 @@ class LindiH5pyFile(LindiH5pyGroup, h5py.File):
         try:
             return other[target]
         except KeyError:
-            raise KeyError(
+            raise LindiDanglingLinkError(
                 f"{self._filename}: external link {path!r}: no object {target!r} in {location!r}"
             ) from None
 

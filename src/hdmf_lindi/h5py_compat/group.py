@@ -13,6 +13,7 @@ import numpy as np
 from hdmf_lindi._paths import basename, join_path, normalize_path, parent_path
 from hdmf_lindi.conventions.model import Node, NodeKind, Reference, SoftLink
 from hdmf_lindi.errors import (
+    LindiArgumentError,
     LindiCopyExistsError,
     LindiCopyNotFoundError,
     LindiDanglingLinkError,
@@ -95,7 +96,9 @@ class LindiH5pyGroup(h5py.Group):
     @property
     def regionref(self) -> Any:
         """Region references are not supported by LINDI."""
-        raise LindiUnsupportedError("region references are only defined for datasets")
+        raise LindiUnsupportedError(
+            f"{self._file_object.filename}: region references are not supported ({self._name!r})"
+        )
 
     @property
     def attrs(self) -> LindiH5pyAttributes:
@@ -123,12 +126,13 @@ class LindiH5pyGroup(h5py.Group):
         if isinstance(name, bytes):
             name = name.decode("utf-8")
         if not isinstance(name, str):
-            raise TypeError(
-                f"Accessing a group is done with bytes or str, not {type(name).__name__}"
+            raise LindiArgumentError(
+                f"{self._file_object.filename}: Accessing a group is done with bytes or str, "
+                f"not {type(name)}"
             )
         if name == "" or ".." in name.split("/"):
             # HDF5 has no empty names and no parent links: ".." is a name nothing has
-            raise KeyError(
+            raise LindiNotFoundError(
                 f"{self._file_object.filename}: Unable to open object ({name!r} doesn't exist "
                 f"in {self._name!r})"
             )
@@ -157,10 +161,11 @@ class LindiH5pyGroup(h5py.Group):
             except KeyError:
                 return default
         if isinstance(name, h5py.h5r.Reference):
-            if getlink:
-                raise TypeError("getlink cannot be used with an object reference")
-            obj = self[name]
-            return type(obj).__mro__[1] if getclass else obj
+            # h5py looks the reference up as a name (``name in group``) and refuses it
+            raise LindiArgumentError(
+                f"{self._file_object.filename}: get() with getclass or getlink needs a name "
+                f"(string or bytes), not {type(name)}"
+            )
         try:
             path = self._path_of(name)
         except KeyError:
@@ -188,6 +193,9 @@ class LindiH5pyGroup(h5py.Group):
         try:
             obj = self._file_object._open_path(path)
         except KeyError:
+            if node.kind is NodeKind.EXTERNAL_LINK:
+                # h5py cannot tell the class of what it cannot open (RuntimeError)
+                raise
             return default
         if isinstance(obj, LindiH5pyDataset):
             return h5py.Dataset
@@ -197,7 +205,9 @@ class LindiH5pyGroup(h5py.Group):
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, (str, bytes)):
-            raise TypeError(f"A name should be string or bytes, not {type(name)}")
+            raise LindiArgumentError(
+                f"{self._file_object.filename}: A name should be string or bytes, not {type(name)}"
+            )
         try:
             path = self._path_of(name)
         except KeyError:
@@ -304,7 +314,9 @@ class LindiH5pyGroup(h5py.Group):
     def _path_for(self, name: str | bytes) -> str:
         """The absolute path of ``name`` (relative to this group or absolute)."""
         if not isinstance(name, (str, bytes)):
-            raise TypeError(f"A name should be string or bytes, not {type(name)}")
+            raise LindiArgumentError(
+                f"{self._file_object.filename}: A name should be string or bytes, not {type(name)}"
+            )
         return join_path(self._target, name.decode() if isinstance(name, bytes) else name)
 
     def _new_path(self, name: str | bytes, action: str, *, link: bool = False) -> str:
@@ -392,7 +404,10 @@ class LindiH5pyGroup(h5py.Group):
             The new dataset.
         """
         if name is None:
-            raise LindiUnsupportedError("anonymous datasets (name=None) are not supported")
+            self._file_object._check_writable("create an anonymous dataset")
+            raise LindiUnsupportedError(
+                f"{self._file_object.filename}: anonymous datasets (name=None) are not supported"
+            )
         text = name.decode() if isinstance(name, bytes) else name
         if isinstance(text, str) and "/" in text.lstrip("/"):
             # as h5py: the parent group first (it stays when the dataset is refused)
@@ -415,13 +430,18 @@ class LindiH5pyGroup(h5py.Group):
         missing groups once the dataset is accepted); the arguments are checked before the
         name, as h5py checks them. ``as_link``: a taken name raises as for a new link
         (``group[name] = data``)."""
-        info, values, codecs = dataset_info_for(
-            shape=shape,
-            dtype=dtype,
-            data=data,
-            where=f"{self._file_object.filename}:{self._path_for(name)}",
-            **kwds,
-        )
+        try:
+            info, values, codecs = dataset_info_for(
+                shape=shape,
+                dtype=dtype,
+                data=data,
+                where=f"{self._file_object.filename}:{self._path_for(name)}",
+                **kwds,
+            )
+        except LindiUnsupportedError:
+            # h5py could create it, in a writable file: a read-only one refuses it first
+            self._file_object._check_writable(f"create dataset {self._path_for(name)!r}")
+            raise
         path = self._new_path(name, "create link" if as_link else "create dataset", link=as_link)
         self._file_object._hierarchy.create_dataset(path, info, data=values, codecs=codecs)
         self._file_object._changed()
@@ -452,24 +472,24 @@ class LindiH5pyGroup(h5py.Group):
             return self.create_dataset(name, shape=shape, dtype=dtype, **kwds)
         obj = self[name]
         if not isinstance(obj, LindiH5pyDataset):
-            raise TypeError(
+            raise LindiArgumentError(
                 f"{self._file_object.filename}: incompatible object "
                 f"({type(obj).__name__}) already exists at {obj.name!r}"
             )
         wanted_shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         if tuple(obj.shape) != wanted_shape:
-            raise TypeError(
+            raise LindiArgumentError(
                 f"{self._file_object.filename}: shapes do not match for {obj.name!r} "
                 f"(existing {obj.shape} vs new {wanted_shape})"
             )
         wanted_dtype = np.dtype(dtype)
         if exact and wanted_dtype != obj.dtype:
-            raise TypeError(
+            raise LindiArgumentError(
                 f"{self._file_object.filename}: datatypes do not exactly match for "
                 f"{obj.name!r} (existing {obj.dtype} vs new {wanted_dtype})"
             )
         if not np.can_cast(wanted_dtype, obj.dtype):
-            raise TypeError(
+            raise LindiArgumentError(
                 f"{self._file_object.filename}: datatypes cannot be safely cast for "
                 f"{obj.name!r} (existing {obj.dtype} vs new {wanted_dtype})"
             )
@@ -492,6 +512,11 @@ class LindiH5pyGroup(h5py.Group):
             raise LindiUnsupportedError(
                 f"{self._file_object.filename}: cannot link to {obj!r}, which is in another file"
             )
+        elif isinstance(obj, np.dtype):
+            raise LindiUnsupportedError(
+                f"{self._file_object.filename}: cannot store {obj!r} at {self._path_for(name)!r}: "
+                "named (committed) HDF5 datatypes are not supported by LINDI"
+            )
         else:
             self._create_dataset_here(name, None, None, obj, as_link=True)
             return
@@ -506,7 +531,8 @@ class LindiH5pyGroup(h5py.Group):
         path = join_path(self._target, name)
         root = self._file_object
         if path == "/":
-            raise ValueError(f"{root.filename}: cannot delete the root group")
+            # h5py: KeyError ("Couldn't delete link")
+            raise LindiNotFoundError(f"{root.filename}: cannot delete the root group")
         node = root._link_node(path)
         if node is None:
             raise LindiNotFoundError(f"{root.filename}: no object named {path!r} to delete")
@@ -705,22 +731,59 @@ class LindiH5pyGroup(h5py.Group):
         root._changed()
 
     def create_virtual_dataset(self, name: str, layout: Any, fillvalue: Any = None) -> Any:
-        """Virtual datasets are not supported."""
-        raise LindiUnsupportedError("HDF5 virtual datasets are not supported by LINDI")
+        """Virtual datasets are not supported.
+
+        Raises
+        ------
+        LindiUnsupportedError
+            Always.
+        """
+        self._file_object._check_writable(f"create virtual dataset {name!r}")
+        raise LindiUnsupportedError(
+            f"{self._file_object.filename}: cannot create {name!r} in {self._name!r}: HDF5 "
+            "virtual datasets are not supported by LINDI"
+        )
+
+    def build_virtual_dataset(
+        self,
+        name: str,
+        shape: Any,
+        dtype: Any,
+        maxshape: Any = None,
+        fillvalue: Any = None,
+    ) -> Any:
+        """Virtual datasets are not supported (refused here, not when the ``with`` block
+        ends as h5py would create it).
+
+        Raises
+        ------
+        LindiUnsupportedError
+            Always.
+        """
+        raise LindiUnsupportedError(
+            f"{self._file_object.filename}: cannot build {name!r} in {self._name!r}: HDF5 "
+            "virtual datasets are not supported by LINDI"
+        )
 
     def create_dataset_like(self, name: str, other: Any, **kwupdate: Any) -> LindiH5pyDataset:
-        """Create an empty dataset with the shape, dtype and chunking of ``other``."""
-        kwds: dict[str, Any] = {
-            "shape": other.shape,
-            "dtype": other.dtype,
-            "chunks": other.chunks,
-            "maxshape": other.maxshape if other.chunks is not None else None,
-            "compression": other.compression,
-            "compression_opts": other.compression_opts,
-            "fillvalue": other.fillvalue,
-        }
-        kwds.update(kwupdate)
-        return self.create_dataset(name, **kwds)
+        """Create an empty dataset like ``other`` (an h5py or LINDI dataset), as h5py: its
+        shape, dtype, chunks, filters and fill value, and its ``maxshape`` when that differs
+        from its shape; ``kwupdate`` (any :meth:`create_dataset` keyword) takes precedence."""
+        for key in (
+            "shape",
+            "dtype",
+            "chunks",
+            "compression",
+            "compression_opts",
+            "scaleoffset",
+            "shuffle",
+            "fletcher32",
+            "fillvalue",
+        ):
+            kwupdate.setdefault(key, getattr(other, key))
+        if other.maxshape != other.shape:
+            kwupdate.setdefault("maxshape", other.maxshape)
+        return self.create_dataset(name, **kwupdate)
 
 
 def _copy_object(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from h5py import h5s
+from h5py import h5d, h5p, h5s, h5z
 
 from hdmf_lindi.errors import LindiUnsupportedError
 
@@ -117,6 +117,30 @@ class LindiDatasetId(LindiObjectId):
         new = tuple(max(int(a), int(b)) for a, b in zip(current, shape, strict=True))
         if new != current:
             dataset.resize(new)
+
+    def get_create_plist(self) -> h5p.PropDCID:
+        """An HDF5 dataset creation property list with the dataset's layout and filters (no
+        file behind it), as h5py's ``Dataset.id.get_create_plist()``: h5py's own
+        ``create_dataset_like`` reads it when given a LINDI dataset."""
+        dataset = self._file[self._path]
+        dcpl = h5p.create(h5p.DATASET_CREATE)
+        dcpl.set_obj_track_times(False)
+        if dataset.chunks is not None:
+            dcpl.set_chunk(dataset.chunks)
+        elif dataset.shape:
+            dcpl.set_layout(h5d.CONTIGUOUS)
+        if dataset.scaleoffset is not None:
+            kind = h5z.SO_INT if dataset.dtype.kind in "iu" else h5z.SO_FLOAT_DSCALE
+            dcpl.set_scaleoffset(kind, int(dataset.scaleoffset))
+        if dataset.shuffle:
+            dcpl.set_shuffle()
+        if dataset.compression == "gzip":
+            dcpl.set_deflate(int(dataset.compression_opts))
+        elif dataset.compression == "lzf":
+            dcpl.set_filter(h5z.FILTER_LZF, h5z.FLAG_OPTIONAL)
+        if dataset.fletcher32:
+            dcpl.set_fletcher32()
+        return dcpl
 
     def get_storage_size(self) -> int:
         """Bytes the values take uncompressed (LINDI does not track stored sizes)."""
