@@ -274,8 +274,7 @@ UNSUPPORTED: dict[str, Action] = {
     "anonymous": lambda f: f.create_dataset(None, data=[1]),
     "regionref": lambda f: f["d"].regionref,
     "group-regionref": lambda f: f["g"].regionref,
-    "make_scale": lambda f: f["d"].make_scale("x"),
-    "dims": lambda f: f["d"].dims,
+    "attach_scale": lambda f: f["d"].dims[0].attach_scale(f["d"]),
     "attrs-get_id": lambda f: f["d"].attrs.get_id("unit"),
     "in_memory": lambda f: type(f).in_memory(),
 }

@@ -18,6 +18,7 @@ from hdmf_lindi.errors import (
     LindiError,
     LindiExtentError,
     LindiOverflowError,
+    LindiReadOnlyDeleteError,
     LindiShapeError,
     LindiUnsupportedError,
 )
@@ -33,6 +34,7 @@ from hdmf_lindi.h5py_compat._values import (
 )
 from hdmf_lindi.h5py_compat._views import LindiAsTypeView, LindiFieldsView
 from hdmf_lindi.h5py_compat.attributes import LindiH5pyAttributes
+from hdmf_lindi.h5py_compat.dims import LindiDimensionManager
 from hdmf_lindi.h5py_compat.objectid import LindiDatasetId
 from hdmf_lindi.h5py_compat.reference import (
     LindiH5pyReference,
@@ -264,11 +266,11 @@ class LindiH5pyDataset(h5py.Dataset):
         return fill[()]
 
     @property
-    def dims(self) -> Any:
-        """Dimension scales are not supported."""
-        raise LindiUnsupportedError(
-            f"{self._file.filename}: dimension scales are not supported ({self._name!r})"
-        )
+    def dims(self) -> LindiDimensionManager:
+        """The dataset's dimensions: their labels (HDF5's ``DIMENSION_LABELS``) and dimension
+        scales, of which LINDI files hold none (attaching one raises
+        :class:`~hdmf_lindi.errors.LindiUnsupportedError`)."""
+        return LindiDimensionManager(self)
 
     # ------------------------------------------------------------------ reading
     def __len__(self) -> int:
@@ -506,10 +508,18 @@ class LindiH5pyDataset(h5py.Dataset):
         self._file._changed()
 
     def make_scale(self, name: str = "") -> None:
-        """Dimension scales are not supported."""
-        raise LindiUnsupportedError(
-            f"{self._file.filename}: dimension scales are not supported ({self._name!r})"
-        )
+        """Make the dataset a dimension scale named ``name``: HDF5's ``CLASS`` and ``NAME``
+        attributes, as ``H5DSset_scale`` writes them (scales cannot be attached to other
+        datasets in LINDI files, see :attr:`dims`)."""
+        if not self._file._writable:
+            # h5py: HDF5 first removes any old scale name, a KeyError in a read-only file
+            raise LindiReadOnlyDeleteError(
+                f"{self._file.filename}: opened read-only (mode 'r'); cannot make "
+                f"{self._name!r} a dimension scale"
+            )
+        encoded = name.encode("utf-8") if isinstance(name, str) else bytes(name)
+        self.attrs.create("CLASS", np.array(b"DIMENSION_SCALE", dtype="S16"))
+        self.attrs.create("NAME", np.array(encoded, dtype=f"S{len(encoded) + 1}"))
 
     # ------------------------------------------------------------------ comparison
     def __eq__(self, other: object) -> bool:
