@@ -48,6 +48,18 @@ def test_group_copy_of_a_lindi_dataset(tmp_path: Path) -> None:
         assert h5py.check_string_dtype(h5["keywords"].dtype).encoding == "utf-8"
 
 
+def test_group_copy_keeps_fixed_width_attributes(tmp_path: Path) -> None:
+    with LindiH5pyFile.from_lindi_file(tmp_path / "s.lindi.json", mode="w") as lindi:
+        ds = lindi.create_dataset("d", data=[1, 2])
+        ds.attrs.create("s", b"a", dtype="S3")
+        ds.attrs["t"] = np.array([b"a", b"bc"], dtype="S4")
+        with h5py.File(tmp_path / "t.h5", "w") as h5:
+            h5.copy(ds, "d")
+            assert h5["d"].attrs.get_id("s").dtype == np.dtype("S3")
+            assert h5["d"].attrs["s"] == b"a"
+            assert h5["d"].attrs["t"].dtype == np.dtype("S4")
+
+
 def test_group_copy_refuses_references(tmp_path: Path) -> None:
     source = str(tmp_path / "refs.lindi.json")
     with LindiH5pyFile.from_lindi_file(source, mode="w") as lindi:

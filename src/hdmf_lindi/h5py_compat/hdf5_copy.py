@@ -97,7 +97,12 @@ def _copy_by_value(
             block = slice(start, min(start + rows, shape[0]))
             copied[block] = view[block]
     if not without_attrs:
+        stored = view.attrs._current()
         for key, value in view.attrs.items():
+            width_kept = stored.get(key)
+            if isinstance(width_kept, np.ndarray) and width_kept.dtype.kind == "S":
+                # a scalar reads back as bytes of its content's width; the array keeps its own
+                value = width_kept
             copied.attrs[key] = surrogates_as_bytes(value)
 
 
