@@ -76,68 +76,40 @@ from tests.h5py_compat.test_review_parity import assert_same, assert_values_equa
 
 # ----------------------------------------------------------------------------- known differences
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "empty-bytes-scalar": "create_dataset(name, data=np.bytes_(b'')) (numpy dtype S0): h5py "
-    "stores an S1 scalar and reads b''; LINDI writes it but reading raises LindiLimitError "
-    "(the chunk declares 1 decoded byte, the array holds 0)",
-    "modify-reference-attr": "attrs.modify(name, value) of a reference attribute with a value "
-    "that is not references (str, str array) or of another shape (f.attrs['x'] = f.ref; "
-    "f.attrs.modify('x', [f.ref, f.ref])): h5py raises TypeError (can't convert to an HDF5 "
-    "object reference / shape of data is incompatible), LINDI replaces the attribute",
     "vlen-fillvalue": "create_dataset(name, shape=(2,), dtype=h5py.string_dtype(), "
-    "fillvalue='ab'): h5py reads [b'ab', b'ab'] and fillvalue b'ab'; LINDI ignores the fill "
-    "value ([b'', b''], fillvalue b'')",
-    "ascii-dtype-from-data": "create_dataset(name, data=arr) or f[name] = arr (no dtype=) with "
-    "arr an object array of h5py.string_dtype(): h5py takes the encoding from arr's dtype, "
-    "LINDI from the elements (all bytes: ASCII, else UTF-8): np.array(['x'], "
-    "dtype=h5py.string_dtype('ascii')) gives 'utf-8', np.array([b'x'], "
-    "dtype=h5py.string_dtype()) gives 'ascii' (check_string_dtype(ds.dtype).encoding)",
+    "fillvalue='ab'): h5py reads [b'ab', b'ab'] and fillvalue b'ab'; LINDI refuses it "
+    "(LindiUnsupportedError: the fill value of a variable-length string dataset is not stored)",
     "vlen-non-utf8-bytes": "bytes that are not UTF-8 in a variable-length string dataset "
     "(f[name] = [b'\\xf1'], which h5py stores as vlen ASCII, or a write into a string_dtype() "
-    "dataset): h5py reads b'\\xf1' back, LINDI b'\\xc3\\xb1' (their Latin-1 text as UTF-8)",
+    "dataset): h5py reads b'\\xf1' back, LINDI refuses them (LindiUnsupportedError: it "
+    "stores text; converted files hold their Latin-1 text, see docs/conventions.md)",
     "shuffle-non-numeric": "create_dataset(name, shape=(3,), dtype='S4' (or a compound, string "
     "or reference dtype), shuffle=True): h5py creates it, LINDI raises LindiUnsupportedError "
     "(shuffle=True needs a chunked numeric dataset)",
     "bytes-fillvalue-nul": "create_dataset(name, shape=(2,), dtype='S4', fillvalue=b'a\\x00b'): "
     "h5py (HDF5's string conversion) cuts the fill value at the first NUL (fillvalue b'a', "
     "elements b'a'); LINDI keeps b'a\\x00b' (as numpy would)",
-    "like-shuffle": "create_dataset_like(name, other) of a dataset made with shuffle=True: h5py's "
-    "copy has shuffle True, LINDI's False (compression, chunks, fillvalue, maxshape are copied)",
-    "ascii-vlen-non-ascii": "create_dataset(name, data=['é'], dtype=h5py.string_dtype('ascii')) "
-    "(or a write of 'é' into such a dataset): h5py raises UnicodeEncodeError, LINDI stores "
-    "b'\\xc3\\xa9'",
     "like-dtype-fillvalue": "create_dataset_like(name, other, dtype=...) where other's fill "
     "value does not convert: h5py copies other's typed fill value and fails (f4 -> bool, S3 -> "
     "bool/i1/f8: ValueError 'no appropriate function for conversion path'; numeric -> S2: "
     "AttributeError), LINDI creates the dataset (an h5py quirk rather than a LINDI bug)",
-    "mixed-bytes-list": "f[name] = (1, 2.5, b'xa') (a tuple or list mixing numbers and bytes): "
-    "h5py stores numpy's |S32 array [b'1', b'2.5', b'xa'], LINDI raises LindiDtypeError (no "
-    "HDF5 type for a list of mixed items)",
     "modify-bytes-attr-with-reference": "attrs.modify(name, f.ref) of a fixed-width bytes "
     "attribute (f.attrs['x'] = np.bytes_(b'ab')): h5py writes bytes of the reference into it "
     "(b'<H', an h5py bug: it should refuse), LINDI writes other bytes (b'<L')",
-    "null-reference-first": "f[name] = [h5py.Reference(), f.ref] (or [h5py.Reference()]; data "
-    "whose first item is a null reference, no dtype=): h5py stores a reference dataset, LINDI "
-    "raises LindiUnsupportedError (object dtype without h5py string/reference metadata)",
-    "like-chunked-maxshape": "create_dataset_like(name, other, shape=(4, 1)) of a chunked "
-    "other without maxshape (shape (5, 2), chunks (2, 2)): h5py does not copy maxshape (equal "
-    "to the shape) and raises ValueError (chunks larger than the new shape), LINDI copies "
-    "maxshape (5, 2) and creates it",
     "reference-to-deleted-object": "a reference to an object that is then deleted and made "
     "again under the same name (f.attrs['x'] = f['b'].ref; del f['b']; f.create_group('b')): "
     "h5py (fs_strategy='none') raises KeyError on f[f.attrs['x']], LINDI (references are "
     "paths) gives the new '/b' (with HDF5's default free-space reuse h5py may give whatever "
     "object reuses the address)",
+    "two-fields-scalar": "ds[('a', 'b'), sel] = <float scalar> on a compound dataset "
+    "[('a', 'i4'), ('b', 'f8'), ('s', 'S3')] after a sequence of deletes, hard links, copies "
+    "and a one-field write (not reduced; fresh datasets match): h5py once left the unwritten "
+    "field 's' b'' (it was b'ab'), LINDI keeps it; an h5py/HDF5 background-buffer fault, "
+    "not copied",
     "copy-reference-attrs": "copy of an object whose attributes hold object references "
     "(f['a'].attrs['x'] = f['o'].ref; f.copy('a', 'b')): h5py (H5Ocopy without expand_refs) "
     "gives null references in the copy's attributes (reference datasets keep theirs), LINDI "
     "keeps them ('/o')",
-    "compound-nested-list": "create_dataset(name, data=[[(1, 2.0, b'x')]], dtype=[('a', 'i4'), "
-    "('b', 'f8'), ('s', 'S3')]) (rows of a 2-D compound dataset as nested lists of tuples): "
-    "h5py creates shape (1, 1), LINDI raises ValueError (could not assign tuple of length 1 to "
-    "structure with 3 fields) or TypeError (int() argument ... not 'tuple')",
-    "require-maxshape-shape": "require_dataset(name, (1,), 'i4', maxshape=(None,)) of an "
-    "existing (5,) dataset with maxshape (None,): h5py returns the existing dataset (a shape "
-    "mismatch is accepted when maxshape= equals the dataset's), LINDI raises TypeError",
 }
 """Genuine discrepancies found by this test and not fixed yet, each excluded from generation
 where its key is checked (remove the entry, and the test generates the case again)."""
@@ -1081,6 +1053,9 @@ class Differential(RuleBasedStateMachine):
         scalar = data.draw(st.booleans(), label="scalar value?")
         if scalar and _blocks_after_first_axis(selection):
             return  # h5py 3.x writes outside the blocks (README, test_selection_parity)
+        two_fields = isinstance(selection, tuple) and sum(isinstance(x, str) for x in selection) > 1
+        if two_fields and scalar and "two-fields-scalar" in KNOWN_DIFFERENCES:
+            return
         value = data.draw(_data(dtype, () if scalar else target, self._targets()), label="value")
         self.same(lambda f: f[path].__setitem__(selection, resolve(f, value)))
         self.same(lambda f: f[path][()])

@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 
 from hdmf_lindi.conventions.datasets import data_kind_of
-from hdmf_lindi.conventions.model import DatasetInfo, HDF5Layout, Reference
+from hdmf_lindi.conventions.model import DataKind, DatasetInfo, HDF5Layout, Reference
 from hdmf_lindi.errors import LindiArgumentError, LindiShapeError, LindiUnsupportedError
 from hdmf_lindi.h5py_compat._filters import h5py_filter_codecs
 from hdmf_lindi.h5py_compat._values import (
@@ -57,16 +57,22 @@ def _guess_dtype(data: Any) -> np.dtype[Any]:
     if isinstance(data, str):
         return h5py.string_dtype()
     if isinstance(data, np.bytes_):
-        # h5py: a numpy bytes scalar is fixed-width (|S3), unlike Python bytes
-        return data.dtype
+        # h5py: a numpy bytes scalar is fixed-width (|S3), unlike Python bytes; b"" is |S1
+        return data.dtype if data.dtype.itemsize else np.dtype("S1")
     if isinstance(data, bytes):
         return h5py.string_dtype("ascii")
     if isinstance(data, (Reference, h5py.h5r.Reference)):
         return h5py.ref_dtype
     array = data if isinstance(data, np.ndarray) else None
+    if array is not None and array.dtype.kind == "S" and array.dtype.itemsize == 0:
+        return np.dtype("S1")  # numpy's b"" arrays: h5py stores one byte per element
     if array is not None and array.dtype.kind != "O":
         return normalized_dtype(array.dtype)
+    if array is not None and array.dtype.metadata:
+        return array.dtype  # h5py's string or reference dtype: its encoding, not the items'
     first = _first_item(data)
+    if first is None and _holds_references(data):
+        return h5py.ref_dtype  # a null reference (None in the model) first
     if isinstance(first, str):
         return h5py.string_dtype()
     if isinstance(first, bytes):
@@ -78,6 +84,15 @@ def _guess_dtype(data: Any) -> np.dtype[Any]:
             return array.dtype
         raise LindiUnsupportedError("cannot guess an HDF5 type for an object array; give dtype=")
     return normalized_dtype(np.asarray(data).dtype)
+
+
+def _holds_references(data: Any) -> bool:
+    """Whether the nested lists ``data`` hold references (``None`` being a null one)."""
+    if isinstance(data, (list, tuple)):
+        return any(_holds_references(item) for item in data)
+    if isinstance(data, np.ndarray) and data.dtype.kind == "O":
+        return any(_holds_references(item) for item in data.flat)
+    return isinstance(data, (Reference, h5py.h5r.Reference))
 
 
 def _first_item(data: Any) -> Any:
@@ -182,11 +197,18 @@ def dataset_info_for(
         raise LindiUnsupportedError(f"{where}: HDF5 null dataspaces (h5py.Empty) are not supported")
     if dtype is None and data is not None:
         refuse_items_without_hdf5_type(data, where=where)
-    data = to_model_values(data)
+    # h5py's null references are told from a missing value before they become None
+    guessed = _guess_dtype(data) if dtype is None and data is not None else None
+    if data is not None:
+        data = to_model_values(data)
+        if data is None:  # a scalar null reference
+            data = np.full((), None, dtype=object)
     if dtype is not None:
         dt = normalized_dtype(dtype)
-    elif data is not None:
-        dt = _guess_dtype(data)
+        if dt.kind in "SU" and dt.itemsize == 0:
+            raise LindiArgumentError(f"{where}: Size must be positive (size must be positive)")
+    elif guessed is not None:
+        dt = guessed
     else:
         dt = np.dtype("f4")
     kind = data_kind_of(dt, where=where)
@@ -309,6 +331,11 @@ def dataset_info_for(
         raise LindiUnsupportedError(
             f"{where}: a fill value for a compound dataset cannot be stored in a LINDI file "
             f"(fillvalue={fillvalue!r}); write the values instead"
+        )
+    if kind in (DataKind.VLEN_STRING, DataKind.VLEN_BYTES) and fillvalue not in (None, "", b""):
+        raise LindiUnsupportedError(
+            f"{where}: a fill value for a variable-length string dataset cannot be stored in a "
+            f"LINDI file (fillvalue={fillvalue!r}); write the values instead"
         )
     if (
         fillvalue is not None

@@ -15,6 +15,7 @@ from hdmf_lindi.errors import (
     LindiDtypeError,
     LindiOverflowError,
     LindiShapeError,
+    LindiTextEncodeError,
     LindiUnsupportedError,
 )
 from hdmf_lindi.h5py_compat.reference import to_model_values
@@ -147,6 +148,8 @@ def _coerced(val: Any, info: DatasetInfo, *, where: str) -> np.ndarray:
     if info.kind in (DataKind.VLEN_STRING, DataKind.VLEN_BYTES):
         strings = object_array(val)
         refuse_embedded_nul(strings, where=where)
+        if info.kind is DataKind.VLEN_STRING:
+            _refuse_text_lindi_changes(strings, dtype, where=where)
         return strings
     if info.kind is DataKind.REFERENCE:
         return object_array(val)
@@ -169,6 +172,26 @@ def _coerced(val: Any, info: DatasetInfo, *, where: str) -> np.ndarray:
                 f"cannot convert values of dtype {array.dtype} to {dtype}"
             ) from exc
     return array
+
+
+def _refuse_text_lindi_changes(strings: np.ndarray, dtype: np.dtype[Any], *, where: str) -> None:
+    """Refuse what a variable-length string dataset would not give back: ``str`` that its
+    ASCII encoding cannot hold (h5py's ``UnicodeEncodeError``) and ``bytes`` that are not
+    UTF-8 (LINDI stores text; they would read back as the UTF-8 of their Latin-1 text)."""
+    ascii_only = (h5py.check_string_dtype(dtype) or h5py.string_dtype()).encoding == "ascii"
+    for item in strings.flat:
+        try:
+            if isinstance(item, bytes):
+                item.decode("utf-8")
+            elif ascii_only and isinstance(item, str):
+                item.encode("ascii")
+        except UnicodeEncodeError as exc:
+            raise LindiTextEncodeError(f"{where}: {exc}", exc) from None
+        except UnicodeDecodeError:
+            raise LindiUnsupportedError(
+                f"{where}: {item!r:.60} is not UTF-8: a variable-length string dataset of a "
+                "LINDI file holds text (use a fixed-width bytes dtype)"
+            ) from None
 
 
 def hdf5_converted(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
@@ -210,7 +233,11 @@ def compound_array(val: Any, dtype: np.dtype[Any]) -> np.ndarray:
         return np.array(val.item(), dtype=dtype)
     if isinstance(val, tuple):
         return np.array(val, dtype=dtype)
-    rows = [tuple(row) for row in val]
+    try:
+        return np.array(val, dtype=dtype)  # rows as tuples, nested for more dimensions
+    except (TypeError, ValueError):
+        pass
+    rows = [tuple(row) for row in val]  # rows as lists
     out = np.empty(len(rows), dtype=dtype)
     for i, row in enumerate(rows):
         out[i] = row
@@ -221,8 +248,9 @@ def refuse_items_without_hdf5_type(data: Any, *, where: str) -> None:
     """Raise :class:`~hdmf_lindi.errors.LindiDtypeError` (a ``TypeError``; or numpy's
     ``UnicodeDecodeError``), as h5py, for a value without an HDF5 type: an object array (not
     tagged with an h5py dtype) whose items are not all ``str``, all ``bytes`` or all references
-    (an empty one included), a list mixing strings with other items (numpy makes it a ``<U``
-    array), or another object numpy can only hold as an object (a ``dict``)."""
+    (an empty one included), a list mixing ``str`` with other items (numpy makes it a ``<U``
+    array; numbers with ``bytes`` make fixed-width bytes, which h5py stores), or another object
+    numpy can only hold as an object (a ``dict``)."""
     if isinstance(data, np.ndarray):
         if data.dtype.kind != "O" or any(
             check(data.dtype) is not None
@@ -253,6 +281,8 @@ def refuse_items_without_hdf5_type(data: Any, *, where: str) -> None:
         and len({type(leaf) for leaf in leaves}) > 1
     ):
         kind = np.asarray(data).dtype  # raises numpy's error for bytes that are not ASCII
+        if kind.kind == "S":
+            return  # numbers with bytes: numpy's fixed-width bytes, which h5py stores
         raise LindiDtypeError(f"{where}: no HDF5 type for a list of mixed items ({kind})")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ import h5py
 import numpy as np
 
 from hdmf_lindi.conventions.attribute_dtypes import user_value
+from hdmf_lindi.conventions.model import Reference
 from hdmf_lindi.conventions.values import refuse_embedded_nul
 from hdmf_lindi.errors import (
     LindiArgumentError,
@@ -147,10 +149,10 @@ class LindiH5pyAttributes(h5py.AttributeManager):
             self.create(name, value)
             return
         hdf5_type = _hdf5_type_of(attrs[name])
-        if hdf5_type is None:  # references: the attribute is replaced
-            self.create(name, value)
-            return
         where = f"{self._file.filename}: attribute {name!r} of {self._path!r}"
+        if hdf5_type is None:  # references: replaced by references of the same shape
+            self.create(name, _references_for(np.shape(attrs[name]), value, where=where))
+            return
         converted = _modified_as_h5py(*hdf5_type, value, where=where)
         self._file._set_attrs(self._path, {name: converted})
 
@@ -206,6 +208,24 @@ def _hdf5_type_of(value: Any) -> tuple[np.dtype[Any], tuple[int, ...]] | None:
     if isinstance(value, np.ndarray | np.generic) and value.dtype.kind in "biufS":
         return value.dtype, np.shape(value)
     return None
+
+
+def _references_for(shape: tuple[int, ...], value: Any, *, where: str) -> Any:
+    """``value`` written over a reference attribute of ``shape`` as h5py writes it: object
+    references (a 1-element value fits a 1-element attribute), else ``TypeError``."""
+    items = np.empty(np.shape(value) if isinstance(value, (list, tuple, np.ndarray)) else ())
+    items = items.astype(object)
+    if items.shape:
+        items[...] = value
+    else:
+        items[()] = value[()] if isinstance(value, np.ndarray) else value
+    if not all(isinstance(item, (h5py.Reference, Reference)) for item in items.flat):
+        raise LindiShapeError(
+            f"{where}: Can't convert incompatible object to HDF5 object reference"
+        )
+    if items.shape != shape and not (items.size == 1 == math.prod(shape)):
+        raise LindiShapeError(f"{where}: Shape of data is incompatible with existing attribute")
+    return items.reshape(shape)[()] if not shape else items.reshape(shape)
 
 
 def _modified_as_h5py(
@@ -281,6 +301,19 @@ def _refuse_invalid_text(value: Any, *, where: str) -> None:
                 raise LindiTextEncodeError(f"{where}: {exc}", exc) from None
 
 
+def _numbers_with_bytes(items: list[Any]) -> bool:
+    """Whether the (nested) ``items`` mix ``bytes`` with numbers, which numpy makes a
+    fixed-width bytes array (``[1, b"x"]``: ``|S21``)."""
+    try:
+        array = np.asarray(items)
+    except ValueError:  # ragged
+        return False
+    if array.dtype.kind != "S":
+        return False
+    leaves = np.asarray(items, dtype=object).reshape(-1)
+    return not all(isinstance(leaf, bytes) for leaf in leaves)
+
+
 def _normalized_attr_value(data: Any, *, shape: Any, dtype: Any) -> Any:
     """Bring an attribute value into the forms the conventions encode: references as LINDI
     references, sequences as numpy arrays (``str`` items in object arrays)."""
@@ -291,6 +324,8 @@ def _normalized_attr_value(data: Any, *, shape: Any, dtype: Any) -> Any:
         items = list(value)
         if items and all(isinstance(v, (str, bytes)) for v in items):
             value = np.array(items, dtype=object)
+        elif _numbers_with_bytes(items):
+            value = np.asarray(items)  # numpy's fixed-width bytes, which h5py stores
         elif any(not isinstance(v, (int, float, complex, bool, np.generic)) for v in items):
             value = np.array(items, dtype=object) if items else np.array(items)
         else:

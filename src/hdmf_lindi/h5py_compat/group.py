@@ -478,10 +478,17 @@ class LindiH5pyGroup(h5py.Group):
             )
         wanted_shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         if tuple(obj.shape) != wanted_shape:
-            raise LindiArgumentError(
-                f"{self._file_object.filename}: shapes do not match for {obj.name!r} "
-                f"(existing {obj.shape} vs new {wanted_shape})"
-            )
+            # as h5py: another shape is accepted when the same maxshape is asked for
+            if "maxshape" not in kwds:
+                raise LindiArgumentError(
+                    f"{self._file_object.filename}: shapes do not match for {obj.name!r} "
+                    f"(existing {obj.shape} vs new {wanted_shape})"
+                )
+            if kwds["maxshape"] != obj.maxshape:
+                raise LindiArgumentError(
+                    f"{self._file_object.filename}: max shapes do not match for {obj.name!r} "
+                    f"(existing {obj.maxshape} vs new {kwds['maxshape']})"
+                )
         wanted_dtype = np.dtype(dtype)
         if exact and wanted_dtype != obj.dtype:
             raise LindiArgumentError(
