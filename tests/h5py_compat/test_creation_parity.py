@@ -119,6 +119,23 @@ def test_values_typed_as_h5py_types_them(
     assert_same(*files, action)
 
 
+def test_a_dataset_whose_text_does_not_encode_stays_empty_as_in_h5py(
+    files: tuple[h5py.File, LindiH5pyFile],
+) -> None:
+    """h5py makes the dataset, then fails to encode its values: the dataset stays, empty;
+    the storage options are checked first (a scalar with chunks: TypeError)."""
+    ascii = h5py.string_dtype("ascii")
+    assert_same(
+        *files, lambda f: f.create_dataset("n", data=["éa", "x"], dtype=ascii, maxshape=(7,))
+    )
+    assert_same(*files, lambda f: f["n"][()])
+    assert_same(*files, lambda f: f["n"].resize((3,)))
+    assert_same(*files, lambda f: f.create_dataset("s", data="é", dtype=ascii, chunks=True))
+    assert_same(*files, lambda f: "s" in f)
+    assert_same(*files, lambda f: f.__setitem__("x", np.array(["é", b"a"], dtype=ascii)))
+    assert_same(*files, lambda f: "x" in f)
+
+
 def test_ascii_dataset_refuses_non_ascii_text_written_later(
     files: tuple[h5py.File, LindiH5pyFile],
 ) -> None:

@@ -215,7 +215,8 @@ def dataset_info_for(
     values: np.ndarray | None = None
     if data is not None:
         provisional = DatasetInfo(shape=(), dtype=dt, kind=kind)
-        values = coerce_values(data, provisional, where=where)
+        # strings are checked by the caller, after the options, as h5py encodes them last
+        values = coerce_values(data, provisional, where=where, check_text=False)
         if shape is None:
             shape = _shape_of(values)
         else:

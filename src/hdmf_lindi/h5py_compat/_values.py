@@ -25,6 +25,7 @@ __all__ = [
     "coerce_values",
     "compound_array",
     "object_array",
+    "refuse_text_lindi_changes",
     "split_field_names",
     "str_to_bytes",
     "values_as_dtype",
@@ -119,10 +120,12 @@ def chunk_slices(
         position = end
 
 
-def coerce_values(val: Any, info: DatasetInfo, *, where: str = "?") -> np.ndarray:
+def coerce_values(
+    val: Any, info: DatasetInfo, *, where: str = "?", check_text: bool = True
+) -> np.ndarray:
     """``val`` (numpy array, list, scalar, list of row tuples, h5py references) as a numpy
     array that the conventions can store for a dataset described by ``info`` (``where`` names
-    it in errors).
+    it in errors). ``check_text``: apply :func:`refuse_text_lindi_changes` to strings.
 
     Raises
     ------
@@ -131,12 +134,12 @@ def coerce_values(val: Any, info: DatasetInfo, *, where: str = "?") -> np.ndarra
         ``OverflowError``, which h5py raises).
     """
     try:
-        return _coerced(val, info, where=where)
+        return _coerced(val, info, where=where, check_text=check_text)
     except OverflowError as exc:
         raise LindiOverflowError(f"{where}: {exc}") from None
 
 
-def _coerced(val: Any, info: DatasetInfo, *, where: str) -> np.ndarray:
+def _coerced(val: Any, info: DatasetInfo, *, where: str, check_text: bool) -> np.ndarray:
     if isinstance(val, h5py.Dataset):
         val = val[()]
     val = to_model_values(val)
@@ -148,8 +151,8 @@ def _coerced(val: Any, info: DatasetInfo, *, where: str) -> np.ndarray:
     if info.kind in (DataKind.VLEN_STRING, DataKind.VLEN_BYTES):
         strings = object_array(val)
         refuse_embedded_nul(strings, where=where)
-        if info.kind is DataKind.VLEN_STRING:
-            _refuse_text_lindi_changes(strings, dtype, where=where)
+        if info.kind is DataKind.VLEN_STRING and check_text:
+            refuse_text_lindi_changes(strings, dtype, where=where)
         return strings
     if info.kind is DataKind.REFERENCE:
         return object_array(val)
@@ -174,7 +177,7 @@ def _coerced(val: Any, info: DatasetInfo, *, where: str) -> np.ndarray:
     return array
 
 
-def _refuse_text_lindi_changes(strings: np.ndarray, dtype: np.dtype[Any], *, where: str) -> None:
+def refuse_text_lindi_changes(strings: np.ndarray, dtype: np.dtype[Any], *, where: str) -> None:
     """Refuse what a variable-length string dataset would not give back: ``str`` that its
     ASCII encoding cannot hold (h5py's ``UnicodeEncodeError``) and ``bytes`` that are not
     UTF-8 (LINDI stores text; they would read back as the UTF-8 of their Latin-1 text)."""

@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 
 from hdmf_lindi._paths import basename, join_path, normalize_path, parent_path
-from hdmf_lindi.conventions.model import Node, NodeKind, Reference, SoftLink
+from hdmf_lindi.conventions.model import DataKind, Node, NodeKind, Reference, SoftLink
 from hdmf_lindi.errors import (
     LindiArgumentError,
     LindiCopyExistsError,
@@ -23,9 +23,11 @@ from hdmf_lindi.errors import (
     LindiNotAGroupError,
     LindiNotFoundError,
     LindiReadOnlyDeleteError,
+    LindiTextEncodeError,
     LindiUnsupportedError,
 )
 from hdmf_lindi.h5py_compat._create import dataset_info_for, nonzero_compound_fill
+from hdmf_lindi.h5py_compat._values import refuse_text_lindi_changes
 from hdmf_lindi.h5py_compat.attributes import LindiH5pyAttributes, surrogates_as_bytes
 from hdmf_lindi.h5py_compat.dataset import LindiH5pyDataset
 from hdmf_lindi.h5py_compat.links import (
@@ -442,9 +444,21 @@ class LindiH5pyGroup(h5py.Group):
             # h5py could create it, in a writable file: a read-only one refuses it first
             self._file_object._check_writable(f"create dataset {self._path_for(name)!r}")
             raise
+        encode_error: LindiTextEncodeError | None = None
+        if values is not None and info.kind is DataKind.VLEN_STRING:
+            where = f"{self._file_object.filename}:{self._path_for(name)}"
+            try:
+                refuse_text_lindi_changes(values, info.dtype, where=where)
+            except LindiTextEncodeError as exc:
+                if as_link:
+                    raise  # h5py's group[name] = data links the dataset only once written
+                # h5py makes the dataset, then fails to encode its values: it stays, empty
+                encode_error, values = exc, None
         path = self._new_path(name, "create link" if as_link else "create dataset", link=as_link)
         self._file_object._hierarchy.create_dataset(path, info, data=values, codecs=codecs)
         self._file_object._changed()
+        if encode_error is not None:
+            raise encode_error
         return self._file_object._open_path(self._path_of(name))
 
     def require_dataset(
