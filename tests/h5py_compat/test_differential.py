@@ -670,12 +670,9 @@ class Differential(RuleBasedStateMachine):
             for candidate in (target, self._canonical(target)):
                 if candidate == link or candidate.startswith(below):
                     return True
-        obj = self._get(link)
-        if obj is None:
+        subtree = self._subtree(link)
+        if not subtree:
             return False
-        subtree = [obj]
-        if isinstance(obj, h5py.Group):
-            obj.visit(lambda name: subtree.append(obj[name]) and None)
         for name, _ in self._soft_links():
             found = self._get(name)  # by object: the target may have other (hard link) names
             if found is not None and any(found == o for o in subtree):
@@ -685,17 +682,22 @@ class Differential(RuleBasedStateMachine):
     def _holds_reference_attrs(self, path: str) -> bool:
         """Whether the object at ``path`` (followed) or one below it has a reference
         attribute."""
+        return any(
+            h5py.check_ref_dtype(o.attrs.get_id(name).dtype) is not None
+            for o in self._subtree(path)
+            for name in o.attrs
+        )
+
+    def _subtree(self, path: str) -> list[Any]:
+        """The HDF5 object at ``path`` (followed) and every object below it; ``[]`` when
+        there is none."""
         obj = self._get(path)
         if obj is None:
-            return False
+            return []
         subtree = [obj]
         if isinstance(obj, h5py.Group):
             obj.visit(lambda name: subtree.append(obj[name]) and None)
-        return any(
-            h5py.check_ref_dtype(o.attrs.get_id(name).dtype) is not None
-            for o in subtree
-            for name in o.attrs
-        )
+        return subtree
 
     def _referenced(self, path: str) -> bool:
         """Whether an object reference (in an attribute or a reference dataset of the HDF5
