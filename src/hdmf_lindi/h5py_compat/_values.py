@@ -24,6 +24,7 @@ __all__ = [
     "chunk_slices",
     "coerce_values",
     "compound_array",
+    "numbers_with_bytes",
     "object_array",
     "refuse_text_lindi_changes",
     "split_field_names",
@@ -287,6 +288,20 @@ def refuse_items_without_hdf5_type(data: Any, *, where: str) -> None:
         if kind.kind == "S":
             return  # numbers with bytes: numpy's fixed-width bytes, which h5py stores
         raise LindiDtypeError(f"{where}: no HDF5 type for a list of mixed items ({kind})")
+
+
+def numbers_with_bytes(items: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether the (nested) ``items`` mix ``bytes`` with numbers, which numpy makes a
+    fixed-width bytes array that h5py stores (``[1, b"x"]``: ``|S21``)."""
+    leaves = _leaves(items)
+    if all(isinstance(leaf, bytes) for leaf in leaves) or not any(
+        isinstance(leaf, bytes) for leaf in leaves
+    ):
+        return False
+    try:
+        return np.asarray(items).dtype.kind == "S"
+    except ValueError:  # ragged
+        return False
 
 
 def _leaves(items: list[Any] | tuple[Any, ...]) -> list[Any]:

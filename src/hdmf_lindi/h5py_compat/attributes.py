@@ -24,7 +24,7 @@ from hdmf_lindi.errors import (
     LindiTextEncodeError,
     LindiUnsupportedError,
 )
-from hdmf_lindi.h5py_compat._values import refuse_items_without_hdf5_type
+from hdmf_lindi.h5py_compat._values import numbers_with_bytes, refuse_items_without_hdf5_type
 from hdmf_lindi.h5py_compat.reference import to_h5py_values, to_model_values
 
 if TYPE_CHECKING:
@@ -213,12 +213,9 @@ def _hdf5_type_of(value: Any) -> tuple[np.dtype[Any], tuple[int, ...]] | None:
 def _references_for(shape: tuple[int, ...], value: Any, *, where: str) -> Any:
     """``value`` written over a reference attribute of ``shape`` as h5py writes it: object
     references (a 1-element value fits a 1-element attribute), else ``TypeError``."""
-    items = np.empty(np.shape(value) if isinstance(value, (list, tuple, np.ndarray)) else ())
-    items = items.astype(object)
-    if items.shape:
-        items[...] = value
-    else:
-        items[()] = value[()] if isinstance(value, np.ndarray) else value
+    sequence = isinstance(value, (list, tuple, np.ndarray))
+    items = np.empty(np.shape(value) if sequence else (), dtype=object)
+    items[...] = value
     if not all(isinstance(item, (h5py.Reference, Reference)) for item in items.flat):
         raise LindiShapeError(
             f"{where}: Can't convert incompatible object to HDF5 object reference"
@@ -301,19 +298,6 @@ def _refuse_invalid_text(value: Any, *, where: str) -> None:
                 raise LindiTextEncodeError(f"{where}: {exc}", exc) from None
 
 
-def _numbers_with_bytes(items: list[Any]) -> bool:
-    """Whether the (nested) ``items`` mix ``bytes`` with numbers, which numpy makes a
-    fixed-width bytes array (``[1, b"x"]``: ``|S21``)."""
-    try:
-        array = np.asarray(items)
-    except ValueError:  # ragged
-        return False
-    if array.dtype.kind != "S":
-        return False
-    leaves = np.asarray(items, dtype=object).reshape(-1)
-    return not all(isinstance(leaf, bytes) for leaf in leaves)
-
-
 def _normalized_attr_value(data: Any, *, shape: Any, dtype: Any) -> Any:
     """Bring an attribute value into the forms the conventions encode: references as LINDI
     references, sequences as numpy arrays (``str`` items in object arrays)."""
@@ -324,7 +308,7 @@ def _normalized_attr_value(data: Any, *, shape: Any, dtype: Any) -> Any:
         items = list(value)
         if items and all(isinstance(v, (str, bytes)) for v in items):
             value = np.array(items, dtype=object)
-        elif _numbers_with_bytes(items):
+        elif numbers_with_bytes(items):
             value = np.asarray(items)  # numpy's fixed-width bytes, which h5py stores
         elif any(not isinstance(v, (int, float, complex, bool, np.generic)) for v in items):
             value = np.array(items, dtype=object) if items else np.array(items)
